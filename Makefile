@@ -1,0 +1,47 @@
+# make run   - set up (first time), train if needed, start the assistant
+# make chat  - chat in the terminal with the running assistant (second terminal)
+# make test  - everything CI checks
+SHELL := /bin/bash
+VENV ?= .venv
+BIN := $(VENV)/bin
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+.PHONY: setup train run chat test bench lock clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	@python310=$$(scripts/find-python310) || exit 1; \
+	  echo "Creating $(VENV) with $$python310"; \
+	  "$$python310" -m venv --clear $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e ".[test]"
+	@touch $@
+
+train: setup
+	$(BIN)/promisebot train
+
+run: train
+	$(BIN)/promisebot run
+
+chat: setup
+	$(BIN)/promisebot chat
+
+test: train
+	$(BIN)/promisebot check-content
+	$(BIN)/rasa data validate --fail-on-warnings --config config.yml --domain domain.yml --data data
+	$(BIN)/rasa test core --model "$$($(BIN)/promisebot model-path)" --stories tests/conversations \
+	  --fail-on-prediction-errors --out results/conversations
+	$(BIN)/pytest
+
+bench: train
+	$(BIN)/promisebot bench
+
+# Re-pin every dependency after changing pyproject.toml.
+lock:
+	@python310=$$(scripts/find-python310) || exit 1; rm -rf /tmp/promisebot-lock; \
+	  "$$python310" -m venv /tmp/promisebot-lock && /tmp/promisebot-lock/bin/pip install --quiet ".[test]" && \
+	  /tmp/promisebot-lock/bin/pip freeze --exclude promisebot > requirements.lock
+
+clean:
+	rm -rf $(VENV) models results .pytest_cache

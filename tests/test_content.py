@@ -1,0 +1,112 @@
+"""content/ is what a child reads: it must be complete, verbatim where it quotes, and valid."""
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.content import THEME_IDS, ContentError, load_content
+
+ROOT = Path(__file__).resolve().parent.parent
+STRATEGY = ROOT.parent / "shared" / "seeds" / "000_0b1cd04164b35705.txt"
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("•", " ")).strip()
+
+
+@pytest.fixture(scope="module")
+def content():
+    return load_content()
+
+
+def test_every_promise_is_quoted_verbatim_from_the_strategy(content):
+    if not STRATEGY.exists():
+        pytest.skip("shared/seeds is not beside the project")
+    strategy = squash(STRATEGY.read_text(encoding="utf-8"))
+    for band in content.bands.values():
+        for theme in band.themes:
+            for promise in theme.promises:
+                assert squash(promise.text) in strategy, f"{band.id}/{theme.id}: not verbatim: {promise.text}"
+
+
+def test_no_promise_of_the_strategy_is_missing(content):
+    """Every bullet of Section 2's three promise lists is in content/promises.yml."""
+    if not STRATEGY.exists():
+        pytest.skip("shared/seeds is not beside the project")
+    text = STRATEGY.read_text(encoding="utf-8")
+    section = text[text.index("Our ‘Promises’ to younger children"): text.index("What our Children tell us")]
+    bullets = [squash(b) for b in section.split("•")[1:]]
+    # A bullet runs on into the next theme heading; the promise is its first sentence-part.
+    ours = [squash(p.text) for b in content.bands.values() for t in b.themes for p in t.promises]
+    for bullet in bullets:
+        assert any(bullet.startswith(p) for p in ours), f"missing promise: {bullet[:80]}"
+    assert len(ours) == len(bullets) == 53
+
+
+def test_each_band_has_the_four_themes_with_the_strategy_titles(content):
+    titles = {b: [t.title for t in content.bands[b].themes] for b in content.bands}
+    assert titles["up_to_11"] == ["Keeping you safe", "Education", "Keeping you healthy", "Keeping in touch"]
+    assert titles["12_15"][1] == "Education and training"
+    assert titles["16_18"][1] == "Education, Training and Employment"
+    assert all(tuple(t.id for t in b.themes) == THEME_IDS for b in content.bands.values())
+
+
+def test_every_topic_intent_in_the_domain_has_an_answer(content):
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    topic_intents = {i for i in domain["intents"] if i.startswith("topic_")}
+    assert topic_intents == {t.intent for t in content.topics.values()}
+    for topic in content.topics.values():
+        assert topic.sources, topic.id
+
+
+def test_contacts_match_design(content):
+    expected = {"emergency": "999", "childline": "0800 1111", "edt": "0300 555 2922",
+                "coram_voice": "0808 800 5792", "samaritans": "116 123", "shout": "85258"}
+    for contact_id, number in expected.items():
+        assert number in content.contacts[contact_id].how
+
+
+def test_complaint_timescales_are_the_law(content):
+    answer = content.fill(content.topics["complaints"].answer_for("12_15"))
+    for fact in ("10 working days", "20", "25", "65", "Ombudsman"):
+        assert fact in answer
+
+
+def test_placeholders_are_filled(content):
+    for topic in content.topics.values():
+        for wording in topic.answers.values():
+            assert "{" not in content.fill(wording), topic.id
+    assert "0800 1111" in content.message("fallback")
+
+
+@pytest.fixture
+def content_copy(tmp_path):
+    copy = tmp_path / "content"
+    shutil.copytree(ROOT / "content", copy)
+    return copy
+
+
+def edit(path: Path, change):
+    data = yaml.safe_load(path.read_text())
+    change(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+
+
+@pytest.mark.parametrize("file,change,fault", [
+    ("topics.yml", lambda d: d["topics"][0]["answer"].pop("default"), "answer.default"),
+    ("topics.yml", lambda d: d["topics"][0].__setitem__("title", "x" * 40), "title"),
+    ("topics.yml", lambda d: d["topics"][0]["answer"].__setitem__("default", "call {contact:nobody}"), "unknown contact"),
+    ("topics.yml", lambda d: d["topics"][0].__setitem__("related", ["no_such_topic"]), "does not exist"),
+    ("topics.yml", lambda d: d["topics"][1].__setitem__("id", d["topics"][0]["id"]), "used twice"),
+    ("promises.yml", lambda d: d["bands"]["12_15"]["themes"].reverse(), "themes must be"),
+    ("promises.yml", lambda d: d["bands"].pop("16_18"), "bands must be"),
+    ("promises.yml", lambda d: d["bands"]["up_to_11"]["themes"][0]["promises"][0].pop("keywords"), "keywords"),
+    ("contacts.yml", lambda d: d["contacts"].pop(0), "emergency"),
+    ("messages.yml", lambda d: d.pop("version"), "version"),
+])
+def test_malformed_content_is_refused_with_the_place_named(content_copy, file, change, fault):
+    edit(content_copy / file, change)
+    with pytest.raises(ContentError, match=fault):
+        load_content(content_copy)
