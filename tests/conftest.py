@@ -1,0 +1,40 @@
+"""Shared fixtures: the trained model, and the assistant running as `make run` starts it."""
+import os
+import socket
+import tempfile
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+
+
+@pytest.fixture(scope="session")
+def model_path() -> Path:
+    from bot.model_cache import model_path as current_model
+
+    path = current_model()
+    if not path.exists():
+        pytest.fail(f"No model for the current inputs at {path}: run `make train` (make test does it)")
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def assistant(model_path):
+    """The action server and Rasa server, on free ports; yields the REST webhook URL."""
+    from bot.supervisor import assistant_services, start_all, stop_all
+
+    rasa_port, action_port = free_port(), free_port()
+    workdir = Path(tempfile.mkdtemp(prefix="promisebot-test-"))
+    endpoints = workdir / "endpoints.yml"
+    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n')
+    services = assistant_services(model_path, rasa_port, action_port, endpoints)
+    start_all(services, log_dir=workdir)
+    yield f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"
+    stop_all(services)

@@ -1,0 +1,75 @@
+"""End to end over the REST channel, with the action server and Rasa server running."""
+import uuid
+
+import pytest
+import requests
+
+
+class Child:
+    """One young person chatting over POST /webhooks/rest/webhook."""
+
+    def __init__(self, url):
+        self.url, self.sender = url, f"test-{uuid.uuid4().hex[:8]}"
+
+    def says(self, message):
+        response = requests.post(self.url, json={"sender": self.sender, "message": message}, timeout=60)
+        assert response.status_code == 200
+        replies = response.json()
+        assert replies, f"no answer to {message!r}"
+        return replies
+
+    def hears(self, message):
+        return "\n".join(r.get("text", "") for r in self.says(message))
+
+
+@pytest.fixture
+def child(assistant):
+    return Child(assistant)
+
+
+def test_hello_age_and_promises_for_that_age(child):
+    first = child.hears("hiya")
+    assert "computer" in first and "999" in first and "How old are you" in first
+    assert "12 to 15" in child.hears("im 14")
+    school = child.hears("wat r my skool promises")
+    assert "we promise to try and make sure that you don’t have to change school" in school
+
+
+def test_age_and_question_in_one_message(child):
+    text = child.hears("I'm 14, what do you promise about school?")
+    assert "aged 12 to 15" in text
+    assert "we promise to make sure that you have the best education possible" in text
+
+
+def test_age_is_asked_first_then_the_question_answered(child):
+    assert "how old are you" in child.hears("can I keep my toys?").lower()
+    assert "favourite toys" in child.hears("im 8")
+
+
+def test_changing_age_changes_the_answers(child):
+    child.says("im 14")
+    assert "changed" in child.hears("actually I'm 16")
+    assert "council tax" in child.hears("do I have to pay council tax?")
+
+
+def test_buttons_come_through_and_work(child):
+    replies = child.says("hello")
+    payloads = [b["payload"] for r in replies for b in r.get("buttons", [])]
+    assert '/inform_age{"age_band":"up_to_11"}' in payloads
+    assert "children aged up to 11" in child.hears('/inform_age{"age_band":"up_to_11"}')
+    assert "Keeping you healthy" in child.hears("/promises_healthy")
+
+
+def test_a_topic_is_answered(child):
+    assert "advocate" in child.hears("wat is an advocate").lower()
+
+
+def test_a_disclosure_gets_help_not_a_cheerful_answer(child):
+    text = child.hears("I'm being forced to have sex and I'm only 12 years old")
+    assert "not your fault" in text and "999" in text and "0800 1111" in text
+
+
+@pytest.mark.parametrize("message", ["", "😀😀😀", "x" * 5000, "'; DROP TABLE users; --", "¿Dónde está mi trabajadora social?"])
+def test_odd_input_still_gets_a_kind_answer(child, message):
+    text = child.hears(message)
+    assert text.strip()
