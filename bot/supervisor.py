@@ -8,12 +8,14 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional
 
 import requests
+import yaml
 
 from bot.model_cache import ROOT, rasa_env
 
@@ -59,9 +61,18 @@ class Service:
             self.process.wait()
 
 
-def assistant_services(model: Path, rasa_port: int = 5005, action_port: int = 5055,
-                       endpoints: Path = ROOT / "endpoints.yml") -> List[Service]:
+def endpoints_for(action_port: int) -> Path:
+    """endpoints.yml, pointed at an action server on another port (tests, benchmark)."""
+    endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text())
+    endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{action_port}/webhook"
+    path = Path(tempfile.mkdtemp(prefix="promisebot-")) / "endpoints.yml"
+    path.write_text(yaml.safe_dump(endpoints))
+    return path
+
+
+def assistant_services(model: Path, rasa_port: int = 5005, action_port: int = 5055) -> List[Service]:
     python = sys.executable
+    endpoints = ROOT / "endpoints.yml" if action_port == 5055 else endpoints_for(action_port)
     return [
         Service("actions", [python, "-m", "bot.action_server", "--port", str(action_port)],
                 f"http://127.0.0.1:{action_port}/health"),

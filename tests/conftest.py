@@ -31,10 +31,7 @@ def assistant(model_path):
     from bot.supervisor import assistant_services, start_all, stop_all
 
     rasa_port, action_port = free_port(), free_port()
-    workdir = Path(tempfile.mkdtemp(prefix="promisebot-test-"))
-    endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n')
-    services = assistant_services(model_path, rasa_port, action_port, endpoints)
-    start_all(services, log_dir=workdir)
+    services = assistant_services(model_path, rasa_port, action_port)
+    start_all(services, log_dir=Path(tempfile.mkdtemp(prefix="promisebot-test-logs-")))
     yield f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"
     stop_all(services)
