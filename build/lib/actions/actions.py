@@ -1,0 +1,175 @@
+"""Rasa SDK actions: thin glue between the dialogue rules and `bot.replies`.
+
+Every action reads the current content (so staff edits apply without a restart), works
+out what to say with `bot.replies`, and sends it. The only state kept in slots is the
+young person's age band and a promise question waiting for that age.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot import replies
+from bot.content import PROMISE_BAND, current_content
+
+PROMISE_INTENTS = (
+    "promises_all",
+    "promises_keeping_safe",
+    "promises_education",
+    "promises_healthy",
+    "promises_keeping_in_touch",
+    "promise_question",
+)
+SMALL_TALK_INTENTS = ("goodbye", "thanks", "bot_challenge")
+
+
+def send(dispatcher: CollectingDispatcher, messages: List[replies.Reply]) -> None:
+    for message in messages:
+        dispatcher.utter_message(text=message["text"], buttons=message["buttons"] or None)
+
+
+def intent_of(tracker: Tracker) -> str:
+    return (tracker.latest_message.get("intent") or {}).get("name") or ""
+
+
+def known_band(tracker: Tracker) -> Optional[str]:
+    """The age band, if it is one the promises cover."""
+    band = tracker.get_slot("age_band")
+    return band if band in PROMISE_BAND else None
+
+
+def said_age_this_turn(tracker: Tracker) -> bool:
+    return any(e.get("entity") == "age_band" for e in tracker.latest_message.get("entities") or [])
+
+
+def band_before_this_turn(tracker: Tracker) -> Optional[str]:
+    """The age band as it was before the latest message (to tell "set" from "changed")."""
+    band, band_before_latest = None, None
+    for event in tracker.events:
+        if event.get("event") == "user":
+            band_before_latest = band
+        elif event.get("event") == "slot" and event.get("name") == "age_band":
+            band = event.get("value")
+    return band_before_latest
+
+
+def text_of_last(tracker: Tracker, intent: str) -> str:
+    """What the young person wrote the last time they asked `intent`."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user" and (event.get("parse_data") or {}).get("intent", {}).get("name") == intent:
+            return event.get("text") or ""
+    return ""
+
+
+class ActionGreet(Action):
+    def name(self) -> str:
+        return "action_greet"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        send(dispatcher, replies.welcome(current_content(), known_band(tracker)))
+        return []
+
+
+class ActionShowMenu(Action):
+    def name(self) -> str:
+        return "action_show_menu"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        send(dispatcher, replies.menu(current_content()))
+        return []
+
+
+class ActionSmallTalk(Action):
+    """Goodbye, thanks and "are you a real person?"."""
+
+    def name(self) -> str:
+        return "action_small_talk"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        intent = intent_of(tracker)
+        content = current_content()
+        send(dispatcher, replies.small_talk(content, intent) if intent in SMALL_TALK_INTENTS else replies.fallback(content))
+        return []
+
+
+class ActionFallback(Action):
+    """Said when the bot is not sure what was meant: it offers the menu rather than guess."""
+
+    def name(self) -> str:
+        return "action_fallback"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        send(dispatcher, replies.fallback(current_content()))
+        return []
+
+
+class ActionSetAge(Action):
+    """The young person said how old they are: confirm it, then answer what was waiting."""
+
+    def name(self) -> str:
+        return "action_set_age"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        content = current_content()
+        band = tracker.get_slot("age_band")
+        if not said_age_this_turn(tracker) or band is None:
+            send(dispatcher, replies.age_not_understood(content))
+            return []
+        if band not in PROMISE_BAND:
+            send(dispatcher, replies.age_over_25(content))
+            return [SlotSet("age_band", None)]
+        previous = band_before_this_turn(tracker)
+        send(dispatcher, [replies.age_confirmation(content, band, changed=previous not in (None, band))])
+        pending = tracker.get_slot("pending_intent")
+        if pending in PROMISE_INTENTS:
+            send(dispatcher, replies.promises(content, pending, band, text_of_last(tracker, pending)))
+            return [SlotSet("pending_intent", None)]
+        send(dispatcher, replies.what_next(content, band))
+        return []
+
+
+class ActionAnswerPromises(Action):
+    """All promises, one theme, or one promise, for the young person's age band."""
+
+    def name(self) -> str:
+        return "action_answer_promises"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        content = current_content()
+        intent = intent_of(tracker)
+        band = known_band(tracker)
+        if band is None:
+            # Promises differ by age: ask once, keep the question, answer it when we know.
+            send(dispatcher, replies.ask_age(content, first=True))
+            return [SlotSet("age_band", None), SlotSet("pending_intent", intent)]
+        messages = []
+        if said_age_this_turn(tracker):
+            messages.append(replies.age_confirmation(content, band, changed=band_before_this_turn(tracker) not in (None, band)))
+        messages += replies.promises(content, intent, band, tracker.latest_message.get("text") or "")
+        send(dispatcher, messages)
+        return [SlotSet("pending_intent", None)]
+
+
+class ActionAnswerTopic(Action):
+    """A topic answer (social worker, complaints, advocacy, ...) in words for the age band."""
+
+    def name(self) -> str:
+        return "action_answer_topic"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        send(dispatcher, replies.topic(current_content(), intent_of(tracker), known_band(tracker)))
+        return []
+
+
+class ActionSafeguarding(Action):
+    """A young person may be telling us they are not safe: every route to help, at once."""
+
+    def name(self) -> str:
+        return "action_safeguarding"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        send(dispatcher, replies.safeguarding(current_content(), known_band(tracker)))
+        return []

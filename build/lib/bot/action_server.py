@@ -1,0 +1,25 @@
+"""Start the Rasa SDK action server on loopback only.
+
+`python -m rasa_sdk` always listens on every interface; the action server needs no
+outside callers (only the Rasa server on this machine), so it is bound to 127.0.0.1.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+
+from rasa_sdk.endpoint import create_app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5055)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    app = create_app("actions", cors_origins=None)
+    app.run(args.host, args.port, access_log=False, workers=1)
+
+
+if __name__ == "__main__":
+    main()

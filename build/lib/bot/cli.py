@@ -1,0 +1,72 @@
+"""`promisebot`: the project's command line.
+
+  promisebot run            train if needed, then start and supervise the assistant
+  promisebot train          train the model if its inputs changed (--force to retrain)
+  promisebot model-path     print the path of the model for the current inputs
+  promisebot chat           chat in the terminal with a running assistant
+  promisebot check-content  check content/ against its schema
+  promisebot bench          print NLU, training, load and latency figures
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="promisebot", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="start the assistant")
+    run.add_argument("--rasa-port", type=int, default=5005)
+    run.add_argument("--action-port", type=int, default=5055)
+    run.add_argument("--log-dir", type=Path, default=None, help="write each service's output here")
+    train = commands.add_parser("train", help="train the model when its inputs changed")
+    train.add_argument("--force", action="store_true")
+    commands.add_parser("model-path", help="print the current model's path")
+    chat = commands.add_parser("chat", help="chat in the terminal")
+    chat.add_argument("--url", default="http://127.0.0.1:5005/webhooks/rest/webhook")
+    commands.add_parser("check-content", help="check content/ against its schema")
+    bench = commands.add_parser("bench", help="print benchmark figures")
+    bench.add_argument("--turns", type=int, default=200)
+    args = parser.parse_args(argv)
+
+    if args.command == "check-content":
+        from bot.content import ContentError, load_content
+        try:
+            content = load_content()
+        except ContentError as error:
+            print(f"content/ has a problem: {error}", file=sys.stderr)
+            return 1
+        promises = sum(len(t.promises) for b in content.bands.values() for t in b.themes)
+        print(f"content/ is valid: {promises} promises, {len(content.topics)} topics, {len(content.contacts)} contacts")
+        return 0
+    if args.command == "chat":
+        from bot.terminal_chat import chat as chat_loop
+        return chat_loop(args.url)
+
+    from bot import model_cache
+    if args.command == "model-path":
+        print(model_cache.model_path())
+        return 0
+    if args.command == "train":
+        model_cache.ensure_model(force=args.force)
+        return 0
+    if args.command == "run":
+        from bot.supervisor import assistant_services, supervise
+        model = model_cache.ensure_model()
+        if args.log_dir:
+            args.log_dir.mkdir(parents=True, exist_ok=True)
+        return supervise(assistant_services(model, args.rasa_port, args.action_port), args.log_dir)
+    if args.command == "bench":
+        from bot.benchmark import main as bench_main
+        return bench_main(turns=args.turns)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

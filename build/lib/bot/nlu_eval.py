@@ -1,0 +1,103 @@
+"""Score the trained model on phrasings it was not trained on (tests/nlu/heldout.yml).
+
+Used by the test suite (which fails below the required macro F1) and by the benchmark.
+"""
+from __future__ import annotations
+
+import asyncio
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+HELD_OUT = ROOT / "tests" / "nlu" / "heldout.yml"
+
+
+def read_nlu_examples(path: Path) -> List[Tuple[str, str]]:
+    """(text, intent) pairs from a Rasa NLU YAML file."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    pairs = []
+    for block in data.get("nlu") or []:
+        if "intent" not in block:
+            continue
+        for line in (block.get("examples") or "").splitlines():
+            text = line.strip()
+            if text.startswith("- "):
+                pairs.append((text[2:].strip(), block["intent"]))
+    return pairs
+
+
+def normalise(text: str) -> str:
+    return re.sub(r"[^a-z0-9 ]", "", re.sub(r"\s+", " ", text.lower())).strip()
+
+
+@dataclass
+class Scores:
+    per_intent: Dict[str, Tuple[float, float, float, int]]  # precision, recall, f1, support
+    macro_f1: float
+    accuracy: float
+    fallback_rate: float
+    mistakes: List[Tuple[str, str, str, float]]  # text, expected, predicted, confidence
+
+
+def score(pairs: List[Tuple[str, str]], predictions: List[Tuple[str, float]]) -> Scores:
+    tp, fp, fn = Counter(), Counter(), Counter()
+    mistakes = []
+    for (text, expected), (predicted, confidence) in zip(pairs, predictions):
+        if predicted == expected:
+            tp[expected] += 1
+        else:
+            fn[expected] += 1
+            fp[predicted] += 1
+            mistakes.append((text, expected, predicted, confidence))
+    per_intent = {}
+    for intent in sorted({e for _, e in pairs}):
+        p = tp[intent] / (tp[intent] + fp[intent]) if tp[intent] + fp[intent] else 0.0
+        r = tp[intent] / (tp[intent] + fn[intent]) if tp[intent] + fn[intent] else 0.0
+        f = 2 * p * r / (p + r) if p + r else 0.0
+        per_intent[intent] = (p, r, f, tp[intent] + fn[intent])
+    return Scores(
+        per_intent=per_intent,
+        macro_f1=sum(v[2] for v in per_intent.values()) / len(per_intent),
+        accuracy=sum(tp.values()) / len(pairs),
+        fallback_rate=sum(1 for p, _ in predictions if p == "nlu_fallback") / len(pairs),
+        mistakes=mistakes,
+    )
+
+
+def predict(model: Path, texts: List[str]) -> List[Tuple[str, float]]:
+    """Top intent and confidence for each text, as the running bot would see it."""
+    import logging
+
+    from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)  # Rasa's debug log would print every message's text
+    agent = Agent.load(str(model))
+
+    async def parse_all():
+        results = []
+        for text in texts:
+            parsed = await agent.parse_message(text)
+            results.append((parsed["intent"]["name"], parsed["intent"].get("confidence") or 0.0))
+        return results
+
+    return asyncio.run(parse_all())
+
+
+def evaluate(model: Path, path: Path = HELD_OUT) -> Scores:
+    pairs = read_nlu_examples(path)
+    return score(pairs, predict(model, [t for t, _ in pairs]))
+
+
+def report(scores: Scores) -> str:
+    lines = [f"held-out intent macro F1: {scores.macro_f1:.3f} (accuracy {scores.accuracy:.3f}, "
+             f"not understood {scores.fallback_rate:.1%})"]
+    worst = sorted(scores.per_intent.items(), key=lambda kv: kv[1][2])[:5]
+    lines.append("weakest intents: " + ", ".join(f"{i} {v[2]:.2f}" for i, v in worst))
+    lines += [f"  {t!r}: expected {e}, got {p} ({c:.2f})" for t, e, p, c in scores.mistakes]
+    return "\n".join(lines)

@@ -1,0 +1,203 @@
+"""What the bot says, composed from `content/`: pure functions, no Rasa.
+
+Each function returns a list of replies, each `{"text": ..., "buttons": [...]}`, which an
+action hands to the dispatcher unchanged. Keeping the words out of the actions lets them be
+tested without a tracker, and keeps one place that decides what a child sees.
+"""
+from __future__ import annotations
+
+import re
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from bot.content import PROMISE_BAND, THEME_INTENTS, Band, Content, Promise, Theme
+
+Reply = Dict[str, object]
+
+# Text-speak and misspellings, rewritten before a question is matched to a promise.
+SPELLINGS = {
+    "skool": "school", "skul": "school", "scool": "school", "shool": "school",
+    "unversity": "university", "colledge": "college", "collage": "college",
+    "pasport": "passport", "passort": "passport", "licence": "licence", "lisence": "licence",
+    "docter": "doctor", "doctr": "doctor", "docs": "doctors", "freinds": "friends", "frends": "friends",
+    "famly": "family", "fam": "family", "mom": "mum", "mam": "mum", "toyz": "toys",
+    "carers": "carers", "carer": "carer", "carrer": "carer", "carrers": "carers",
+    "u": "you", "ur": "your", "r": "are", "wat": "what", "wot": "what", "cos": "because",
+    "dont": "don't", "cant": "can't", "im": "i'm", "ill": "ill",
+}
+BAND_LABEL_FOR_18_PLUS = "young people aged 16 to 18 and care leavers"
+
+
+def _buttons(rows: Sequence[Tuple[str, str]]) -> List[Dict[str, str]]:
+    return [{"title": title, "payload": payload} for title, payload in rows]
+
+
+def _reply(text: str, buttons: Sequence[Tuple[str, str]] = ()) -> Reply:
+    return {"text": text, "buttons": _buttons(buttons)}
+
+
+def band_label(content: Content, age_band: str) -> str:
+    if age_band == "18_plus":
+        return BAND_LABEL_FOR_18_PLUS
+    return content.band_for(age_band).label
+
+
+def theme_intent(theme_id: str) -> str:
+    return next(intent for intent, theme in THEME_INTENTS.items() if theme == theme_id)
+
+
+def theme_buttons(band: Band, leave_out: Optional[str] = None) -> List[Tuple[str, str]]:
+    rows = [(t.title, f"/{theme_intent(t.id)}") for t in band.themes if t.id != leave_out]
+    if leave_out is not None:
+        rows.append(("All my promises", "/promises_all"))
+    return rows
+
+
+def _theme_text(content: Content, theme: Theme, label: str) -> str:
+    lines = [content.message("theme_heading", title=theme.title, band=label)]
+    lines += [f"• {p.text}" for p in theme.promises]
+    return "\n".join(lines)
+
+
+def ask_age(content: Content, first: bool = False) -> List[Reply]:
+    key = "ask_age_first" if first else "ask_age"
+    return [_reply(content.message(key), content.buttons["age"])]
+
+
+def welcome(content: Content, age_band: Optional[str]) -> List[Reply]:
+    replies = [_reply(content.message("welcome"))]
+    if age_band in PROMISE_BAND:
+        replies.append(_reply(content.message("what_next"), content.buttons["menu"]))
+    else:
+        replies += ask_age(content)
+    return replies
+
+
+def menu(content: Content) -> List[Reply]:
+    return [
+        _reply(content.message("menu"), content.buttons["menu"]),
+        _reply(content.message("menu_more")),
+    ]
+
+
+def fallback(content: Content) -> List[Reply]:
+    return [_reply(content.message("fallback"), content.buttons["menu"])]
+
+
+def small_talk(content: Content, intent: str) -> List[Reply]:
+    buttons = content.buttons["menu"] if intent in ("thanks", "bot_challenge") else ()
+    return [_reply(content.message(intent), buttons)]
+
+
+def promise_theme(content: Content, age_band: str, theme_id: str) -> List[Reply]:
+    band = content.band_for(age_band)
+    theme = band.theme(theme_id)
+    text = _theme_text(content, theme, band_label(content, age_band))
+    return [_reply(text, theme_buttons(band, leave_out=theme_id) + content.buttons["after_answer"])]
+
+
+def all_promises(content: Content, age_band: str) -> List[Reply]:
+    band = content.band_for(age_band)
+    label = band_label(content, age_band)
+    count = sum(len(t.promises) for t in band.themes)
+    replies = [_reply(content.message("promises_all_intro", count=count, band=label, themes=len(band.themes)))]
+    replies += [_reply(_theme_text(content, theme, label)) for theme in band.themes]
+    replies[-1]["buttons"] = _buttons(content.buttons["menu"][1:])
+    return replies
+
+
+def _words(text: str) -> List[str]:
+    words = re.findall(r"[a-z0-9']+", text.lower().replace("’", "'"))
+    return [SPELLINGS.get(w, w) for w in words]
+
+
+def _keyword_score(words: List[str], keyword: str) -> int:
+    """How strongly `keyword` is in `words`: its length in words, or 0 if it is absent."""
+    parts = keyword.split()
+
+    def same(word: str, part: str) -> bool:
+        return word == part or (len(part) >= 4 and word.startswith(part))
+
+    for i in range(len(words) - len(parts) + 1):
+        if all(same(words[i + j], part) for j, part in enumerate(parts)):
+            return len(parts)
+    return 0
+
+
+def match_promise(band: Band, question: str) -> Optional[Tuple[Theme, Promise]]:
+    """The promise in `band` that best fits a question like "can I keep my toys?"."""
+    words = _words(question)
+    best, best_score = None, 0
+    for theme in band.themes:
+        for promise in theme.promises:
+            score = sum(_keyword_score(words, k) for k in promise.keywords)
+            if score > best_score:
+                best, best_score = (theme, promise), score
+    return best
+
+
+def promise_question(content: Content, age_band: str, question: str) -> List[Reply]:
+    band = content.band_for(age_band)
+    label = band_label(content, age_band)
+    found = match_promise(band, question)
+    if found is not None:
+        theme, promise = found
+        text = "\n".join([
+            content.message("promise_found", band=label),
+            f"“{promise.text}”",
+            content.message("promise_found_part_of", title=theme.title),
+        ])
+        buttons = [(f"See all: {theme.title}"[:40], f"/{theme_intent(theme.id)}"), ("All my promises", "/promises_all")]
+        return [_reply(text, buttons)]
+    for other in content.bands.values():
+        if other.id == band.id:
+            continue
+        found = match_promise(other, question)
+        if found is not None:
+            text = "\n".join([
+                content.message("promise_other_band", band=label, other_band=other.label),
+                f"“{found[1].text}”",
+            ])
+            return [_reply(text, theme_buttons(band))]
+    return [_reply(content.message("promise_not_found", band=label), theme_buttons(band) + [("All my promises", "/promises_all")])]
+
+
+def promises(content: Content, intent: str, age_band: str, question: str) -> List[Reply]:
+    """Answer any promise intent for a known age band."""
+    if intent == "promises_all":
+        return all_promises(content, age_band)
+    if intent in THEME_INTENTS:
+        return promise_theme(content, age_band, THEME_INTENTS[intent])
+    return promise_question(content, age_band, question)
+
+
+def age_confirmation(content: Content, age_band: str, changed: bool) -> Reply:
+    label = band_label(content, age_band)
+    if age_band == "18_plus":
+        return _reply(content.message("age_care_leaver", band=label))
+    return _reply(content.message("age_changed" if changed else "age_set", band=label))
+
+
+def what_next(content: Content, age_band: str) -> List[Reply]:
+    band = content.band_for(age_band)
+    return [_reply(content.message("what_next"), theme_buttons(band) + [("All my promises", "/promises_all")])]
+
+
+def age_over_25(content: Content) -> List[Reply]:
+    return [_reply(content.message("age_over_25"), content.buttons["age"])]
+
+
+def age_not_understood(content: Content) -> List[Reply]:
+    return [_reply(content.message("age_not_understood"), content.buttons["age"])]
+
+
+def topic(content: Content, intent: str, age_band: Optional[str]) -> List[Reply]:
+    found = content.topic_for_intent(intent)
+    if found is None:
+        return fallback(content)
+    buttons = [(content.topics[r].title, f"/{content.topics[r].intent}") for r in found.related]
+    return [_reply(content.fill(found.answer_for(age_band)), buttons + content.buttons["after_answer"])]
+
+
+def safeguarding(content: Content, age_band: Optional[str]) -> List[Reply]:
+    key = "safeguarding_up_to_11" if age_band == "up_to_11" else "safeguarding"
+    return [_reply(content.message(key))]
