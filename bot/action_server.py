@@ -10,6 +10,8 @@ import logging
 
 from rasa_sdk.endpoint import create_app
 
+from bot.store.database import migrate
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
@@ -17,6 +19,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=5055)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
+    migrate()  # the schema is brought up to date before the first request
     app = create_app("actions", cors_origins=None)
     app.run(args.host, args.port, access_log=False, workers=1)
 

@@ -5,7 +5,9 @@
   promisebot model-path     print the path of the model for the current inputs
   promisebot chat           chat in the terminal with a running assistant
   promisebot check-content  check content/ against its schema
-  promisebot bench          print NLU, training, load and latency figures
+  promisebot bench          print NLU, safeguarding, training, load and latency figures
+  promisebot migrate        bring the database schema up to date
+  promisebot counts         safeguarding disclosures by week (no text, no ids; 1-4 shown as "fewer than 5")
 """
 from __future__ import annotations
 
@@ -31,6 +33,8 @@ def main(argv=None) -> int:
     chat = commands.add_parser("chat", help="chat in the terminal")
     chat.add_argument("--url", default="http://127.0.0.1:5005/webhooks/rest/webhook")
     commands.add_parser("check-content", help="check content/ against its schema")
+    commands.add_parser("migrate", help="bring the database schema up to date")
+    commands.add_parser("counts", help="print anonymous safeguarding counts")
     bench = commands.add_parser("bench", help="print benchmark figures")
     bench.add_argument("--turns", type=int, default=200)
     args = parser.parse_args(argv)
@@ -48,6 +52,23 @@ def main(argv=None) -> int:
     if args.command == "chat":
         from bot.terminal_chat import chat as chat_loop
         return chat_loop(args.url)
+
+    if args.command == "migrate":
+        from bot.store.database import database_url, migrate
+        migrate()
+        print(f"Database is up to date ({database_url().split('://')[0]}).")
+        return 0
+    if args.command == "counts":
+        from bot.store.counters import disclosure_counts
+        from bot.store.database import migrate
+        migrate()
+        rows = disclosure_counts()
+        print("week      age band  kind                   channel    disclosures")
+        for row in rows:
+            print("{:<9} {:<9} {:<22} {:<10} {}".format(*row))
+        if not rows:
+            print("(none recorded)")
+        return 0
 
     from bot import model_cache
     if args.command == "model-path":

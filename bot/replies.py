@@ -84,7 +84,7 @@ def fallback(content: Content) -> List[Reply]:
 
 
 def small_talk(content: Content, intent: str) -> List[Reply]:
-    buttons = content.buttons["menu"] if intent in ("thanks", "bot_challenge") else ()
+    buttons = content.buttons["menu"] if intent in ("thanks", "bot_challenge", "out_of_scope") else ()
     return [_reply(content.message(intent), buttons)]
 
 
@@ -198,6 +198,31 @@ def topic(content: Content, intent: str, age_band: Optional[str]) -> List[Reply]
     return [_reply(content.fill(found.answer_for(age_band)), buttons + content.buttons["after_answer"])]
 
 
-def safeguarding(content: Content, age_band: Optional[str]) -> List[Reply]:
-    key = "safeguarding_up_to_11" if age_band == "up_to_11" else "safeguarding"
-    return [_reply(content.message(key))]
+# Extra routes for some kinds of disclosure, on top of the ones every disclosure gets.
+SAFEGUARDING_EXTRAS = {
+    "suicide": "safeguarding_self_harm",
+    "self_harm": "safeguarding_self_harm",
+    "online_grooming": "safeguarding_online",
+    "sexual_exploitation": "safeguarding_online",
+    "running_away": "safeguarding_running_away",
+}
+
+
+def safeguarding(content: Content, age_band: Optional[str], kind: Optional[str]) -> List[Reply]:
+    """Reassure, be honest, give routes by urgency, and say what happens next.
+
+    `kind` is what the detector recognised (None when only the classifier did): it adds
+    the routes for that kind. Samaritans and Shout are given whenever the kind is not
+    known, as a disclosure the detector missed may be about self-harm.
+    """
+    extra = SAFEGUARDING_EXTRAS.get(kind or "", None if kind else "safeguarding_self_harm")
+    if age_band == "up_to_11":
+        replies = [_reply(content.message("safeguarding_up_to_11"))]
+        if extra == "safeguarding_self_harm" and kind:
+            replies.append(_reply(content.message(extra)))
+        return replies
+    replies = [_reply(content.message("safeguarding"))]
+    if extra:
+        replies.append(_reply(content.message(extra)))
+    replies.append(_reply(content.message("safeguarding_next")))
+    return replies

@@ -213,14 +213,54 @@ def test_menu_lists_the_ways_to_get_help():
 
 
 @pytest.mark.parametrize("intent,expected", [
-    ("bot_challenge", "not a real person"), ("goodbye", "Bye"), ("thanks", "welcome")])
+    ("bot_challenge", "not a real person"), ("goodbye", "Bye"), ("thanks", "welcome"),
+    ("out_of_scope", "not something I can help with")])
 def test_small_talk(intent, expected):
     messages, _ = run(ActionSmallTalk(), tracker("x", intent))
     assert expected in said(messages)
 
 
-@pytest.mark.parametrize("band", [None, "up_to_11", "16_18"])
-def test_safeguarding_reply_reassures_and_gives_routes(band):
-    messages, _ = run(ActionSafeguarding(), tracker("my dad hits me", "safeguarding_disclosure", age_band=band))
+def disclosure(kind: str) -> List[Dict]:
+    return [{"entity": "disclosure_kind", "value": kind, "start": 0, "end": 3, "extractor": "SafeguardingDetector"}]
+
+
+@pytest.mark.parametrize("band", [None, "up_to_11", "12_15", "16_18", "18_plus"])
+def test_safeguarding_reply_reassures_is_honest_and_gives_routes(band):
+    messages, _ = run(ActionSafeguarding(), tracker("my dad hits me", "safeguarding_disclosure", age_band=band,
+                                                    entities=disclosure("physical_abuse")))
     text = said(messages)
-    assert "not your fault" in text and "999" in text and "0800 1111" in text
+    assert "You did the right thing" in text and "not your fault" in text
+    assert "I'm a computer" in text and "can't keep" in text  # never promises secrecy
+    assert "999" in text and "0800 1111" in text
+
+
+def test_safeguarding_for_teenagers_says_what_happens_next_and_out_of_hours():
+    messages, _ = run(ActionSafeguarding(), tracker("he hits me", "safeguarding_disclosure", age_band="12_15",
+                                                    entities=disclosure("physical_abuse")))
+    text = said(messages)
+    assert "What happens next" in text and "0300 555 2922" in text and "social worker" in text
+
+
+def test_under_11s_get_simpler_words():
+    young, _ = run(ActionSafeguarding(), tracker("he hits me", "safeguarding_disclosure", age_band="up_to_11",
+                                                 entities=disclosure("physical_abuse")))
+    assert "grown-up you trust" in said(young)
+    assert len(said(young)) < 450
+
+
+@pytest.mark.parametrize("kind", ["suicide", "self_harm"])
+def test_suicide_and_self_harm_add_samaritans_and_shout(kind):
+    for band in ("up_to_11", "16_18"):
+        messages, _ = run(ActionSafeguarding(), tracker("x", "safeguarding_disclosure", age_band=band, entities=disclosure(kind)))
+        assert "116 123" in said(messages) and "85258" in said(messages)
+
+
+def test_online_abuse_adds_ceop():
+    messages, _ = run(ActionSafeguarding(), tracker("x", "safeguarding_disclosure", age_band="12_15",
+                                                    entities=disclosure("online_grooming")))
+    assert "CEOP" in said(messages)
+
+
+def test_classifier_only_disclosure_still_gets_self_harm_routes():
+    messages, _ = run(ActionSafeguarding(), tracker("something vague", "safeguarding_disclosure", age_band="12_15"))
+    assert "116 123" in said(messages) and "0800 1111" in said(messages)

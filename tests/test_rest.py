@@ -73,3 +73,27 @@ def test_a_disclosure_gets_help_not_a_cheerful_answer(child):
 def test_odd_input_still_gets_a_kind_answer(child, message):
     text = child.hears(message)
     assert text.strip()
+
+
+def test_a_disclosure_first_thing_gets_help(child):
+    text = child.hears("my foster dad hits me")
+    assert "not your fault" in text and "0800 1111" in text
+
+
+def test_a_disclosure_interrupts_and_the_child_can_go_back(child):
+    assert "how old are you" in child.hears("can i keep my toys").lower()
+    help_text = child.hears("my mums boyfriend touches me")
+    assert "not your fault" in help_text and "can't keep this a secret" in help_text
+    assert "favourite toys" in child.hears("im 9")  # the question they asked before is still answered
+
+
+def test_a_disclosure_about_a_friend_gets_help(child):
+    text = child.hears("my best mate is cutting herself")
+    assert "116 123" in text and "looking out for them" in text
+
+
+def test_a_disclosure_in_the_middle_of_a_question_is_not_answered_cheerfully(child):
+    child.says("im 15")
+    text = child.hears("how do i complain cos staff at my home touch me")
+    assert "not your fault" in text
+    assert "Stage 1" not in text  # not the complaints answer as if nothing was said

@@ -6,6 +6,7 @@ young person's age band and a promise question waiting for that age.
 """
 from __future__ import annotations
 
+import logging
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
@@ -14,6 +15,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot import replies
 from bot.content import PROMISE_BAND, current_content
+from bot.store.counters import record_disclosure
+
+logger = logging.getLogger(__name__)
 
 PROMISE_INTENTS = (
     "promises_all",
@@ -23,7 +27,7 @@ PROMISE_INTENTS = (
     "promises_keeping_in_touch",
     "promise_question",
 )
-SMALL_TALK_INTENTS = ("goodbye", "thanks", "bot_challenge")
+SMALL_TALK_INTENTS = ("goodbye", "thanks", "bot_challenge", "out_of_scope")
 
 
 def send(dispatcher: CollectingDispatcher, messages: List[replies.Reply]) -> None:
@@ -83,7 +87,7 @@ class ActionShowMenu(Action):
 
 
 class ActionSmallTalk(Action):
-    """Goodbye, thanks and "are you a real person?"."""
+    """Goodbye, thanks, "are you a real person?", and things the bot does not cover."""
 
     def name(self) -> str:
         return "action_small_talk"
@@ -171,5 +175,12 @@ class ActionSafeguarding(Action):
         return "action_safeguarding"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
-        send(dispatcher, replies.safeguarding(current_content(), known_band(tracker)))
+        kind = next((e.get("value") for e in tracker.latest_message.get("entities") or []
+                     if e.get("entity") == "disclosure_kind"), None)
+        send(dispatcher, replies.safeguarding(current_content(), known_band(tracker), kind))
+        try:  # counted for staff: week, band, kind and channel only - no text, no sender id
+            record_disclosure(known_band(tracker) or "unknown", kind or "classifier",
+                              tracker.get_latest_input_channel() or "unknown")
+        except Exception:  # the child's answer must never wait on, or fail with, the count
+            logger.exception("could not record a safeguarding count")
         return []

@@ -1,0 +1,1 @@
+"""Recognising that a child is telling us they are not safe, independently of the classifier."""

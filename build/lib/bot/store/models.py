@@ -1,0 +1,25 @@
+"""Tables. Nothing here holds a child's words or an id that could lead back to them."""
+from __future__ import annotations
+
+from sqlalchemy import Column, Integer, String, UniqueConstraint
+from sqlalchemy.orm import declarative_base
+
+Base = declarative_base()
+
+
+class SafeguardingCount(Base):
+    """How many disclosures were answered, per ISO week, age band, kind and channel.
+
+    Staff see that disclosures happen and of what kind, to plan support; no text, no
+    sender id, no time finer than a week.
+    """
+
+    __tablename__ = "safeguarding_counts"
+    __table_args__ = (UniqueConstraint("iso_week", "age_band", "kind", "channel"),)
+
+    id = Column(Integer, primary_key=True)
+    iso_week = Column(String(8), nullable=False)  # e.g. 2026-W48
+    age_band = Column(String(16), nullable=False)  # up_to_11 ... or "unknown"
+    kind = Column(String(32), nullable=False)  # detector kind, or "classifier"
+    channel = Column(String(32), nullable=False)
+    count = Column(Integer, nullable=False, default=0)
