@@ -41,7 +41,7 @@ bench: train
 lock:
 	@python310=$$(scripts/find-python310) || exit 1; rm -rf /tmp/promisebot-lock; \
 	  "$$python310" -m venv /tmp/promisebot-lock && /tmp/promisebot-lock/bin/pip install --quiet ".[test]" && \
-	  /tmp/promisebot-lock/bin/pip freeze --exclude promisebot > requirements.lock
+	  /tmp/promisebot-lock/bin/pip freeze --exclude promisebot > requirements.lock; rm -rf build *.egg-info
 
 clean:
 	rm -rf $(VENV) models results .pytest_cache

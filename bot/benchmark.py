@@ -1,6 +1,7 @@
 """`promisebot bench`: the figures the project is judged by, printed, not asserted.
 
 - held-out NLU intent macro F1 (tests/nlu/heldout.yml)
+- safeguarding recall and false alarms, held-out and fresh sets (tests/safeguarding/)
 - training time from scratch (Rasa's training cache switched off)
 - model load time: starting the Rasa server until it answers
 - per-turn latency over the REST channel, p50 / p95, for a mix of real conversations
@@ -21,6 +22,7 @@ import requests
 
 from bot.model_cache import ROOT, ensure_model, rasa_env
 from bot.nlu_eval import evaluate
+from bot.safeguarding import evaluate as safeguarding
 from bot.supervisor import assistant_services, start_all, stop_all
 
 # A young person's conversation, as the latency is measured on.
@@ -52,6 +54,9 @@ def main(turns: int = 200, with_training: bool = True) -> int:
     scores = evaluate(model)
     print(f"held-out intent macro F1: {scores.macro_f1:.3f} "
           f"(accuracy {scores.accuracy:.3f}, {len(scores.mistakes)} mistakes)")
+    for label, disclosures, benign in (("held-out", "disclosures", "benign"),
+                                       ("fresh", "fresh_disclosures", "fresh_benign")):
+        print(safeguarding.summary(f"safeguarding {label}", *safeguarding.evaluate(model, disclosures, benign)))
     if with_training:
         print(f"training time (no cache): {training_seconds():.0f} s")
 

@@ -30,8 +30,15 @@ def assistant(model_path):
     """The action server and Rasa server, on free ports; yields the REST webhook URL."""
     from bot.supervisor import assistant_services, start_all, stop_all
 
+    workdir = Path(tempfile.mkdtemp(prefix="promisebot-test-"))
+    saved = os.environ.get("PROMISEBOT_DATABASE_URL")
+    os.environ["PROMISEBOT_DATABASE_URL"] = f"sqlite:///{workdir / 'test.sqlite'}"  # never the real one
     rasa_port, action_port = free_port(), free_port()
     services = assistant_services(model_path, rasa_port, action_port)
-    start_all(services, log_dir=Path(tempfile.mkdtemp(prefix="promisebot-test-logs-")))
+    start_all(services, log_dir=workdir)
     yield f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"
     stop_all(services)
+    if saved is None:
+        os.environ.pop("PROMISEBOT_DATABASE_URL", None)
+    else:
+        os.environ["PROMISEBOT_DATABASE_URL"] = saved

@@ -97,3 +97,17 @@ def test_a_disclosure_in_the_middle_of_a_question_is_not_answered_cheerfully(chi
     text = child.hears("how do i complain cos staff at my home touch me")
     assert "not your fault" in text
     assert "Stage 1" not in text  # not the complaints answer as if nothing was said
+
+
+def test_disclosures_are_counted_without_text_or_sender(child):
+    import os
+    import sqlite3
+
+    child.says("im 13")
+    child.says("someone online keeps asking me for nudes")
+    path = os.environ["PROMISEBOT_DATABASE_URL"][len("sqlite:///"):]
+    rows = sqlite3.connect(path).execute(
+        "select age_band, kind, channel, count from safeguarding_counts where kind = 'online_grooming'").fetchall()
+    assert rows and rows[0][:3] == ("12_15", "online_grooming", "rest")
+    dump = "\n".join(sqlite3.connect(path).iterdump())
+    assert "nudes" not in dump and child.sender not in dump

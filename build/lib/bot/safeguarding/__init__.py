@@ -1,1 +1,0 @@
-"""Recognising that a child is telling us they are not safe, independently of the classifier."""
