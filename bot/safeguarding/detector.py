@@ -58,6 +58,9 @@ class SafeguardingDetector:
             return {"OP": f"{{,{int(spec[1:])}}}"}
         values = [v for alternative in spec.split("|")
                   for v in (WORDS[alternative[1:]] if alternative.startswith("@") else [alternative])]
+        for value in values:  # "im" or "don't" are two tokens in a message: as one, they never match
+            if len(self.nlp.make_doc(value)) != 1:
+                raise ValueError(f"pattern word {value!r} is more than one token; write it as separate words")
         test = {"NORM": {"IN": sorted({self.normalise(v) for v in values})}}
         if optional:
             test["OP"] = "?"
