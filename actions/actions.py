@@ -35,6 +35,17 @@ def send(dispatcher: CollectingDispatcher, messages: List[replies.Reply]) -> Non
         dispatcher.utter_message(text=message["text"], buttons=message["buttons"] or None)
 
 
+def is_first_answer(tracker: Tracker) -> bool:
+    """Nothing said yet: whoever asks straight away first hears what the bot is."""
+    return not any(event.get("event") == "bot" for event in tracker.events)
+
+
+def answer(dispatcher: CollectingDispatcher, tracker: Tracker, messages: List[replies.Reply]) -> None:
+    if is_first_answer(tracker):
+        messages = replies.introduction(current_content()) + messages
+    send(dispatcher, messages)
+
+
 def intent_of(tracker: Tracker) -> str:
     return (tracker.latest_message.get("intent") or {}).get("name") or ""
 
@@ -82,7 +93,7 @@ class ActionShowMenu(Action):
         return "action_show_menu"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
-        send(dispatcher, replies.menu(current_content()))
+        answer(dispatcher, tracker, replies.menu(current_content()))
         return []
 
 
@@ -95,7 +106,7 @@ class ActionSmallTalk(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         intent = intent_of(tracker)
         content = current_content()
-        send(dispatcher, replies.small_talk(content, intent) if intent in SMALL_TALK_INTENTS else replies.fallback(content))
+        answer(dispatcher, tracker, replies.small_talk(content, intent) if intent in SMALL_TALK_INTENTS else replies.fallback(content))
         return []
 
 
@@ -106,7 +117,7 @@ class ActionFallback(Action):
         return "action_fallback"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
-        send(dispatcher, replies.fallback(current_content()))
+        answer(dispatcher, tracker, replies.fallback(current_content()))
         return []
 
 
@@ -120,18 +131,19 @@ class ActionSetAge(Action):
         content = current_content()
         band = tracker.get_slot("age_band")
         if not said_age_this_turn(tracker) or band is None:
-            send(dispatcher, replies.age_not_understood(content))
+            answer(dispatcher, tracker, replies.age_not_understood(content))
             return []
         if band not in PROMISE_BAND:
-            send(dispatcher, replies.age_over_25(content))
+            answer(dispatcher, tracker, replies.age_over_25(content))
             return [SlotSet("age_band", None)]
         previous = band_before_this_turn(tracker)
-        send(dispatcher, [replies.age_confirmation(content, band, changed=previous not in (None, band))])
+        messages = [replies.age_confirmation(content, band, changed=previous not in (None, band))]
         pending = tracker.get_slot("pending_intent")
         if pending in PROMISE_INTENTS:
-            send(dispatcher, replies.promises(content, pending, band, text_of_last(tracker, pending)))
+            messages += replies.promises(content, pending, band, text_of_last(tracker, pending))
+            answer(dispatcher, tracker, messages)
             return [SlotSet("pending_intent", None)]
-        send(dispatcher, replies.what_next(content, band))
+        answer(dispatcher, tracker, messages + replies.what_next(content, band))
         return []
 
 
@@ -147,13 +159,13 @@ class ActionAnswerPromises(Action):
         band = known_band(tracker)
         if band is None:
             # Promises differ by age: ask once, keep the question, answer it when we know.
-            send(dispatcher, replies.ask_age(content, first=True))
+            answer(dispatcher, tracker, replies.ask_age(content, first=True))
             return [SlotSet("age_band", None), SlotSet("pending_intent", intent)]
         messages = []
         if said_age_this_turn(tracker):
             messages.append(replies.age_confirmation(content, band, changed=band_before_this_turn(tracker) not in (None, band)))
         messages += replies.promises(content, intent, band, tracker.latest_message.get("text") or "")
-        send(dispatcher, messages)
+        answer(dispatcher, tracker, messages)
         return [SlotSet("pending_intent", None)]
 
 
@@ -164,7 +176,7 @@ class ActionAnswerTopic(Action):
         return "action_answer_topic"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
-        send(dispatcher, replies.topic(current_content(), intent_of(tracker), known_band(tracker)))
+        answer(dispatcher, tracker, replies.topic(current_content(), intent_of(tracker), known_band(tracker)))
         return []
 
 

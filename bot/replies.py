@@ -63,8 +63,13 @@ def ask_age(content: Content, first: bool = False) -> List[Reply]:
     return [_reply(content.message(key), content.buttons["age"])]
 
 
+def introduction(content: Content) -> List[Reply]:
+    """What the bot is, what it can do, and 999: said before its first answer to anyone."""
+    return [_reply(content.message("welcome"))]
+
+
 def welcome(content: Content, age_band: Optional[str]) -> List[Reply]:
-    replies = [_reply(content.message("welcome"))]
+    replies = introduction(content)
     if age_band in PROMISE_BAND:
         replies.append(_reply(content.message("what_next"), content.buttons["menu"]))
     else:

@@ -30,8 +30,12 @@ def user_event(text: str, intent: str, entities=None) -> Dict:
 
 def tracker(text: str, intent: str, age_band: Optional[str] = None, entities=None,
             events: Optional[List[Dict]] = None, pending: Optional[str] = None) -> Tracker:
-    """A tracker as the action server receives it, just after the young person's message."""
-    history = list(events or [])
+    """A tracker as the action server receives it, just after the young person's message.
+
+    By default the conversation is under way (the bot has spoken); `events=[]` makes this
+    the first message of a conversation.
+    """
+    history = list(MID_CONVERSATION if events is None else events)
     history.append(user_event(text, intent, entities))
     if entities and any(e["entity"] == "age_band" for e in entities):
         history.append({"event": "slot", "name": "age_band", "value": age_band})
@@ -41,6 +45,12 @@ def tracker(text: str, intent: str, age_band: Optional[str] = None, entities=Non
         latest_message={"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": entities or []},
         events=history, paused=False, followup_action=None, active_loop={}, latest_action_name="action_listen",
     )
+
+
+MID_CONVERSATION = [
+    {"event": "user", "text": "hi", "parse_data": {"text": "hi", "intent": {"name": "greet"}, "entities": []}},
+    {"event": "bot", "text": "Hi! I'm the Promises helper."},
+]
 
 
 def age_entity(band: str) -> List[Dict]:
@@ -68,6 +78,22 @@ def test_greeting_says_it_is_a_computer_and_gives_999_and_asks_age():
     assert "999" in text
     assert "How old are you?" in text
     assert '/inform_age{"age_band":"12_15"}' in buttons(messages)
+
+
+def test_asking_straight_away_first_hears_what_the_bot_is():
+    messages, _ = run(ActionAnswerPromises(), tracker("what are all my promises", "promises_all", events=[]))
+    text = said(messages)
+    assert text.index("not a person") < text.index("how old are you")
+    assert "999" in text
+
+
+def test_introduction_is_said_once_only():
+    earlier = [user_event("hi", "greet"), {"event": "bot", "text": "Hi! I'm the Promises helper."}]
+    messages, _ = run(ActionAnswerTopic(), tracker("what is an advocate", "topic_advocacy", events=earlier))
+    assert "not a person" not in said(messages)
+    t = tracker("im 14", "inform_age", age_band="12_15", entities=age_entity("12_15"), events=[])
+    messages, _ = run(ActionSetAge(), t)
+    assert said(messages).count("not a person") == 1
 
 
 def test_greeting_does_not_ask_age_again_when_known():
@@ -134,7 +160,7 @@ def test_promises_before_age_is_known_asks_age_and_keeps_the_question():
 
 
 def test_giving_age_answers_the_question_that_was_waiting():
-    earlier = [user_event("can i keep my toys", "promise_question")]
+    earlier = MID_CONVERSATION + [user_event("can i keep my toys", "promise_question")]
     t = tracker("im 8", "inform_age", age_band="up_to_11", entities=age_entity("up_to_11"),
                 events=earlier, pending="promise_question")
     messages, events = run(ActionSetAge(), t)
@@ -154,7 +180,7 @@ def test_age_and_question_in_one_message_is_answered_and_remembered():
 
 
 def test_changing_age_says_so_and_answers_follow():
-    earlier = [user_event("im 14", "inform_age", age_entity("12_15")),
+    earlier = MID_CONVERSATION + [user_event("im 14", "inform_age", age_entity("12_15")),
                {"event": "slot", "name": "age_band", "value": "12_15"}]
     t = tracker("actually im 16", "inform_age", age_band="16_18", entities=age_entity("16_18"), events=earlier)
     messages, _ = run(ActionSetAge(), t)

@@ -37,6 +37,7 @@ def test_hello_age_and_promises_for_that_age(child):
 
 def test_age_and_question_in_one_message(child):
     text = child.hears("I'm 14, what do you promise about school?")
+    assert "computer" in text and "999" in text  # asked straight away: still told what the bot is
     assert "aged 12 to 15" in text
     assert "we promise to make sure that you have the best education possible" in text
 
