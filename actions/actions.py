@@ -187,12 +187,17 @@ class ActionSafeguarding(Action):
         return "action_safeguarding"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
-        kind = next((e.get("value") for e in tracker.latest_message.get("entities") or []
-                     if e.get("entity") == "disclosure_kind"), None)
-        send(dispatcher, replies.safeguarding(current_content(), known_band(tracker), kind))
-        try:  # counted for staff: week, band, kind and channel only - no text, no sender id
-            record_disclosure(known_band(tracker) or "unknown", kind or "classifier",
-                              tracker.get_latest_input_channel() or "unknown")
-        except Exception:  # the child's answer must never wait on, or fail with, the count
-            logger.exception("could not record a safeguarding count")
+        respond_to_disclosure(dispatcher, tracker)
         return []
+
+
+def respond_to_disclosure(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """The safeguarding answer, and an anonymous count; also used inside the request forms."""
+    kind = next((e.get("value") for e in tracker.latest_message.get("entities") or []
+                 if e.get("entity") == "disclosure_kind"), None)
+    send(dispatcher, replies.safeguarding(current_content(), known_band(tracker), kind))
+    try:  # counted for staff: week, band, kind and channel only - no text, no sender id
+        record_disclosure(known_band(tracker) or "unknown", kind or "classifier",
+                          tracker.get_latest_input_channel() or "unknown")
+    except Exception:  # the child's answer must never wait on, or fail with, the count
+        logger.exception("could not record a safeguarding count")

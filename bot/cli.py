@@ -8,6 +8,9 @@
   promisebot bench          print NLU, safeguarding, training, load and latency figures
   promisebot migrate        bring the database schema up to date
   promisebot counts         safeguarding disclosures by week (no text, no ids; 1-4 shown as "fewer than 5")
+  promisebot requests list [--status new|in_progress|done]
+  promisebot requests update REFERENCE --status STATUS --by NAME
+                            the caseworkers' queue of complaints, advocacy requests and messages
 """
 from __future__ import annotations
 
@@ -35,6 +38,14 @@ def main(argv=None) -> int:
     commands.add_parser("check-content", help="check content/ against its schema")
     commands.add_parser("migrate", help="bring the database schema up to date")
     commands.add_parser("counts", help="print anonymous safeguarding counts")
+    queue = commands.add_parser("requests", help="caseworkers: list and update requests")
+    queue_commands = queue.add_subparsers(dest="requests_command", required=True)
+    listing = queue_commands.add_parser("list")
+    listing.add_argument("--status", choices=["new", "in_progress", "done"])
+    updating = queue_commands.add_parser("update")
+    updating.add_argument("reference")
+    updating.add_argument("--status", required=True, choices=["new", "in_progress", "done"])
+    updating.add_argument("--by", required=True, help="who is handling it")
     bench = commands.add_parser("bench", help="print benchmark figures")
     bench.add_argument("--turns", type=int, default=200)
     args = parser.parse_args(argv)
@@ -70,6 +81,9 @@ def main(argv=None) -> int:
             print("(none recorded)")
         return 0
 
+    if args.command == "requests":
+        return requests_command(args)
+
     from bot import model_cache
     if args.command == "model-path":
         print(model_cache.model_path())
@@ -87,6 +101,29 @@ def main(argv=None) -> int:
         from bot.benchmark import main as bench_main
         return bench_main(turns=args.turns)
     return 2
+
+
+def requests_command(args) -> int:
+    from bot.store.database import migrate
+    from bot.store.requests import list_requests, update_request
+    migrate()
+    if args.requests_command == "update":
+        try:
+            row = update_request(args.reference, args.status, args.by)
+        except (LookupError, ValueError) as error:
+            print(error, file=sys.stderr)
+            return 1
+        print(f"{row.reference} is now {row.status} (handled by {row.handled_by})")
+        return 0
+    rows = list_requests(args.status)
+    for row in rows:
+        print(f"{row.reference}  {row.status:<11} {row.created_at:%Y-%m-%d %H:%M}  {row.kind:<13} "
+              f"name: {row.known_name or '-'}; contact: {row.contact_preference or '-'} {row.contact_detail or ''}")
+        for question, answer in row.details.items():
+            print(f"    {question}: {answer}")
+    if not rows:
+        print("(no requests)")
+    return 0
 
 
 if __name__ == "__main__":

@@ -96,6 +96,8 @@ class Content:
     messages: Dict[str, str]
     buttons: Dict[str, List[Tuple[str, str]]]
     promise_source: str
+    flows: Dict[str, dict]  # flows.yml: the complaint, advocacy and social worker flows
+    flow_common: dict
 
     def band_for(self, age_band: str) -> Band:
         return self.bands[PROMISE_BAND[age_band]]
@@ -224,10 +226,26 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
     }
     texts = {f"messages.yml {k}": v for k, v in messages.items()}
     texts.update({f"topics.yml {t.id}.{k}": a for t in topics.values() for k, a in t.answers.items()})
-    _check_placeholders(texts, contacts)
     for required in ("emergency", "childline", "edt", "coram_voice", "samaritans", "shout", "kooth"):
         _require(required in contacts, "contacts.yml", f"is missing {required!r}")
+    flows_data = _load_yaml(directory / "flows.yml")
+    flows = flows_data.get("flows") or {}
+    _require(sorted(flows) == ["advocacy", "complaint", "social_worker"], "flows.yml",
+             "needs flows complaint, advocacy and social_worker")
+    for name, flow in flows.items():
+        for key in ("form", "what", "reference_prefix", "start", "slots", "questions", "done", "button"):
+            _require(key in flow, f"flows.yml {name}", f"needs `{key}`")
+        _require(flow.get("offered_after_topic") in topics, f"flows.yml {name}", "offered_after_topic must be a topic id")
+        texts.update({f"flows.yml {name}.{k}": v for k, v in flow.items() if isinstance(v, str)})
+    common = flows_data.get("common") or {}
+    for key in ("questions", "contact_choices", "urgency_choices", "yes_no", "confirm", "labels", "empty",
+                "too_long", "cancelled", "not_confirmed", "save_failed", "resume", "not_understood_choice"):
+        _require(key in common, "flows.yml common", f"needs `{key}`")
+    texts.update({f"flows.yml common.{k}": v for k, v in common.items() if isinstance(v, str)})
+    _check_placeholders(texts, contacts)
     return Content(
+        flows=flows,
+        flow_common=common,
         bands=_load_promises(promises),
         topics=topics,
         contacts=contacts,

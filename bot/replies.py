@@ -24,15 +24,17 @@ SPELLINGS = {
     "u": "you", "ur": "your", "r": "are", "wat": "what", "wot": "what", "cos": "because",
     "dont": "don't", "cant": "can't", "im": "i'm", "ill": "ill",
 }
+# The intent that starts each request flow (content/flows.yml), for its buttons.
+FLOW_INTENT = {"complaint": "start_complaint", "advocacy": "request_advocate", "social_worker": "message_social_worker"}
 BAND_LABEL_FOR_18_PLUS = "young people aged 16 to 18 and care leavers"
 
 
-def _buttons(rows: Sequence[Tuple[str, str]]) -> List[Dict[str, str]]:
+def button_list(rows: Sequence[Tuple[str, str]]) -> List[Dict[str, str]]:
     return [{"title": title, "payload": payload} for title, payload in rows]
 
 
 def _reply(text: str, buttons: Sequence[Tuple[str, str]] = ()) -> Reply:
-    return {"text": text, "buttons": _buttons(buttons)}
+    return {"text": text, "buttons": button_list(buttons)}
 
 
 def band_label(content: Content, age_band: str) -> str:
@@ -45,7 +47,7 @@ def theme_intent(theme_id: str) -> str:
     return next(intent for intent, theme in THEME_INTENTS.items() if theme == theme_id)
 
 
-def theme_buttons(band: Band, leave_out: Optional[str] = None) -> List[Tuple[str, str]]:
+def themebutton_list(band: Band, leave_out: Optional[str] = None) -> List[Tuple[str, str]]:
     rows = [(t.title, f"/{theme_intent(t.id)}") for t in band.themes if t.id != leave_out]
     if leave_out is not None:
         rows.append(("All my promises", "/promises_all"))
@@ -97,7 +99,7 @@ def promise_theme(content: Content, age_band: str, theme_id: str) -> List[Reply]
     band = content.band_for(age_band)
     theme = band.theme(theme_id)
     text = _theme_text(content, theme, band_label(content, age_band))
-    return [_reply(text, theme_buttons(band, leave_out=theme_id) + content.buttons["after_answer"])]
+    return [_reply(text, themebutton_list(band, leave_out=theme_id) + content.buttons["after_answer"])]
 
 
 def all_promises(content: Content, age_band: str) -> List[Reply]:
@@ -106,7 +108,7 @@ def all_promises(content: Content, age_band: str) -> List[Reply]:
     count = sum(len(t.promises) for t in band.themes)
     replies = [_reply(content.message("promises_all_intro", count=count, band=label, themes=len(band.themes)))]
     replies += [_reply(_theme_text(content, theme, label)) for theme in band.themes]
-    replies[-1]["buttons"] = _buttons(content.buttons["menu"][1:])
+    replies[-1]["buttons"] = button_list(content.buttons["menu"][1:])
     return replies
 
 
@@ -162,8 +164,8 @@ def promise_question(content: Content, age_band: str, question: str) -> List[Rep
                 content.message("promise_other_band", band=label, other_band=other.label),
                 f"“{found[1].text}”",
             ])
-            return [_reply(text, theme_buttons(band))]
-    return [_reply(content.message("promise_not_found", band=label), theme_buttons(band) + [("All my promises", "/promises_all")])]
+            return [_reply(text, themebutton_list(band))]
+    return [_reply(content.message("promise_not_found", band=label), themebutton_list(band) + [("All my promises", "/promises_all")])]
 
 
 def promises(content: Content, intent: str, age_band: str, question: str) -> List[Reply]:
@@ -184,7 +186,7 @@ def age_confirmation(content: Content, age_band: str, changed: bool) -> Reply:
 
 def what_next(content: Content, age_band: str) -> List[Reply]:
     band = content.band_for(age_band)
-    return [_reply(content.message("what_next"), theme_buttons(band) + [("All my promises", "/promises_all")])]
+    return [_reply(content.message("what_next"), themebutton_list(band) + [("All my promises", "/promises_all")])]
 
 
 def age_over_25(content: Content) -> List[Reply]:
@@ -199,7 +201,9 @@ def topic(content: Content, intent: str, age_band: Optional[str]) -> List[Reply]
     found = content.topic_for_intent(intent)
     if found is None:
         return fallback(content)
-    buttons = [(content.topics[r].title, f"/{content.topics[r].intent}") for r in found.related]
+    offers = [(flow["button"], f"/{FLOW_INTENT[name]}") for name, flow in content.flows.items()
+              if flow.get("offered_after_topic") == found.id]
+    buttons = offers + [(content.topics[r].title, f"/{content.topics[r].intent}") for r in found.related]
     return [_reply(content.fill(found.answer_for(age_band)), buttons + content.buttons["after_answer"])]
 
 
@@ -229,5 +233,6 @@ def safeguarding(content: Content, age_band: Optional[str], kind: Optional[str])
     replies = [_reply(content.message("safeguarding"))]
     if extra:
         replies.append(_reply(content.message(extra)))
-    replies.append(_reply(content.message("safeguarding_next")))
+    offer = [(content.flows["social_worker"]["button"], f"/{FLOW_INTENT['social_worker']}")]
+    replies.append(_reply(content.message("safeguarding_next"), offer))
     return replies

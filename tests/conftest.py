@@ -2,9 +2,11 @@
 import os
 import socket
 import tempfile
+import uuid
 from pathlib import Path
 
 import pytest
+import requests
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
@@ -42,3 +44,20 @@ def assistant(model_path):
         os.environ.pop("PROMISEBOT_DATABASE_URL", None)
     else:
         os.environ["PROMISEBOT_DATABASE_URL"] = saved
+
+
+class Child:
+    """One young person chatting over POST /webhooks/rest/webhook."""
+
+    def __init__(self, url):
+        self.url, self.sender = url, f"test-{uuid.uuid4().hex[:8]}"
+
+    def says(self, message):
+        response = requests.post(self.url, json={"sender": self.sender, "message": message}, timeout=60)
+        assert response.status_code == 200
+        replies = response.json()
+        assert replies, f"no answer to {message!r}"
+        return replies
+
+    def hears(self, message):
+        return "\n".join(r.get("text", "") for r in self.says(message))

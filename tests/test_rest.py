@@ -1,25 +1,7 @@
 """End to end over the REST channel, with the action server and Rasa server running."""
-import uuid
-
 import pytest
-import requests
 
-
-class Child:
-    """One young person chatting over POST /webhooks/rest/webhook."""
-
-    def __init__(self, url):
-        self.url, self.sender = url, f"test-{uuid.uuid4().hex[:8]}"
-
-    def says(self, message):
-        response = requests.post(self.url, json={"sender": self.sender, "message": message}, timeout=60)
-        assert response.status_code == 200
-        replies = response.json()
-        assert replies, f"no answer to {message!r}"
-        return replies
-
-    def hears(self, message):
-        return "\n".join(r.get("text", "") for r in self.says(message))
+from conftest import Child
 
 
 @pytest.fixture

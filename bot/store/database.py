@@ -21,9 +21,13 @@ def database_url() -> str:
     return os.environ.get("PROMISEBOT_DATABASE_URL", DEFAULT_URL)
 
 
-@lru_cache(maxsize=None)
 def engine(url: Optional[str] = None) -> Engine:
-    url = url or database_url()
+    return _engine(url or database_url())
+
+
+@lru_cache(maxsize=None)
+def _engine(url: str) -> Engine:
+    """One engine (and connection pool) per database URL."""
     if url.startswith("sqlite:///"):
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
     return create_engine(url, future=True, pool_pre_ping=True)

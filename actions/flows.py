@@ -1,0 +1,228 @@
+"""Actions for the three request flows: start, ask, validate, confirm, save, cancel.
+
+One validation base class serves all three forms (the financial-demo pattern), so a rule
+about answers (too long, empty, a question asked mid-form) is written once.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.actions import PROMISE_INTENTS, intent_of, known_band, respond_to_disclosure, send
+from bot import flows, replies
+from bot.content import current_content
+from bot.store.requests import NewRequest, save_request
+
+logger = logging.getLogger(__name__)
+
+FLOW_OF_FORM = {"complaint_form": "complaint", "advocacy_form": "advocacy", "social_worker_form": "social_worker"}
+# Cleared when a flow starts, ends or is cancelled. The name and contact preference are
+# kept, so a second request does not ask them again (they are read back before sending).
+ANSWER_SLOTS = list(flows.FREE_TEXT_SLOTS) + ["wants_advocate", "sw_urgency", flows.CONFIRM_SLOT]
+SIDE_QUESTION_CONFIDENCE = 0.8
+# A message for a social worker is often a question for them, so it is never taken as a
+# question for the bot.
+NO_SIDE_QUESTIONS = {"sw_message"}
+
+
+def clear_answers() -> List[EventType]:
+    return [SlotSet(slot, None) for slot in ANSWER_SLOTS]
+
+
+def active_flow(tracker: Tracker) -> Optional[str]:
+    return FLOW_OF_FORM.get(tracker.active_loop_name or "") or tracker.get_slot("active_flow")
+
+
+class ActionStartFlow(Action):
+    """Says what is about to happen; the rule then starts the form."""
+
+    def name(self) -> str:
+        return "action_start_flow"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        content = current_content()
+        flow = flows.INTENT_FLOW[intent_of(tracker)]
+        send(dispatcher, [{"text": content.fill(content.flows[flow]["start"]).strip(), "buttons": []}])
+        return clear_answers() + [SlotSet("active_flow", flow)]
+
+
+class ActionAskQuestion(Action):
+    """`action_ask_<slot>`: one class per question, named by the slot it fills."""
+
+    slot = ""
+
+    def name(self) -> str:
+        return f"action_ask_{self.slot}"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        content = current_content()
+        common = content.flow_common
+        flow = active_flow(tracker)
+        if self.slot == flows.CONFIRM_SLOT:
+            values = {s: tracker.get_slot(s) for s in content.flows[flow]["slots"]}
+            text = f"{common['confirm']}\n{flows.summary(content, flow, values)}"
+            rows = common["yes_no"]
+        else:
+            text = content.flows[flow]["questions"].get(self.slot) or common["questions"][self.slot]
+            rows = {"contact_preference": [(label, value) for label, value in common["contact_choices"]],
+                    "sw_urgency": [(label, value) for label, value in common["urgency_choices"]],
+                    "wants_advocate": common["yes_no"]}.get(self.slot, [])
+        dispatcher.utter_message(text=content.fill(text), buttons=replies.button_list(rows) or None)
+        return []
+
+
+ASK_ACTIONS = [
+    type(f"ActionAsk_{slot}", (ActionAskQuestion,), {"slot": slot})
+    for slot in list(flows.FREE_TEXT_SLOTS) + ["wants_advocate", "sw_urgency", "known_name", "contact_preference",
+                                               "contact_detail", flows.CONFIRM_SLOT]
+]
+
+
+class ValidateRequestForm(FormValidationAction):
+    """Checks every answer of every request form; subclasses only name their form."""
+
+    form = ""
+
+    def name(self) -> str:
+        return f"validate_{self.form}"
+
+    async def required_slots(self, domain_slots: List[str], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> List[str]:
+        return flows.required_slots(current_content(), FLOW_OF_FORM[self.form], tracker.get_slot("contact_preference"))
+
+    # --- one method per slot, as FormValidationAction looks them up by name ---
+    def validate_complaint_about(self, value, dispatcher, tracker, domain):
+        return self._text("complaint_about", value, dispatcher, tracker)
+
+    def validate_complaint_outcome(self, value, dispatcher, tracker, domain):
+        return self._text("complaint_outcome", value, dispatcher, tracker)
+
+    def validate_advocacy_help_with(self, value, dispatcher, tracker, domain):
+        return self._text("advocacy_help_with", value, dispatcher, tracker)
+
+    def validate_sw_message(self, value, dispatcher, tracker, domain):
+        return self._text("sw_message", value, dispatcher, tracker)
+
+    def validate_known_name(self, value, dispatcher, tracker, domain):
+        return self._text("known_name", value, dispatcher, tracker, flows.MAX_SHORT_ANSWER)
+
+    def validate_contact_detail(self, value, dispatcher, tracker, domain):
+        return self._text("contact_detail", value, dispatcher, tracker, flows.MAX_SHORT_ANSWER)
+
+    def validate_contact_preference(self, value, dispatcher, tracker, domain):
+        return self._checked("contact_preference", flows.check_choice("contact_preference", value), dispatcher, tracker)
+
+    def validate_sw_urgency(self, value, dispatcher, tracker, domain):
+        return self._checked("sw_urgency", flows.check_choice("sw_urgency", value), dispatcher, tracker)
+
+    def validate_wants_advocate(self, value, dispatcher, tracker, domain):
+        return self._checked("wants_advocate", flows.check_yes_no(intent_of(tracker), value), dispatcher, tracker)
+
+    def validate_confirm_request(self, value, dispatcher, tracker, domain):
+        return self._checked(flows.CONFIRM_SLOT, flows.check_yes_no(intent_of(tracker), value), dispatcher, tracker)
+
+    # --- shared checks ---
+    def _text(self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+              limit: int = flows.MAX_ANSWER) -> Dict[str, Any]:
+        return self._checked(slot, flows.check_text(value, limit), dispatcher, tracker)
+
+    def _checked(self, slot: str, checked: flows.Checked, dispatcher: CollectingDispatcher,
+                 tracker: Tracker) -> Dict[str, Any]:
+        if slot in flows.FREE_TEXT_SLOTS and intent_of(tracker) == "safeguarding_disclosure":
+            # A disclosure in the child's own account: answer it at once, and keep their words
+            # in the request they are writing (other answers are interrupted by the rules).
+            respond_to_disclosure(dispatcher, tracker)
+        elif slot not in NO_SIDE_QUESTIONS and self._answered_side_question(dispatcher, tracker):
+            return {slot: None}
+        if checked.value is None and checked.problem:
+            dispatcher.utter_message(text=current_content().flow_common[checked.problem])
+        return {slot: checked.value}
+
+    @staticmethod
+    def _answered_side_question(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+        """A question asked mid-form ("what is an advocate?") is answered; the form then asks again."""
+        intent = tracker.latest_message.get("intent") or {}
+        name, text = intent.get("name") or "", tracker.latest_message.get("text") or ""
+        is_topic = name.startswith("topic_") or name in PROMISE_INTENTS or name == "bot_challenge"
+        if not (is_topic and intent.get("confidence", 0) >= SIDE_QUESTION_CONFIDENCE and flows.looks_like_a_question(text)):
+            return False
+        content = current_content()
+        if name == "bot_challenge":
+            answer = replies.small_talk(content, name)
+        elif name in PROMISE_INTENTS:
+            band = known_band(tracker)
+            answer = replies.promises(content, name, band, text) if band else replies.menu(content)[:1]
+        else:
+            answer = replies.topic(content, name, known_band(tracker))
+        send(dispatcher, [{"text": a["text"], "buttons": []} for a in answer])
+        dispatcher.utter_message(text=content.flow_common["resume"])
+        return True
+
+
+class ValidateComplaintForm(ValidateRequestForm):
+    form = "complaint_form"
+
+
+class ValidateAdvocacyForm(ValidateRequestForm):
+    form = "advocacy_form"
+
+
+class ValidateSocialWorkerForm(ValidateRequestForm):
+    form = "social_worker_form"
+
+
+class ActionSubmitRequest(Action):
+    """Saves the confirmed request, and only then tells the child it has gone."""
+
+    def name(self) -> str:
+        return "action_submit_request"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        content = current_content()
+        flow = tracker.get_slot("active_flow")
+        done = clear_answers() + [SlotSet("active_flow", None)]
+        if flow not in content.flows:
+            return done
+        spec, common = content.flows[flow], content.flow_common
+        if tracker.get_slot(flows.CONFIRM_SLOT) is not True:
+            dispatcher.utter_message(text=common["not_confirmed"])
+            return done
+        answers = {s: tracker.get_slot(s) for s in spec["slots"] if s not in ("known_name", "contact_preference", "contact_detail")}
+        request = NewRequest(
+            kind=flow, details=answers, known_name=tracker.get_slot("known_name"),
+            contact_preference=tracker.get_slot("contact_preference"),
+            contact_detail=tracker.get_slot("contact_detail") if flows.needs_contact_detail(tracker.get_slot("contact_preference")) else None,
+            urgency=tracker.get_slot("sw_urgency"), channel=tracker.get_latest_input_channel())
+        try:
+            reference = save_request(request)
+        except Exception:  # the child must be told it did not go through, never that it did
+            logger.exception("could not save a %s request", flow)
+            dispatcher.utter_message(text=content.fill(common["save_failed"]).format(what=spec["what"]).strip())
+            return done
+        messages = [content.fill(spec["done"]).format(reference=reference).strip()]
+        if flow == "social_worker" and not flows.is_office_hours():
+            messages.append(content.fill(spec["out_of_hours"]))
+        for text in messages:
+            dispatcher.utter_message(text=text)
+        return done
+
+
+class ActionCancelFlow(Action):
+    """"stop", "cancel", "never mind": leave the flow; nothing is saved."""
+
+    def name(self) -> str:
+        return "action_cancel_flow"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        content = current_content()
+        if tracker.active_loop_name in FLOW_OF_FORM or tracker.get_slot("active_flow"):
+            dispatcher.utter_message(text=content.flow_common["cancelled"],
+                                     buttons=replies.button_list(content.buttons["menu"]))
+        else:
+            send(dispatcher, replies.menu(content))
+        return clear_answers() + [SlotSet("active_flow", None), SlotSet("requested_slot", None)]

@@ -1,0 +1,122 @@
+"""The request flows' rules, without Rasa: what an answer means, and what is read back.
+
+A complaint, an advocacy request and a message for a social worker are Rasa forms; the
+form validation in actions/flows.py asks this module whether an answer will do.
+"""
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+from typing import Dict, List, Optional
+from zoneinfo import ZoneInfo
+
+from bot.content import Content
+from bot.replies import FLOW_INTENT
+
+MAX_ANSWER = 2000  # characters; a longer answer is kindly asked to be shorter
+MAX_SHORT_ANSWER = 200  # names, phone numbers, emails
+FREE_TEXT_SLOTS = ("complaint_about", "complaint_outcome", "advocacy_help_with", "sw_message")
+SHORT_TEXT_SLOTS = ("known_name", "contact_detail")
+CONFIRM_SLOT = "confirm_request"
+INTENT_FLOW = {intent: flow for flow, intent in FLOW_INTENT.items()}
+WORDS_FOR = {
+    "contact_preference": {
+        "chat": ["chat", "here", "this chat", "online", "in here", "on here"],
+        "phone": ["phone", "call", "ring", "text", "mobile", "number", "fone"],
+        "email": ["email", "e-mail", "mail", "gmail", "hotmail"],
+        "carer": ["carer", "foster", "fc", "carers", "staff", "key worker", "keyworker"],
+        "social_worker": ["social worker", "sw", "socialworker"],
+        "none": ["don't", "dont", "do not", "none", "no one", "nobody", "not at all", "no contact", "no"],
+    },
+    "sw_urgency": {
+        "today": ["today", "now", "asap", "urgent", "urgently", "straight away", "right away", "tonight"],
+        "this_week": ["this week", "week", "soon", "few days", "tomorrow"],
+        "whenever": ["whenever", "any time", "anytime", "no rush", "not urgent", "dont mind", "don't mind", "later"],
+    },
+}
+YES = {"yes", "yeah", "yep", "ya", "yh", "yea", "ye", "ok", "okay", "sure", "correct", "right", "y", "please", "go"}
+NO = {"no", "nah", "nope", "na", "n", "wrong", "not"}
+QUESTION_WORDS = {"what", "whats", "wat", "how", "who", "why", "when", "where", "can", "will", "do", "does", "is",
+                  "are", "am", "should", "could", "would", "wot", "wen", "y"}
+LONDON = ZoneInfo("Europe/London")
+
+
+@dataclass(frozen=True)
+class Checked:
+    value: Optional[object]  # None: ask again
+    problem: Optional[str] = None  # key of flows.yml common: what to say before asking again
+
+
+def _words(text: str) -> str:
+    return " " + re.sub(r"[^a-z0-9@'\- ]", " ", text.lower()) + " "
+
+
+def check_text(text: object, limit: int = MAX_ANSWER) -> Checked:
+    answer = str(text or "").strip()
+    if not answer or answer.startswith("/"):
+        return Checked(None, "empty")
+    if len(answer) > limit:
+        return Checked(None, "too_long")
+    return Checked(answer)
+
+
+def check_choice(slot: str, text: object) -> Checked:
+    words = _words(str(text or ""))
+    for value, phrases in WORDS_FOR[slot].items():
+        if value in words.split() or any(f" {p} " in words for p in phrases):
+            return Checked(value)
+    return Checked(None, "not_understood_choice")
+
+
+def check_yes_no(intent: str, text: object) -> Checked:
+    if intent == "affirm":
+        return Checked(True)
+    if intent == "deny":
+        return Checked(False)
+    words = set(_words(str(text or "")).split())
+    if words & YES and not words & NO:
+        return Checked(True)
+    if words & NO and not words & YES:
+        return Checked(False)
+    return Checked(None, "not_understood_choice")
+
+
+def needs_contact_detail(preference: Optional[str]) -> bool:
+    return preference in ("phone", "email")
+
+
+def looks_like_a_question(text: str) -> bool:
+    words = _words(text).split()
+    return text.strip().endswith("?") or (bool(words) and words[0] in QUESTION_WORDS)
+
+
+def required_slots(content: Content, flow: str, contact_preference: Optional[str]) -> List[str]:
+    slots = [s for s in content.flows[flow]["slots"]
+             if s != "contact_detail" or needs_contact_detail(contact_preference)]
+    return slots + [CONFIRM_SLOT]
+
+
+def choice_label(content: Content, slot: str, value: object) -> str:
+    choices = {"contact_preference": "contact_choices", "sw_urgency": "urgency_choices"}
+    if slot in choices:
+        return next((label for label, v in content.flow_common[choices[slot]] if v == value), str(value))
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return str(value)
+
+
+def summary(content: Content, flow: str, slots: Dict[str, object]) -> str:
+    labels = content.flow_common["labels"]
+    lines = [f"{labels[s]}: {choice_label(content, s, slots[s])}"
+             for s in required_slots(content, flow, slots.get("contact_preference"))
+             if s != CONFIRM_SLOT and slots.get(s) is not None]
+    return "\n".join(lines)
+
+
+def is_office_hours(moment: Optional[datetime.datetime] = None) -> bool:
+    """Monday to Friday, 9:00 to 17:00 in Walsall."""
+    local = (moment or datetime.datetime.now(datetime.timezone.utc)).astimezone(LONDON)
+    return local.weekday() < 5 and 9 <= local.hour < 17
+
+

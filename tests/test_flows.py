@@ -1,0 +1,150 @@
+"""The request flows: answers are checked kindly, read back, and saved before confirming."""
+import datetime
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.flows import ActionAskQuestion, ActionCancelFlow, ActionSubmitRequest, ValidateComplaintForm
+from bot import flows
+from bot.content import load_content
+from bot.store.database import migrate
+from bot.store.requests import list_requests
+
+CONTENT = load_content()
+
+
+@pytest.mark.parametrize("text,problem", [("", "empty"), ("   ", "empty"), ("x" * 2001, "too_long"), ("/affirm", "empty")])
+def test_empty_or_over_long_answers_are_asked_again(text, problem):
+    assert flows.check_text(text) == flows.Checked(None, problem)
+
+
+def test_a_real_answer_is_kept_as_written():
+    assert flows.check_text("  my room is freezing  ").value == "my room is freezing"
+
+
+@pytest.mark.parametrize("text,value", [
+    ("Phone", "phone"), ("ring me", "phone"), ("email pls", "email"), ("here", "chat"),
+    ("thru my fc", "carer"), ("my sw", "social_worker"), ("dont contact me", "none")])
+def test_contact_preference_from_buttons_or_words(text, value):
+    assert flows.check_choice("contact_preference", text).value == value
+
+
+@pytest.mark.parametrize("intent,text,value", [
+    ("affirm", "yh", True), ("deny", "nah", False), ("out_of_scope", "yes please", True),
+    ("out_of_scope", "no", False), ("out_of_scope", "banana", None)])
+def test_yes_or_no(intent, text, value):
+    assert flows.check_yes_no(intent, text).value == value
+
+
+def test_contact_detail_is_asked_only_for_phone_or_email():
+    assert "contact_detail" in flows.required_slots(CONTENT, "complaint", "phone")
+    assert "contact_detail" not in flows.required_slots(CONTENT, "complaint", "carer")
+    assert flows.required_slots(CONTENT, "complaint", None)[-1] == "confirm_request"
+
+
+def test_office_hours_are_weekdays_nine_to_five_in_walsall():
+    monday_10am = datetime.datetime(2026, 11, 23, 10, 0, tzinfo=datetime.timezone.utc)
+    saturday = datetime.datetime(2026, 11, 28, 10, 0, tzinfo=datetime.timezone.utc)
+    assert flows.is_office_hours(monday_10am) and not flows.is_office_hours(saturday)
+
+
+def form_tracker(text, intent="out_of_scope", confidence=0.9, slots=None, loop="complaint_form"):
+    return Tracker("child", dict({"active_flow": "complaint", "requested_slot": None}, **(slots or {})),
+                   {"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": []},
+                   [], False, None, {"name": loop} if loop else {}, "action_listen")
+
+
+def validate(slot, text, **kwargs):
+    dispatcher = CollectingDispatcher()
+    result = getattr(ValidateComplaintForm(), f"validate_{slot}")(text, dispatcher, form_tracker(text, **kwargs), {})
+    return result, " ".join(m.get("text") or "" for m in dispatcher.messages)
+
+
+def test_over_long_complaint_gets_a_kind_reask():
+    result, said = validate("complaint_about", "a" * 3000)
+    assert result == {"complaint_about": None} and "under 2,000" in said
+
+
+def test_a_question_mid_form_is_answered_and_the_form_asks_again():
+    result, said = validate("complaint_outcome", "what is an advocate?", intent="topic_advocacy", confidence=0.99)
+    assert result == {"complaint_outcome": None}
+    assert "advocate" in said.lower() and "carry on" in said
+
+
+def test_an_answer_that_sounds_like_a_topic_is_still_an_answer():
+    result, _ = validate("complaint_about", "my social worker never visits me", intent="topic_social_worker", confidence=0.99)
+    assert result == {"complaint_about": "my social worker never visits me"}
+
+
+def test_a_message_for_the_social_worker_may_itself_be_a_question():
+    dispatcher = CollectingDispatcher()
+    text = "can i go to my friends party on saturday?"
+    result = ValidateComplaintForm().validate_sw_message(text, dispatcher, form_tracker(text, "promise_question", 0.99), {})
+    assert result == {"sw_message": text}
+
+
+def test_read_back_shows_every_answer_and_asks_to_confirm():
+    slots = {"complaint_about": "cold room", "complaint_outcome": "a heater", "wants_advocate": True,
+             "known_name": "Sam", "contact_preference": "phone", "contact_detail": "07700 900123"}
+    dispatcher = CollectingDispatcher()
+    ask = next(cls for cls in ActionAskQuestion.__subclasses__() if cls.slot == "confirm_request")()
+    ask.run(dispatcher, form_tracker("x", slots=slots), {})
+    text = dispatcher.messages[0]["text"]
+    for value in ("cold room", "a heater", "Sam", "Phone", "07700 900123", "Advocate: Yes"):
+        assert value in text
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/affirm", "/deny"]
+
+
+@pytest.fixture
+def database(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'flows.sqlite'}"
+    migrate(url)
+    monkeypatch.setenv("PROMISEBOT_DATABASE_URL", url)
+    return url
+
+
+def submit(slots):
+    dispatcher = CollectingDispatcher()
+    ActionSubmitRequest().run(dispatcher, form_tracker("yes", intent="affirm", slots=slots, loop=None), {})
+    return " ".join(m.get("text") or "" for m in dispatcher.messages)
+
+
+CONFIRMED = {"complaint_about": "cold room", "complaint_outcome": "a heater", "wants_advocate": False,
+             "known_name": "Sam", "contact_preference": "chat", "confirm_request": True}
+
+
+def test_a_confirmed_complaint_is_saved_then_confirmed_with_its_reference(database):
+    said = submit(CONFIRMED)
+    saved = list_requests(url=database)
+    assert len(saved) == 1 and saved[0].reference in said and saved[0].reference.startswith("C-")
+    assert saved[0].details["complaint_about"] == "cold room"
+    assert "5 working days" in said
+
+
+def test_nothing_is_saved_when_not_confirmed(database):
+    said = submit(dict(CONFIRMED, confirm_request=False))
+    assert list_requests(url=database) == [] and "haven't sent anything" in said
+
+
+def test_when_the_database_fails_the_child_is_told_it_did_not_go_through(monkeypatch, tmp_path):
+    monkeypatch.setenv("PROMISEBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'no-tables.sqlite'}")  # not migrated
+    said = submit(CONFIRMED)
+    assert "did NOT go through" in said and "reference" not in said.lower() and "0800 1111" in said
+
+
+def test_cancel_says_nothing_was_saved(database):
+    dispatcher = CollectingDispatcher()
+    events = ActionCancelFlow().run(dispatcher, form_tracker("stop", intent="cancel"), {})
+    assert "Nothing was saved" in dispatcher.messages[0]["text"]
+    assert {"event": "slot", "name": "complaint_about", "value": None, "timestamp": None} in events
+    assert list_requests(url=database) == []
+
+
+@pytest.mark.parametrize("text,cancels", [
+    ("stop", True), ("never mind", True), ("nvm", True), ("forget it", True), ("i changed my mind", True),
+    ("i want it fixed this week", False), ("i dont want to live there anymore", False),
+    ("stop them shouting at me every night and " + "really " * 10, False)])
+def test_only_a_clear_stop_cancels_a_half_written_request(text, cancels):
+    from bot.nlu.explicit_cancel import is_explicit_cancel
+    assert is_explicit_cancel(text) is cancels
