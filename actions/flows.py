@@ -13,7 +13,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.actions import PROMISE_INTENTS, intent_of, known_band, respond_to_disclosure, send
+from actions.actions import PROMISE_INTENTS, answer, intent_of, known_band, respond_to_disclosure, send
 from bot import flows, replies
 from bot.content import current_content
 from bot.store.requests import NewRequest, save_request
@@ -34,6 +34,11 @@ def clear_answers() -> List[EventType]:
     return [SlotSet(slot, None) for slot in ANSWER_SLOTS]
 
 
+def asked_before(tracker: Tracker, intent: str) -> bool:
+    return any(e.get("event") == "user" and (e.get("parse_data") or {}).get("intent", {}).get("name") == intent
+               for e in tracker.events)
+
+
 def active_flow(tracker: Tracker) -> Optional[str]:
     return FLOW_OF_FORM.get(tracker.active_loop_name or "") or tracker.get_slot("active_flow")
 
@@ -47,7 +52,13 @@ class ActionStartFlow(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         content = current_content()
         flow = flows.INTENT_FLOW[intent_of(tracker)]
-        send(dispatcher, [{"text": content.fill(content.flows[flow]["start"]).strip(), "buttons": []}])
+        spec = content.flows[flow]
+        topic = content.topics[spec["offered_after_topic"]]
+        messages = []
+        if spec.get("explain_first") and not asked_before(tracker, topic.intent):
+            messages.append(content.fill(topic.answer_for(known_band(tracker))))
+        messages.append(content.fill(spec["start"]).strip())
+        answer(dispatcher, tracker, [{"text": text, "buttons": []} for text in messages])
         return clear_answers() + [SlotSet("active_flow", flow)]
 
 

@@ -99,3 +99,13 @@ def test_saying_no_at_the_read_back_sends_nothing(child):
     child.says("Through my carer")
     assert "haven't sent anything" in child.hears("/deny")
     assert len(saved_requests()) == before
+
+
+def test_asking_to_complain_straight_away_still_explains_first(child):
+    text = child.hears("/start_complaint")
+    assert "Stage 1" in text and "10 working days" in text and "won't get in trouble" in text
+
+
+def test_asking_for_an_advocate_straight_away_explains_what_one_is(child):
+    text = child.hears("/request_advocate")
+    assert "independent" in text and "0808 800 5792" in text and "help you with" in text
