@@ -1,8 +1,9 @@
 """Rasa SDK actions: thin glue between the dialogue rules and `bot.replies`.
 
 Every action reads the current content (so staff edits apply without a restart), works
-out what to say with `bot.replies`, and sends it. The only state kept in slots is the
-young person's age band and a promise question waiting for that age.
+out what to say with `bot.replies`, and sends it. The state kept in slots is the young
+person's age band, a promise question waiting for that age, and the answers of a request
+flow under way (actions/flows.py).
 """
 from __future__ import annotations
 
@@ -71,12 +72,16 @@ def band_before_this_turn(tracker: Tracker) -> Optional[str]:
     return band_before_latest
 
 
+def user_turns(tracker: Tracker, intent: str) -> List[Dict[str, Any]]:
+    """The young person's messages understood as `intent`, newest first."""
+    return [event for event in reversed(tracker.events) if event.get("event") == "user"
+            and (event.get("parse_data") or {}).get("intent", {}).get("name") == intent]
+
+
 def text_of_last(tracker: Tracker, intent: str) -> str:
     """What the young person wrote the last time they asked `intent`."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user" and (event.get("parse_data") or {}).get("intent", {}).get("name") == intent:
-            return event.get("text") or ""
-    return ""
+    turns = user_turns(tracker, intent)
+    return (turns[0].get("text") or "") if turns else ""
 
 
 class ActionGreet(Action):

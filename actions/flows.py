@@ -13,7 +13,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.actions import PROMISE_INTENTS, answer, intent_of, known_band, respond_to_disclosure, send
+from actions.actions import PROMISE_INTENTS, answer, intent_of, known_band, respond_to_disclosure, send, user_turns
 from bot import flows, replies
 from bot.content import current_content
 from bot.store.requests import NewRequest, save_request
@@ -34,11 +34,6 @@ def clear_answers() -> List[EventType]:
     return [SlotSet(slot, None) for slot in ANSWER_SLOTS]
 
 
-def asked_before(tracker: Tracker, intent: str) -> bool:
-    return any(e.get("event") == "user" and (e.get("parse_data") or {}).get("intent", {}).get("name") == intent
-               for e in tracker.events)
-
-
 def active_flow(tracker: Tracker) -> Optional[str]:
     return FLOW_OF_FORM.get(tracker.active_loop_name or "") or tracker.get_slot("active_flow")
 
@@ -55,7 +50,7 @@ class ActionStartFlow(Action):
         spec = content.flows[flow]
         topic = content.topics[spec["offered_after_topic"]]
         messages = []
-        if spec.get("explain_first") and not asked_before(tracker, topic.intent):
+        if spec.get("explain_first") and not user_turns(tracker, topic.intent):
             messages.append(content.fill(topic.answer_for(known_band(tracker))))
         messages.append(content.fill(spec["start"]).strip())
         answer(dispatcher, tracker, [{"text": text, "buttons": []} for text in messages])
