@@ -109,3 +109,16 @@ def test_asking_to_complain_straight_away_still_explains_first(child):
 def test_asking_for_an_advocate_straight_away_explains_what_one_is(child):
     text = child.hears("/request_advocate")
     assert "independent" in text and "0808 800 5792" in text and "help you with" in text
+
+
+def test_an_advocacy_request_is_saved_with_a_reference(child):
+    before = len(saved_requests())
+    child.says("/request_advocate")
+    child.says("i want help to say what i think at my review")
+    child.says("Sam")
+    assert "phone number or email" in child.hears("Email")
+    read_back = child.hears("sam@example.org")
+    assert "say what i think at my review" in read_back and "sam@example.org" in read_back
+    done = child.hears("yes")
+    rows = saved_requests()
+    assert len(rows) == before + 1 and rows[-1][0].startswith("A-") and rows[-1][0] in done
