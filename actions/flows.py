@@ -135,7 +135,8 @@ class ValidateRequestForm(FormValidationAction):
     # --- shared checks ---
     def _text(self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
               limit: int = flows.MAX_ANSWER) -> Dict[str, Any]:
-        return self._checked(slot, flows.check_text(value, limit), dispatcher, tracker)
+        checked = flows.check_text(value, limit, needs_words=slot in flows.FREE_TEXT_SLOTS)
+        return self._checked(slot, checked, dispatcher, tracker)
 
     def _checked(self, slot: str, checked: flows.Checked, dispatcher: CollectingDispatcher,
                  tracker: Tracker) -> Dict[str, Any]:

@@ -238,7 +238,7 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
         _require(flow.get("offered_after_topic") in topics, f"flows.yml {name}", "offered_after_topic must be a topic id")
         texts.update({f"flows.yml {name}.{k}": v for k, v in flow.items() if isinstance(v, str)})
     common = flows_data.get("common") or {}
-    for key in ("questions", "contact_choices", "urgency_choices", "yes_no", "confirm", "labels", "empty",
+    for key in ("questions", "contact_choices", "urgency_choices", "yes_no", "confirm", "labels", "empty", "need_words",
                 "too_long", "cancelled", "not_confirmed", "save_failed", "resume", "not_understood_choice"):
         _require(key in common, "flows.yml common", f"needs `{key}`")
     texts.update({f"flows.yml common.{k}": v for k, v in common.items() if isinstance(v, str)})

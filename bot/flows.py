@@ -52,12 +52,15 @@ def _words(text: str) -> str:
     return " " + re.sub(r"[^a-z0-9@'\- ]", " ", text.lower()) + " "
 
 
-def check_text(text: object, limit: int = MAX_ANSWER) -> Checked:
+def check_text(text: object, limit: int = MAX_ANSWER, needs_words: bool = False) -> Checked:
+    """`needs_words`: a bare "yes" or "ok" is not someone's account of what happened."""
     answer = str(text or "").strip()
     if not answer or answer.startswith("/"):
         return Checked(None, "empty")
     if len(answer) > limit:
         return Checked(None, "too_long")
+    if needs_words and set(_words(answer).split()) <= YES | NO | {"start", "it", "now", "then", "mate", "pls", "plz"}:
+        return Checked(None, "need_words")
     return Checked(answer)
 
 

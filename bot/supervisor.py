@@ -6,6 +6,7 @@ tests start the assistant exactly the way a newcomer does.
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -83,7 +84,24 @@ def assistant_services(model: Path, rasa_port: int = 5005, action_port: int = 50
     ]
 
 
+def port_of(service: Service) -> int:
+    return int(service.ready_url.split(":")[2].split("/")[0])
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
 def start_all(services: List[Service], log_dir: Optional[Path] = None, timeout: float = 180) -> None:
+    # Another copy still running would answer our readiness checks and hide the failure.
+    busy = [f"{s.name} ({port_of(s)})" for s in services if not port_is_free(port_of(s))]
+    if busy:
+        raise RuntimeError(f"port already in use for {', '.join(busy)}: is the assistant already running?")
     for service in services:
         service.start(log_dir)
         try:
@@ -100,11 +118,16 @@ def stop_all(services: List[Service]) -> None:
 
 def supervise(services: List[Service], log_dir: Optional[Path] = None) -> int:
     """Run until Ctrl-C or SIGTERM; restart a service that dies, a few times at most."""
-    def on_term(signum, frame):  # make SIGTERM stop everything the same way as Ctrl-C
+    def on_term(signum, frame):  # SIGTERM, and SIGINT even when started in the background
         raise KeyboardInterrupt
     signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
     try:
-        start_all(services, log_dir)
+        try:
+            start_all(services, log_dir)
+        except (RuntimeError, TimeoutError) as error:
+            print(f"Could not start the assistant: {error}", file=sys.stderr)
+            return 1
         print("The assistant is running. REST channel: POST http://127.0.0.1:"
               f"{services[-1].ready_url.rsplit(':', 1)[1].rstrip('/')}/webhooks/rest/webhook  (Ctrl-C stops it)",
               flush=True)

@@ -19,6 +19,12 @@ def test_empty_or_over_long_answers_are_asked_again(text, problem):
     assert flows.check_text(text) == flows.Checked(None, problem)
 
 
+@pytest.mark.parametrize("text", ["yes", "ok", "yeah start it", "no"])
+def test_a_bare_yes_or_no_is_not_an_account_of_what_happened(text):
+    assert flows.check_text(text, needs_words=True) == flows.Checked(None, "need_words")
+    assert flows.check_text(text).value == text  # a name may be anything
+
+
 def test_a_real_answer_is_kept_as_written():
     assert flows.check_text("  my room is freezing  ").value == "my room is freezing"
 

@@ -94,3 +94,11 @@ def test_disclosures_are_counted_without_text_or_sender(child):
     assert rows and rows[0][:3] == ("12_15", "online_grooming", "rest")
     dump = "\n".join(sqlite3.connect(path).iterdump())
     assert "nudes" not in dump and child.sender not in dump
+
+
+def test_a_second_copy_refuses_to_start_while_the_first_holds_the_ports(assistant, model_path):
+    from bot.supervisor import assistant_services, start_all
+
+    rasa_port = int(assistant.split(":")[2].split("/")[0])
+    with pytest.raises(RuntimeError, match="already in use"):
+        start_all(assistant_services(model_path, rasa_port, 1))
