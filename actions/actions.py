@@ -78,6 +78,11 @@ def user_turns(tracker: Tracker, intent: str) -> List[Dict[str, Any]]:
             and (event.get("parse_data") or {}).get("intent", {}).get("name") == intent]
 
 
+def age_changed(tracker: Tracker, band: str) -> bool:
+    """The young person had given another age band before this message."""
+    return band_before_this_turn(tracker) not in (None, band)
+
+
 def text_of_last(tracker: Tracker, intent: str) -> str:
     """What the young person wrote the last time they asked `intent`."""
     turns = user_turns(tracker, intent)
@@ -141,8 +146,7 @@ class ActionSetAge(Action):
         if band not in PROMISE_BAND:
             answer(dispatcher, tracker, replies.age_over_25(content))
             return [SlotSet("age_band", None)]
-        previous = band_before_this_turn(tracker)
-        messages = [replies.age_confirmation(content, band, changed=previous not in (None, band))]
+        messages = [replies.age_confirmation(content, band, changed=age_changed(tracker, band))]
         pending = tracker.get_slot("pending_intent")
         if pending in PROMISE_INTENTS:
             messages += replies.promises(content, pending, band, text_of_last(tracker, pending))
@@ -168,7 +172,7 @@ class ActionAnswerPromises(Action):
             return [SlotSet("age_band", None), SlotSet("pending_intent", intent)]
         messages = []
         if said_age_this_turn(tracker):
-            messages.append(replies.age_confirmation(content, band, changed=band_before_this_turn(tracker) not in (None, band)))
+            messages.append(replies.age_confirmation(content, band, changed=age_changed(tracker, band)))
         messages += replies.promises(content, intent, band, tracker.latest_message.get("text") or "")
         answer(dispatcher, tracker, messages)
         return [SlotSet("pending_intent", None)]

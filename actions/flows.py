@@ -75,8 +75,7 @@ class ActionAskQuestion(Action):
             rows = common["yes_no"]
         else:
             text = content.flows[flow]["questions"].get(self.slot) or common["questions"][self.slot]
-            rows = {"contact_preference": [(label, value) for label, value in common["contact_choices"]],
-                    "sw_urgency": [(label, value) for label, value in common["urgency_choices"]],
+            rows = {"contact_preference": common["contact_choices"], "sw_urgency": common["urgency_choices"],
                     "wants_advocate": common["yes_no"]}.get(self.slot, [])
         dispatcher.utter_message(text=content.fill(text), buttons=replies.button_list(rows) or None)
         return []

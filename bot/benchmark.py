@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -20,7 +18,7 @@ from typing import List
 
 import requests
 
-from bot.model_cache import ROOT, ensure_model, rasa_env
+from bot.model_cache import ensure_model, rasa_env, train
 from bot.nlu_eval import evaluate
 from bot.safeguarding import evaluate as safeguarding
 from bot.supervisor import assistant_services, start_all, stop_all
@@ -37,9 +35,7 @@ def training_seconds() -> float:
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(rasa_env(), RASA_CACHE_DIRECTORY=str(Path(tmp) / "cache"))
         started = time.monotonic()
-        subprocess.run([sys.executable, "-m", "rasa", "train", "--out", tmp, "--fixed-model-name", "bench",
-                        "--config", "config.yml", "--domain", "domain.yml", "--data", "data"],
-                       cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        train(Path(tmp), "bench", env=env, quiet=True)
         return time.monotonic() - started
 
 

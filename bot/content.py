@@ -233,7 +233,7 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
     _require(sorted(flows) == ["advocacy", "complaint", "social_worker"], "flows.yml",
              "needs flows complaint, advocacy and social_worker")
     for name, flow in flows.items():
-        for key in ("form", "what", "reference_prefix", "start", "slots", "questions", "done", "button"):
+        for key in ("what", "start", "slots", "questions", "done", "button"):
             _require(key in flow, f"flows.yml {name}", f"needs `{key}`")
         _require(flow.get("offered_after_topic") in topics, f"flows.yml {name}", "offered_after_topic must be a topic id")
         texts.update({f"flows.yml {name}.{k}": v for k, v in flow.items() if isinstance(v, str)})

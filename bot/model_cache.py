@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Iterable, List
+from typing import Iterable, List, Optional
 
 import rasa
 
@@ -45,6 +45,14 @@ def rasa_env() -> dict:
     return env
 
 
+def train(out: Path, name: str, env: Optional[dict] = None, root: Path = ROOT, quiet: bool = False) -> None:
+    """`rasa train` of this project into out/name.tar.gz."""
+    output = subprocess.DEVNULL if quiet else None
+    subprocess.run([sys.executable, "-m", "rasa", "train", "--fixed-model-name", name, "--out", str(out),
+                    "--config", "config.yml", "--domain", "domain.yml", "--data", "data"],
+                   cwd=root, env=env or rasa_env(), check=True, stdout=output, stderr=output)
+
+
 def ensure_model(force: bool = False, root: Path = ROOT) -> Path:
     """Path of the model for the current inputs, training it first if there is none."""
     path = model_path(root)
@@ -53,11 +61,7 @@ def ensure_model(force: bool = False, root: Path = ROOT) -> Path:
         return path
     print("Training the model (its inputs changed)...", flush=True)
     started = time.monotonic()
-    subprocess.run(
-        [sys.executable, "-m", "rasa", "train", "--fixed-model-name", path.name[: -len(".tar.gz")],
-         "--out", str(path.parent), "--config", "config.yml", "--domain", "domain.yml", "--data", "data"],
-        cwd=root, env=rasa_env(), check=True,
-    )
+    train(path.parent, path.name[: -len(".tar.gz")], root=root)
     print(f"Trained {path.relative_to(root)} in {time.monotonic() - started:.0f} s")
     old = sorted(path.parent.glob("promises-*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True)
     for stale in old[KEEP_MODELS:]:

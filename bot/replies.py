@@ -47,7 +47,7 @@ def theme_intent(theme_id: str) -> str:
     return next(intent for intent, theme in THEME_INTENTS.items() if theme == theme_id)
 
 
-def themebutton_list(band: Band, leave_out: Optional[str] = None) -> List[Tuple[str, str]]:
+def theme_buttons(band: Band, leave_out: Optional[str] = None) -> List[Tuple[str, str]]:
     rows = [(t.title, f"/{theme_intent(t.id)}") for t in band.themes if t.id != leave_out]
     if leave_out is not None:
         rows.append(("All my promises", "/promises_all"))
@@ -99,7 +99,7 @@ def promise_theme(content: Content, age_band: str, theme_id: str) -> List[Reply]
     band = content.band_for(age_band)
     theme = band.theme(theme_id)
     text = _theme_text(content, theme, band_label(content, age_band))
-    return [_reply(text, themebutton_list(band, leave_out=theme_id) + content.buttons["after_answer"])]
+    return [_reply(text, theme_buttons(band, leave_out=theme_id) + content.buttons["after_answer"])]
 
 
 def all_promises(content: Content, age_band: str) -> List[Reply]:
@@ -164,8 +164,8 @@ def promise_question(content: Content, age_band: str, question: str) -> List[Rep
                 content.message("promise_other_band", band=label, other_band=other.label),
                 f"“{found[1].text}”",
             ])
-            return [_reply(text, themebutton_list(band))]
-    return [_reply(content.message("promise_not_found", band=label), themebutton_list(band) + [("All my promises", "/promises_all")])]
+            return [_reply(text, theme_buttons(band))]
+    return [_reply(content.message("promise_not_found", band=label), theme_buttons(band) + [("All my promises", "/promises_all")])]
 
 
 def promises(content: Content, intent: str, age_band: str, question: str) -> List[Reply]:
@@ -186,7 +186,7 @@ def age_confirmation(content: Content, age_band: str, changed: bool) -> Reply:
 
 def what_next(content: Content, age_band: str) -> List[Reply]:
     band = content.band_for(age_band)
-    return [_reply(content.message("what_next"), themebutton_list(band) + [("All my promises", "/promises_all")])]
+    return [_reply(content.message("what_next"), theme_buttons(band) + [("All my promises", "/promises_all")])]
 
 
 def age_over_25(content: Content) -> List[Reply]:

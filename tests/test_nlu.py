@@ -2,7 +2,6 @@
 from collections import Counter
 from pathlib import Path
 
-import pytest
 import yaml
 
 from bot.nlu_eval import HELD_OUT, evaluate, normalise, read_nlu_examples, report

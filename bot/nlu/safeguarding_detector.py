@@ -16,28 +16,20 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.safeguarding.detector import detector
+from bot.nlu.rule_component import RuleComponent
 
 SAFEGUARDING_INTENT = "safeguarding_disclosure"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class SafeguardingDetector(GraphComponent):
+class SafeguardingDetector(RuleComponent):
     @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> SafeguardingDetector:
+    def create(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> GraphComponent:
         detector()  # build the matcher at load time, not on a child's first message
-        return cls()
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
+        return super().create(config, model_storage, resource, execution_context)
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:

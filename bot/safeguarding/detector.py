@@ -44,6 +44,7 @@ class SafeguardingDetector:
         for kind, patterns in KINDS.items():
             self.matcher.add(kind, [self._compile(p) for p in patterns])
         self.unless.add("innocent", [self._compile(p) for p in UNLESS])
+        self.alarms = {self._words(self._doc(alarm)) for alarm in WHOLE_MESSAGE_ALARMS}
 
     def normalise(self, word: str) -> str:
         lowered = word.lower().replace("’", "'")
@@ -87,8 +88,7 @@ class SafeguardingDetector:
 
     def _detect_piece(self, text: str) -> Optional[Disclosure]:
         doc = self._doc(text)
-        words = " ".join(t.norm_ for t in doc if not t.is_punct)
-        if words in {self._words(a) for a in WHOLE_MESSAGE_ALARMS}:
+        if self._words(doc) in self.alarms:
             return Disclosure("cry_for_help", 0, len(text))
         innocent = [(s, e) for _, s, e in self.unless(doc)]
         for match_id, start, end in sorted(self.matcher(doc), key=lambda m: m[1]):
@@ -98,9 +98,9 @@ class SafeguardingDetector:
             return Disclosure(self.nlp.vocab.strings[match_id], span.start_char, span.end_char)
         return None
 
-    @lru_cache(maxsize=None)
-    def _words(self, text: str) -> str:
-        return " ".join(t.norm_ for t in self._doc(text) if not t.is_punct)
+    @staticmethod
+    def _words(doc: Doc) -> str:
+        return " ".join(t.norm_ for t in doc if not t.is_punct)
 
 
 @lru_cache(maxsize=1)
