@@ -21,7 +21,7 @@ import requests
 from bot.model_cache import ensure_model, rasa_env, train
 from bot.nlu_eval import evaluate
 from bot.safeguarding import evaluate as safeguarding
-from bot.supervisor import assistant_services, start_all, stop_all
+from bot.supervisor import Ports, assistant_services, start_all, stop_all
 
 # A young person's conversation, as the latency is measured on.
 CONVERSATION = [
@@ -56,11 +56,11 @@ def main(turns: int = 200, with_training: bool = True) -> int:
     if with_training:
         print(f"training time (no cache): {training_seconds():.0f} s")
 
-    services = assistant_services(model, rasa_port=5205, action_port=5255)
+    services = assistant_services(model, Ports(rasa=5205, actions=5255, web=5280), telegram=False)
     started = time.monotonic()
     start_all(services[:1])
     actions_ready = time.monotonic()
-    start_all(services[1:])
+    start_all(services[1:2])
     print(f"model load time (Rasa server start to ready): {time.monotonic() - actions_ready:.1f} s; "
           f"cold start of both servers: {time.monotonic() - started:.1f} s")
     try:

@@ -1,6 +1,7 @@
 """`promisebot`: the project's command line.
 
-  promisebot run            train if needed, then start and supervise the assistant
+  promisebot run            train if needed, then start and supervise the assistant: the action
+                            server, Rasa, the web chat, and Telegram when a bot token is set
   promisebot train          train the model if its inputs changed (--force to retrain)
   promisebot model-path     print the path of the model for the current inputs
   promisebot chat           chat in the terminal with a running assistant
@@ -29,6 +30,9 @@ def main(argv=None) -> int:
     run = commands.add_parser("run", help="start the assistant")
     run.add_argument("--rasa-port", type=int, default=5005)
     run.add_argument("--action-port", type=int, default=5055)
+    run.add_argument("--web-port", type=int, default=8000, help="the web chat page")
+    run.add_argument("--web-host", default="127.0.0.1",
+                     help="where the web chat listens (behind the council's reverse proxy in production)")
     run.add_argument("--log-dir", type=Path, default=None, help="write each service's output here")
     train = commands.add_parser("train", help="train the model when its inputs changed")
     train.add_argument("--force", action="store_true")
@@ -92,11 +96,12 @@ def main(argv=None) -> int:
         model_cache.ensure_model(force=args.force)
         return 0
     if args.command == "run":
-        from bot.supervisor import assistant_services, supervise
+        from bot.supervisor import Ports, assistant_services, supervise
         model = model_cache.ensure_model()
         if args.log_dir:
             args.log_dir.mkdir(parents=True, exist_ok=True)
-        return supervise(assistant_services(model, args.rasa_port, args.action_port), args.log_dir)
+        ports = Ports(rasa=args.rasa_port, actions=args.action_port, web=args.web_port)
+        return supervise(assistant_services(model, ports, web_host=args.web_host), args.log_dir)
     if args.command == "bench":
         from bot.benchmark import main as bench_main
         return bench_main(turns=args.turns)

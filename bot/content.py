@@ -35,6 +35,12 @@ CONTACT_PLACEHOLDER = re.compile(r"\{contact:([a-z0-9_]+)\}")
 MAX_TITLE = 28
 
 
+# Said by bot/channels without the Rasa server, so they must always be there.
+CHANNEL_MESSAGES = ("channel_trouble", "channel_gave_up", "channel_empty", "channel_too_long", "channel_slow_down",
+                    "channel_forgotten", "channel_forget_failed", "telegram_start", "telegram_not_text",
+                    "telegram_edited")
+
+
 class ContentError(ValueError):
     """content/ has something missing or malformed; the message says where."""
 
@@ -224,6 +230,8 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
                 for label, payload in rows]
         for group, rows in (messages_data.get("buttons") or {}).items()
     }
+    for required in CHANNEL_MESSAGES:
+        _require(required in messages, "messages.yml", f"is missing {required!r}")
     texts = {f"messages.yml {k}": v for k, v in messages.items()}
     texts.update({f"topics.yml {t.id}.{k}": a for t in topics.values() for k, a in t.answers.items()})
     for required in ("emergency", "childline", "edt", "coram_voice", "samaritans", "shout", "kooth"):

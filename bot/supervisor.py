@@ -1,10 +1,14 @@
-"""Start the action server and the Rasa server, keep them running, stop them together.
+"""Start the assistant's processes, keep them running, stop them together.
 
-Used by `promisebot run` (README's one command) and by the end-to-end tests, so the
-tests start the assistant exactly the way a newcomer does.
+The action server, the Rasa server (REST channel, and its HTTP API behind a token made
+fresh at each start), the web chat server, and the Telegram bridge when a bot token is
+configured. Used by `promisebot run` (README's one command) and by the end-to-end tests, so
+the tests start the assistant exactly the way a newcomer does.
 """
 from __future__ import annotations
 
+import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -13,7 +17,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 import requests
 import yaml
@@ -27,15 +31,25 @@ RESTART_LIMIT = 5  # a service that keeps dying is a fault to report, not to hid
 class Service:
     name: str
     argv: List[str]
-    ready_url: str
+    port: Optional[int]  # None for the Telegram bridge in polling mode: it serves nothing
+    ready_path: str = "/"
+    env: Dict[str, str] = field(default_factory=dict)
+    essential: bool = True  # a non-essential service that keeps failing is left stopped; the rest go on
     process: Optional[subprocess.Popen] = field(default=None, repr=False)
     restarts: int = 0
 
+    @property
+    def ready_url(self) -> Optional[str]:
+        return f"http://127.0.0.1:{self.port}{self.ready_path}" if self.port else None
+
     def start(self, log_dir: Optional[Path]) -> None:
         out = open(log_dir / f"{self.name}.log", "ab") if log_dir else None
-        self.process = subprocess.Popen(self.argv, cwd=ROOT, env=rasa_env(), stdout=out, stderr=subprocess.STDOUT if out else None)
+        self.process = subprocess.Popen(self.argv, cwd=ROOT, env={**rasa_env(), **self.env},
+                                        stdout=out, stderr=subprocess.STDOUT if out else None)
 
     def is_ready(self) -> bool:
+        if self.ready_url is None:
+            return self.process is not None and self.process.poll() is None
         try:
             return requests.get(self.ready_url, timeout=1).status_code == 200
         except requests.RequestException:
@@ -71,21 +85,34 @@ def endpoints_for(action_port: int) -> Path:
     return path
 
 
-def assistant_services(model: Path, rasa_port: int = 5005, action_port: int = 5055) -> List[Service]:
+@dataclass(frozen=True)
+class Ports:
+    rasa: int = 5005
+    actions: int = 5055
+    web: int = 8000
+
+
+def assistant_services(model: Path, ports: Ports = Ports(), web_host: str = "127.0.0.1",
+                       telegram: Optional[bool] = None, rasa_token: Optional[str] = None) -> List[Service]:
+    """Every process of the assistant. Telegram runs when PROMISEBOT_TELEGRAM_TOKEN is set
+    (or `telegram` says so); Rasa's HTTP API, used only to delete conversations, needs a
+    token that only these processes are given."""
     python = sys.executable
-    endpoints = ROOT / "endpoints.yml" if action_port == 5055 else endpoints_for(action_port)
-    return [
-        Service("actions", [python, "-m", "bot.action_server", "--port", str(action_port)],
-                f"http://127.0.0.1:{action_port}/health"),
+    endpoints = ROOT / "endpoints.yml" if ports.actions == 5055 else endpoints_for(ports.actions)
+    rasa_token = rasa_token or secrets.token_urlsafe(32)
+    channel_env = {"PROMISEBOT_RASA_URL": f"http://127.0.0.1:{ports.rasa}", "PROMISEBOT_RASA_TOKEN": rasa_token}
+    services = [
+        Service("actions", [python, "-m", "bot.action_server", "--port", str(ports.actions)], ports.actions, "/health"),
         Service("rasa", [python, "-m", "rasa", "run", "--model", str(model), "--endpoints", str(endpoints),
                          "--credentials", str(ROOT / "credentials.yml"), "--interface", "127.0.0.1",
-                         "--port", str(rasa_port)],
-                f"http://127.0.0.1:{rasa_port}/"),
+                         "--port", str(ports.rasa), "--enable-api", "--auth-token", rasa_token], ports.rasa),
+        Service("webchat", [python, "-m", "bot.channels.webchat.server", "--host", web_host, "--port", str(ports.web)],
+                ports.web, "/health", env=channel_env),
     ]
-
-
-def port_of(service: Service) -> int:
-    return int(service.ready_url.split(":")[2].split("/")[0])
+    if telegram if telegram is not None else bool(os.environ.get("PROMISEBOT_TELEGRAM_TOKEN")):
+        services.append(Service("telegram", [python, "-m", "bot.channels.telegram"], None, env=channel_env,
+                                essential=False))
+    return services
 
 
 def port_is_free(port: int) -> bool:
@@ -99,14 +126,17 @@ def port_is_free(port: int) -> bool:
 
 def start_all(services: List[Service], log_dir: Optional[Path] = None, timeout: float = 180) -> None:
     # Another copy still running would answer our readiness checks and hide the failure.
-    busy = [f"{s.name} ({port_of(s)})" for s in services if not port_is_free(port_of(s))]
+    busy = [f"{s.name} ({s.port})" for s in services if s.port and not port_is_free(s.port)]
     if busy:
         raise RuntimeError(f"port already in use for {', '.join(busy)}: is the assistant already running?")
     for service in services:
         service.start(log_dir)
         try:
             service.wait_ready(timeout)
-        except Exception:
+        except Exception as error:
+            if not service.essential:
+                print(f"{service.name} did not start ({error}); carrying on without it.", file=sys.stderr)
+                continue
             stop_all(services)
             raise
 
@@ -114,6 +144,16 @@ def start_all(services: List[Service], log_dir: Optional[Path] = None, timeout: 
 def stop_all(services: List[Service]) -> None:
     for service in reversed(services):
         service.stop()
+
+
+def running_message(services: List[Service]) -> str:
+    by_name = {s.name: s for s in services}
+    lines = ["The assistant is running (Ctrl-C stops it):",
+             f"  web chat:     http://127.0.0.1:{by_name['webchat'].port}/",
+             f"  REST channel: POST http://127.0.0.1:{by_name['rasa'].port}/webhooks/rest/webhook"]
+    if "telegram" in by_name:
+        lines.append("  Telegram bridge: running")
+    return "\n".join(lines)
 
 
 def supervise(services: List[Service], log_dir: Optional[Path] = None) -> int:
@@ -128,20 +168,27 @@ def supervise(services: List[Service], log_dir: Optional[Path] = None) -> int:
         except (RuntimeError, TimeoutError) as error:
             print(f"Could not start the assistant: {error}", file=sys.stderr)
             return 1
-        print("The assistant is running. REST channel: POST http://127.0.0.1:"
-              f"{services[-1].ready_url.rsplit(':', 1)[1].rstrip('/')}/webhooks/rest/webhook  (Ctrl-C stops it)",
-              flush=True)
+        print(running_message(services), flush=True)
+        watched = list(services)
         while True:
             time.sleep(1)
-            for service in services:
+            for service in list(watched):
                 if service.process is not None and service.process.poll() is not None:
                     if service.restarts >= RESTART_LIMIT:
-                        print(f"{service.name} keeps stopping; giving up.", file=sys.stderr)
-                        return 1
+                        print(f"{service.name} keeps stopping; giving up on it.", file=sys.stderr)
+                        if service.essential:
+                            return 1
+                        watched.remove(service)
+                        continue
                     service.restarts += 1
                     print(f"{service.name} stopped (code {service.process.returncode}); restarting.", file=sys.stderr)
                     service.start(log_dir)
-                    service.wait_ready(180)
+                    try:
+                        service.wait_ready(180)
+                    except (RuntimeError, TimeoutError) as error:
+                        print(f"{service.name} did not come back: {error}", file=sys.stderr)
+                        if service.essential:
+                            return 1
     except KeyboardInterrupt:
         print("\nStopping...", flush=True)
         return 0

@@ -3,6 +3,7 @@ import os
 import socket
 import tempfile
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -27,18 +28,38 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@dataclass
+class Assistant:
+    ports: "Ports"
+    rasa_token: str
+    workdir: Path
+
+    @property
+    def rest_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.rasa}/webhooks/rest/webhook"
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.rasa}"
+
+    @property
+    def web_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.web}"
+
+
 @pytest.fixture(scope="session")
 def assistant(model_path):
-    """The action server and Rasa server, on free ports; yields the REST webhook URL."""
-    from bot.supervisor import assistant_services, start_all, stop_all
+    """Every process `make run` starts (not Telegram), on free ports, with a throwaway database."""
+    from bot.supervisor import Ports, assistant_services, start_all, stop_all
 
     workdir = Path(tempfile.mkdtemp(prefix="promisebot-test-"))
     saved = os.environ.get("PROMISEBOT_DATABASE_URL")
     os.environ["PROMISEBOT_DATABASE_URL"] = f"sqlite:///{workdir / 'test.sqlite'}"  # never the real one
-    rasa_port, action_port = free_port(), free_port()
-    services = assistant_services(model_path, rasa_port, action_port)
+    ports = Ports(rasa=free_port(), actions=free_port(), web=free_port())
+    token = uuid.uuid4().hex
+    services = assistant_services(model_path, ports, telegram=False, rasa_token=token)
     start_all(services, log_dir=workdir)
-    yield f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"
+    yield Assistant(ports, token, workdir)
     stop_all(services)
     if saved is None:
         os.environ.pop("PROMISEBOT_DATABASE_URL", None)

@@ -6,7 +6,7 @@ from conftest import Child
 
 @pytest.fixture
 def child(assistant):
-    return Child(assistant)
+    return Child(assistant.rest_url)
 
 
 def test_hello_age_and_promises_for_that_age(child):
@@ -97,8 +97,7 @@ def test_disclosures_are_counted_without_text_or_sender(child):
 
 
 def test_a_second_copy_refuses_to_start_while_the_first_holds_the_ports(assistant, model_path):
-    from bot.supervisor import assistant_services, start_all
+    from bot.supervisor import Ports, assistant_services, start_all
 
-    rasa_port = int(assistant.split(":")[2].split("/")[0])
     with pytest.raises(RuntimeError, match="already in use"):
-        start_all(assistant_services(model_path, rasa_port, 1))
+        start_all(assistant_services(model_path, Ports(rasa=assistant.ports.rasa, actions=1, web=2), telegram=False))

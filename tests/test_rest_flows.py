@@ -9,7 +9,7 @@ from conftest import Child
 
 @pytest.fixture
 def child(assistant):
-    young_person = Child(assistant)
+    young_person = Child(assistant.rest_url)
     young_person.says("im 14")
     return young_person
 

@@ -1,0 +1,100 @@
+"""The one way the channels reach the Rasa server: its REST webhook, and its HTTP API
+(token-protected, loopback only) for deleting a conversation."""
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import List, Optional, Tuple
+
+import aiohttp
+
+DEFAULT_RASA_URL = "http://127.0.0.1:5005"
+# Telegram's own limit for one message; the web chat uses the same, so both behave alike.
+MAX_MESSAGE_CHARS = 4096
+# What a button tap may send: an intent, optionally with entities, like /inform_age{"age_band":"12_15"}.
+BUTTON_PAYLOAD = re.compile(r"^/[a-z_]{1,64}(\{[^{}]{0,200}\})?$")
+
+
+class RasaUnavailable(Exception):
+    """Rasa did not answer. `retry_safe` is True only when the message surely never arrived
+    (the connection was refused), so sending it again cannot make the bot read it twice."""
+
+    def __init__(self, reason: str, retry_safe: bool):
+        super().__init__(reason)
+        self.retry_safe = retry_safe
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    buttons: Tuple[Tuple[str, str], ...] = field(default=())  # (title, payload)
+
+
+def typed_text(text: str) -> Tuple[str, bool]:
+    """What a young person typed, made safe to pass on, and whether it had to be shortened.
+
+    Control characters go; a leading "/" goes too, because Rasa would read "/intent" as a
+    button payload rather than as words.
+    """
+    cleaned = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    cleaned = cleaned.strip().lstrip("/").strip()
+    if len(cleaned) > MAX_MESSAGE_CHARS:
+        return cleaned[:MAX_MESSAGE_CHARS], True
+    return cleaned, False
+
+
+def is_button_payload(payload: str) -> bool:
+    return bool(BUTTON_PAYLOAD.match(payload))
+
+
+def replies_from(rasa_json: object) -> List[Reply]:
+    replies = []
+    for item in rasa_json if isinstance(rasa_json, list) else []:
+        text = item.get("text") or ""
+        buttons = tuple((b.get("title", ""), b.get("payload", "")) for b in item.get("buttons") or [])
+        if text or buttons:
+            replies.append(Reply(text, buttons))
+    return replies
+
+
+class RasaClient:
+    def __init__(self, url: Optional[str] = None, token: Optional[str] = None, timeout: float = 60):
+        self.url = (url or os.environ.get("PROMISEBOT_RASA_URL") or DEFAULT_RASA_URL).rstrip("/")
+        self.token = token if token is not None else os.environ.get("PROMISEBOT_RASA_TOKEN")
+        self.timeout = aiohttp.ClientTimeout(total=timeout, connect=5)
+        self._session: Optional[aiohttp.ClientSession] = None
+
+    async def _http(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=self.timeout)
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    async def send(self, sender: str, message: str, channel: str) -> List[Reply]:
+        """Send one message (typed words, or a button's payload) and return the bot's replies."""
+        body = {"sender": sender, "message": message, "input_channel": channel}
+        return replies_from(await self._call("POST", "/webhooks/rest/webhook", json=body))
+
+    async def forget(self, sender: str) -> None:
+        """Delete a conversation: its events are replaced by none at all."""
+        if not self.token:
+            raise RasaUnavailable("no Rasa API token configured", retry_safe=False)
+        await self._call("PUT", f"/conversations/{sender}/tracker/events", json=[], params={"token": self.token})
+
+    async def _call(self, method: str, path: str, **kwargs) -> object:
+        http = await self._http()
+        try:
+            async with http.request(method, self.url + path, **kwargs) as response:
+                if response.status != 200:
+                    raise RasaUnavailable(f"Rasa answered HTTP {response.status}", retry_safe=response.status == 503)
+                return await response.json()
+        except aiohttp.ClientConnectorError as error:
+            raise RasaUnavailable(f"cannot connect to Rasa: {error}", retry_safe=True) from error
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+            raise RasaUnavailable(f"no answer from Rasa: {type(error).__name__}", retry_safe=False) from error

@@ -1,0 +1,39 @@
+"""Sender ids for the Rasa server that do not reveal who is chatting.
+
+A Telegram chat id is a stable identifier of a real account; the tracker store only ever
+sees a keyed hash of it. The key lives in var/ (or PROMISEBOT_SENDER_KEY), so the same chat
+keeps its conversation across restarts, and ids cannot be reversed without it.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+from bot.model_cache import ROOT
+
+KEY_FILE = ROOT / "var" / "sender.key"
+
+
+def sender_key(path: Path = KEY_FILE) -> bytes:
+    configured = os.environ.get("PROMISEBOT_SENDER_KEY")
+    if configured:
+        return configured.encode()
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Created readable by this user only; written once, so concurrent starts agree.
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(descriptor, "w") as file:
+                file.write(secrets.token_hex(32))
+    return path.read_text().strip().encode()
+
+
+def sender_id(channel: str, raw_id: object, key: bytes) -> str:
+    digest = hmac.new(key, f"{channel}:{raw_id}".encode(), hashlib.sha256).hexdigest()
+    return f"{channel}-{digest[:32]}"

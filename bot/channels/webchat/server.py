@@ -1,0 +1,191 @@
+"""The web chat: one page for all ages, and a small JSON API that relays to the Rasa server.
+
+No account, no cookies, no tracking, nothing fetched from anywhere else (the Content
+Security Policy forbids it). The page keeps a random session id in the tab's sessionStorage;
+Rasa only ever sees a keyed hash of it. Rasa itself stays on loopback: this server is the
+only way in.
+
+  GET  /               the page (urgent contacts are in it, so they work without JavaScript)
+  POST /api/message    {"session": ID, "text": "..."} or {"session": ID, "payload": "/intent"}
+                       -> {"messages": [{"text": ..., "buttons": [{"title", "payload"}]}], "retry": bool}
+  POST /api/forget     {"session": ID} -> {"messages": [...], "forgotten": bool}: deletes the conversation
+  GET  /health
+"""
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import logging
+import re
+import sys
+from pathlib import Path
+from string import Template
+from typing import List, Optional
+
+from aiohttp import web
+
+from bot.channels.rasa_client import RasaClient, RasaUnavailable, Reply, is_button_payload, typed_text
+from bot.channels.rate_limit import RateLimiter
+from bot.channels.senders import sender_id, sender_key
+from bot.content import Content, Contact, current_content
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "webchat"
+STATIC = Path(__file__).parent / "static"
+SESSION_ID = re.compile(r"^[A-Za-z0-9-]{16,64}$")
+HELP_NOW = ("emergency", "childline", "edt", "samaritans", "shout")  # the "Get help now" list, most urgent first
+MAX_BODY_BYTES = 64 * 1024
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+                               "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+# --- the page -------------------------------------------------------------------------------
+
+
+def contact_link(contact: Contact) -> str:
+    """A contact as HTML, with its number or address as a link a phone can use."""
+    how = html.escape(contact.how)
+    call = re.fullmatch(r"call ([\d ]+)", contact.how)
+    text = re.fullmatch(r"text (\w+) to (\d+)", contact.how)
+    site = re.search(r"([a-z0-9-]+(?:\.[a-z0-9-]+)+\.?[a-z]*)$", contact.how)
+    if call:
+        how = f'call <a href="tel:{call.group(1).replace(" ", "")}">{html.escape(call.group(1))}</a>'
+    elif text:
+        how = f'text {html.escape(text.group(1))} to <a href="sms:{text.group(2)}">{text.group(2)}</a>'
+    elif site:
+        how = html.escape(contact.how[:site.start()]) + f'<a href="https://{site.group(1)}">{html.escape(site.group(1))}</a>'
+    return f"<li><strong>{html.escape(contact.name)}</strong>: {how} <span class=\"when\">({html.escape(contact.when)})</span></li>"
+
+
+def render_page(content: Content) -> str:
+    template = Template((STATIC / "index.html").read_text(encoding="utf-8"))
+    return template.substitute(
+        help_contacts="\n".join(contact_link(content.contacts[c]) for c in HELP_NOW if c in content.contacts),
+        trouble=html.escape(content.message("channel_trouble"), quote=True),
+        gave_up=html.escape(content.message("channel_gave_up"), quote=True),
+    )
+
+
+# --- the API --------------------------------------------------------------------------------
+
+
+def as_json(replies: List[Reply], retry: bool = False) -> dict:
+    return {"messages": [{"text": r.text, "buttons": [{"title": t, "payload": p} for t, p in r.buttons]} for r in replies],
+            "retry": retry}
+
+
+def said(key: str) -> Reply:
+    return Reply(current_content().message(key))
+
+
+class WebChat:
+    def __init__(self, rasa: RasaClient, key: bytes, limiter: Optional[RateLimiter] = None):
+        self.rasa, self.key = rasa, key
+        self.limiter = limiter or RateLimiter()
+
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[self.safety])
+        app.router.add_get("/", self.page)
+        app.router.add_get("/health", lambda request: web.json_response({"ok": True}))
+        app.router.add_post("/api/message", self.message)
+        app.router.add_post("/api/forget", self.forget)
+        app.router.add_static("/static/", STATIC, show_index=False, append_version=False)
+        app.on_cleanup.append(lambda app: self.rasa.close())
+        return app
+
+    @web.middleware
+    async def safety(self, request: web.Request, handler):
+        """Security headers on everything; API errors as JSON a page can show; no 500 with a stack."""
+        try:
+            if request.path.startswith("/api/"):
+                self.check_api_request(request)
+            response = await handler(request)
+        except web.HTTPException as error:
+            if not request.path.startswith("/api/"):
+                raise
+            response = web.json_response({"error": error.reason}, status=error.status)
+        except Exception:  # never a stack trace, and never the young person's words, in the log
+            logger.exception("web chat request failed")
+            response = web.json_response({"error": "Something went wrong on our side."}, status=500)
+        response.headers.update(SECURITY_HEADERS)
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @staticmethod
+    def check_api_request(request: web.Request) -> None:
+        # A JSON body cannot be sent cross-site without a CORS preflight, which this server
+        # never grants; an Origin from elsewhere is refused outright.
+        if request.content_type != "application/json":
+            raise web.HTTPUnsupportedMediaType(reason="Send JSON (Content-Type: application/json).")
+        origin = request.headers.get("Origin")
+        if origin and origin.split("://", 1)[-1] != request.host:
+            raise web.HTTPForbidden(reason="Cross-site requests are not allowed.")
+
+    async def page(self, request: web.Request) -> web.Response:
+        return web.Response(text=render_page(current_content()), content_type="text/html", charset="utf-8")
+
+    async def body(self, request: web.Request) -> dict:
+        try:
+            body = await request.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise web.HTTPBadRequest(reason="The body is not valid JSON.")
+        if not isinstance(body, dict) or not isinstance(body.get("session"), str) or not SESSION_ID.match(body["session"]):
+            raise web.HTTPBadRequest(reason="Send {\"session\": ID, ...} with the page's session id.")
+        return body
+
+    async def message(self, request: web.Request) -> web.Response:
+        body = await self.body(request)
+        session = body["session"]
+        text, payload = body.get("text"), body.get("payload")
+        if payload is not None:
+            if not isinstance(payload, str) or not is_button_payload(payload):
+                raise web.HTTPBadRequest(reason="That is not a button this chat offers.")
+            message, notices = payload, []
+        elif isinstance(text, str):
+            message, shortened = typed_text(text)
+            if not message:
+                return web.json_response(as_json([said("channel_empty")]))
+            notices = [said("channel_too_long")] if shortened else []
+        else:
+            raise web.HTTPBadRequest(reason="Send \"text\" (what was typed) or \"payload\" (a button).")
+        if not self.limiter.allow(session):
+            return web.json_response(as_json([said("channel_slow_down")]))
+        try:
+            replies = await self.rasa.send(sender_id("web", session, self.key), message, CHANNEL)
+        except RasaUnavailable as error:
+            logger.warning("Rasa unavailable (%s)", error)
+            # Retry only what surely never arrived; the page does it, and tells the young person.
+            return web.json_response(as_json(notices + [said("channel_trouble" if error.retry_safe else "channel_gave_up")],
+                                             retry=error.retry_safe))
+        return web.json_response(as_json(notices + replies))
+
+    async def forget(self, request: web.Request) -> web.Response:
+        body = await self.body(request)
+        try:
+            await self.rasa.forget(sender_id("web", body["session"], self.key))
+        except RasaUnavailable as error:
+            logger.warning("could not delete a conversation: %s", error)
+            return web.json_response({**as_json([said("channel_forget_failed")]), "forgotten": False})
+        return web.json_response({**as_json([said("channel_forgotten")]), "forgotten": True})
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Serve the web chat page.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)  # access lines would record visitors' IP addresses
+    web.run_app(WebChat(RasaClient(), sender_key()).app(), host=args.host, port=args.port, print=None)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

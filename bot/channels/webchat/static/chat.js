@@ -1,0 +1,175 @@
+// The web chat page: sends what the young person types (or taps) to /api/message and shows
+// the answers. Everything is written with textContent, never as HTML. Nothing is stored
+// except a random session id in this tab's sessionStorage, gone when the tab closes.
+(function () {
+  "use strict";
+
+  var SLOW_AFTER_MS = 4000;                       // then say there is trouble, keep waiting
+  var RETRY_DELAYS_S = [3, 5, 10, 20, 30, 30, 30]; // about two minutes of retries, then give up
+  var SESSION_KEY = "promises-session";
+
+  var log = document.getElementById("log");
+  var form = document.getElementById("composer");
+  var input = document.getElementById("message");
+  var sendButton = document.getElementById("send");
+  var status = document.getElementById("status");
+  var forgetButton = document.getElementById("forget");
+  var troubleText = log.getAttribute("data-trouble");
+  var gaveUpText = log.getAttribute("data-gave-up");
+  var busy = false;
+
+  function newSessionId() {
+    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  function session(renew) {
+    var id = null;
+    try { id = renew ? null : sessionStorage.getItem(SESSION_KEY); } catch (e) { /* storage blocked */ }
+    if (!id) {
+      id = newSessionId();
+      try { sessionStorage.setItem(SESSION_KEY, id); } catch (e) { /* still works for this page */ }
+    }
+    return id;
+  }
+  var sessionId = session(false);
+
+  function addMessage(who, text, buttons) {
+    var item = document.createElement("div");
+    item.className = "msg " + who;
+    var bubble = document.createElement("p");
+    var speaker = document.createElement("span");
+    speaker.className = "visually-hidden";
+    speaker.textContent = who === "user" ? "You: " : "Promises helper: ";
+    bubble.appendChild(speaker);
+    bubble.appendChild(document.createTextNode(text));
+    item.appendChild(bubble);
+    if (buttons && buttons.length) {
+      var group = document.createElement("div");
+      group.className = "choices";
+      group.setAttribute("role", "group");
+      group.setAttribute("aria-label", "Choices");
+      buttons.forEach(function (b) {
+        var choice = document.createElement("button");
+        choice.type = "button";
+        choice.className = "choice";
+        choice.textContent = b.title;
+        choice.addEventListener("click", function () { tap(b); });
+        group.appendChild(choice);
+      });
+      item.appendChild(group);
+    }
+    log.appendChild(item);
+    log.scrollTop = log.scrollHeight;
+    return item;
+  }
+
+  function showReplies(messages) {
+    (messages || []).forEach(function (m) { addMessage("bot", m.text || "", m.buttons || []); });
+  }
+
+  // Old choices are switched off once the conversation moves on, so a stale tap can't send them.
+  function retireChoices() {
+    var old = log.querySelectorAll("button.choice");
+    Array.prototype.forEach.call(old, function (b) { b.disabled = true; });
+  }
+
+  function setBusy(on) {
+    busy = on;
+    sendButton.disabled = on;
+    status.textContent = on ? "The Promises helper is writing..." : "";
+  }
+
+  function wait(seconds) { return new Promise(function (resolve) { setTimeout(resolve, seconds * 1000); }); }
+
+  function post(path, body) {
+    return fetch(path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+      credentials: "omit",
+      cache: "no-store"
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        if (!response.ok) {
+          // A clear 4xx from our server: show its reason, not silence.
+          return { messages: [{ text: data.error || gaveUpText }], retry: response.status >= 500 };
+        }
+        return data;
+      });
+    });
+  }
+
+  // Send one message; if the assistant is down, say so once, and keep trying for a while.
+  function send(body) {
+    setBusy(true);
+    retireChoices();
+    var toldTrouble = false;
+    function tellTrouble() {
+      if (!toldTrouble) { toldTrouble = true; addMessage("notice", troubleText); }
+    }
+    var slowTimer = setTimeout(tellTrouble, SLOW_AFTER_MS);
+    var attempt = 0;
+    function tryOnce() {
+      return post("/api/message", body).catch(function () {
+        return { retry: true, messages: [] };  // could not reach this server at all
+      }).then(function (data) {
+        if (data.retry && attempt < RETRY_DELAYS_S.length) {
+          tellTrouble();
+          var delay = RETRY_DELAYS_S[attempt];
+          attempt += 1;
+          return wait(delay).then(tryOnce);
+        }
+        if (data.retry) { return { messages: [{ text: gaveUpText }] }; }
+        return data;
+      });
+    }
+    return tryOnce().then(function (data) {
+      clearTimeout(slowTimer);
+      showReplies(data.messages);
+    }).finally(function () { setBusy(false); });
+  }
+
+  function tap(button) {
+    if (busy) { return; }
+    addMessage("user", button.title);
+    send({ session: sessionId, payload: button.payload }).then(function () { input.focus(); });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value;
+    if (busy) { return; }
+    if (!text.trim()) { input.focus(); return; }
+    addMessage("user", text);
+    input.value = "";
+    send({ session: sessionId, text: text });
+    input.focus();
+  });
+
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      form.requestSubmit ? form.requestSubmit() : form.dispatchEvent(new Event("submit", { cancelable: true }));
+    }
+  });
+
+  forgetButton.addEventListener("click", function () {
+    if (busy) { return; }
+    setBusy(true);
+    post("/api/forget", { session: sessionId }).catch(function () {
+      return { messages: [{ text: gaveUpText }] };
+    }).then(function (data) {
+      if (data.forgotten) {  // a fresh start: new id, empty screen
+        log.textContent = "";
+        sessionId = session(true);
+      }
+      showReplies(data.messages);
+    }).finally(function () { setBusy(false); input.focus(); });
+  });
+
+  // Open with the welcome, as if the young person had said hello.
+  send({ session: sessionId, payload: "/greet" });
+})();
