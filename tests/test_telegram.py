@@ -1,0 +1,251 @@
+"""The Telegram bridge end to end: the real bridge process, a local fake Bot API server reached
+through the configurable base URL, and the real assistant (or a fake Rasa for faults)."""
+import itertools
+import json
+import socket
+import sys
+import time
+
+import pytest
+import requests
+
+from conftest import free_port
+from fakes import FakeRasa, FakeTelegram
+
+chat_ids = itertools.count(7001)  # one chat per test: conversations never mix
+
+
+def start_bridge(telegram: FakeTelegram, rasa_url: str, log_dir, rasa_token: str = "", **extra_env):
+    from bot.supervisor import Service, start_all
+
+    env = {"PROMISEBOT_TELEGRAM_TOKEN": telegram.token, "PROMISEBOT_TELEGRAM_API_URL": telegram.base_url,
+           "PROMISEBOT_RASA_URL": rasa_url, "PROMISEBOT_RASA_TOKEN": rasa_token,
+           "PROMISEBOT_SENDER_KEY": "test-sender-key", "PROMISEBOT_WEBCHAT_URL": "https://example.test/chat", **extra_env}
+    bridge = Service("telegram", [sys.executable, "-m", "bot.channels.telegram"], None, env=env)
+    start_all([bridge], log_dir=log_dir)
+    telegram.wait_for(lambda: telegram.calls_to("setMyCommands"), 60, "the bridge to start")
+    return bridge
+
+
+def wait_for_port(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"nothing listening on {port}")
+
+
+@pytest.fixture(scope="module")
+def telegram(assistant, tmp_path_factory):
+    from bot.supervisor import stop_all
+
+    fake = FakeTelegram().start()
+    bridge = start_bridge(fake, assistant.rasa_url, tmp_path_factory.mktemp("telegram"), assistant.rasa_token)
+    yield fake
+    stop_all([bridge])
+    fake.stop()
+
+
+@pytest.fixture
+def chat():
+    return next(chat_ids)
+
+
+def buttons_of(message: dict) -> dict:
+    markup = message.get("reply_markup")
+    markup = json.loads(markup) if isinstance(markup, str) else markup or {}
+    return {b["text"]: b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row}
+
+
+def test_start_says_what_the_bot_is_who_telegram_is_for_and_asks_the_age(telegram, chat):
+    telegram.user_sends(chat, "/start")
+    intro = telegram.wait_for_text(chat, "aged 16 or over")
+    assert "https://example.test/chat" in intro["text"] and "/forget" in intro["text"]
+    ask_age = telegram.wait_for_text(chat, "How old are you?")
+    assert buttons_of(ask_age)["12 to 15"] == '/inform_age{"age_band":"12_15"}'
+    assert "not a person" in telegram.texts_to(chat)
+    commands = json.loads(telegram.calls_to("setMyCommands")[0]["commands"])
+    assert {c["command"] for c in commands} == {"start", "help", "age", "forget"}
+
+
+def test_a_text_message_gets_the_bots_answer(telegram, chat):
+    telegram.user_sends(chat, "hi im 14")
+    telegram.wait_for_text(chat, "young people aged 12 to 15")
+
+
+def test_tapping_a_button_answers_the_tap_and_sends_its_payload(telegram, chat):
+    telegram.user_sends(chat, "/age")
+    ask_age = telegram.wait_for_text(chat, "How old are you?")
+    query_id = telegram.user_taps(chat, buttons_of(ask_age)["16 to 18"])
+    telegram.wait_for_text(chat, "young people aged 16 to 18")
+    assert any(p["callback_query_id"] == query_id for p in telegram.calls_to("answerCallbackQuery"))
+    assert telegram.calls_to("editMessageReplyMarkup"), "the tapped keyboard should be taken away"
+
+
+def test_a_tap_with_forged_data_is_answered_and_ignored(telegram, chat):
+    telegram.user_taps(chat, "not a payload")
+    telegram.wait_for(lambda: len(telegram.calls_to("answerCallbackQuery")) >= 1)
+    telegram.user_sends(chat, "/help")  # the chat still works, and nothing was sent for the tap
+    telegram.wait_for_text(chat, "Here's what I can help with")
+    assert "didn't understand" not in telegram.texts_to(chat)
+
+
+def test_help_shows_the_menu(telegram, chat):
+    telegram.user_sends(chat, "/help")
+    menu = telegram.wait_for_text(chat, "Here's what I can help with")
+    assert "Make a complaint" in buttons_of(menu)
+
+
+def test_forget_deletes_the_conversation(telegram, chat):
+    telegram.user_sends(chat, "im 15")
+    telegram.wait_for_text(chat, "aged 12 to 15")
+    telegram.user_sends(chat, "/forget")
+    telegram.wait_for_text(chat, "I've deleted our conversation")
+    telegram.user_sends(chat, "what are my promises")
+    # A new conversation: the bot introduces itself again and asks the age it no longer knows.
+    telegram.wait_for(lambda: telegram.texts_to(chat).count("not a person") == 2, 30, "a second introduction")
+    telegram.wait_for(lambda: "how old are you?" in telegram.texts_to(chat).split("deleted our conversation")[-1])
+
+
+@pytest.mark.parametrize("kind", ["sticker", "photo", "voice", "document", "location"])
+def test_things_that_are_not_words_get_a_kind_answer(telegram, chat, kind):
+    telegram.user_sends_other(chat, kind)
+    reply = telegram.wait_for_text(chat, "I can only read typed words")
+    assert "999" in reply["text"]
+
+
+def test_words_written_with_a_photo_are_still_read(telegram, chat):
+    telegram.user_sends_other(chat, "photo", caption="my foster carer hits me")
+    telegram.wait_for_text(chat, "I can only read typed words")
+    reply = telegram.wait_for_text(chat, "Thank you for telling me")
+    assert "0800 1111" in reply["text"]
+
+
+def test_an_edited_message_gets_a_kind_answer(telegram, chat):
+    telegram.user_edits(chat, "actually im 12")
+    telegram.wait_for_text(chat, "I can only read new messages")
+
+
+def test_a_disclosure_on_telegram_gets_the_safeguarding_answer(telegram, chat):
+    telegram.user_sends(chat, "someone at home keeps hurting me")
+    reply = telegram.wait_for_text(chat, "Thank you for telling me")
+    assert "999" in reply["text"] and "0800 1111" in reply["text"]
+
+
+def test_a_flood_is_slowed_down_with_one_notice(telegram, chat):
+    for i in range(14):
+        telegram.user_sends(chat, f"hello {i}")
+    notice = telegram.wait_for_text(chat, "sending messages very quickly")
+    assert "999" in notice["text"]
+    time.sleep(3)  # let the answers to the allowed messages arrive
+    texts = telegram.texts_to(chat)
+    assert texts.count("sending messages very quickly") == 1
+
+
+def test_the_rasa_conversation_is_not_keyed_by_the_telegram_chat_id(telegram, assistant, chat):
+    from bot.channels.senders import sender_id
+
+    telegram.user_sends(chat, "im 13")
+    telegram.wait_for_text(chat, "aged 12 to 15")
+    api = f"{assistant.rasa_url}/conversations/{{}}/tracker?token={assistant.rasa_token}"
+    hashed = requests.get(api.format(sender_id("tg", chat, b"test-sender-key")), timeout=10).json()
+    raw = requests.get(api.format(chat), timeout=10).json()
+    assert hashed["slots"]["age_band"] == "12_15" and raw["slots"]["age_band"] is None
+
+
+def test_when_rasa_is_down_the_child_is_told_at_once_and_the_message_is_retried(tmp_path):
+    from bot.supervisor import stop_all
+
+    telegram, rasa = FakeTelegram().start(), FakeRasa()  # Rasa not started: it is down
+    bridge = start_bridge(telegram, f"http://127.0.0.1:{rasa.port}", tmp_path)
+    chat = next(chat_ids)
+    try:
+        sent = time.monotonic()
+        telegram.user_sends(chat, "nobody listens to me at home")
+        notice = telegram.wait_for_text(chat, "having trouble", timeout=10)
+        assert "999" in notice["text"] and "0800 1111" in notice["text"]
+        assert time.monotonic() - sent < 5, "the notice must come at once, not after the retries"
+        rasa.start()  # the assistant comes back
+        telegram.wait_for_text(chat, "Hello again, I'm back.", timeout=30)
+        assert [m["message"] for m in rasa.received] == ["nobody listens to me at home"]
+        assert telegram.texts_to(chat).count("having trouble") == 1
+    finally:
+        stop_all([bridge])
+        rasa.stop()
+        telegram.stop()
+
+
+def test_when_rasa_is_slow_the_child_is_told_and_still_gets_the_answer(tmp_path):
+    from bot.supervisor import stop_all
+
+    telegram, rasa = FakeTelegram().start(), FakeRasa(answer="Sorry that took a while.", delay=7).start()
+    bridge = start_bridge(telegram, f"http://127.0.0.1:{rasa.port}", tmp_path)
+    chat = next(chat_ids)
+    try:
+        telegram.user_sends(chat, "what are my rights")
+        telegram.wait_for_text(chat, "having trouble", timeout=10)
+        telegram.wait_for_text(chat, "Sorry that took a while.", timeout=30)
+        assert len(rasa.received) == 1  # waited for, not sent twice
+    finally:
+        stop_all([bridge])
+        rasa.stop()
+        telegram.stop()
+
+
+def test_webhook_mode_accepts_only_calls_with_telegrams_secret_token(tmp_path):
+    from bot.supervisor import stop_all
+
+    telegram, rasa = FakeTelegram().start(), FakeRasa(answer="Webhook answer.").start()
+    port = free_port()
+    bridge = start_bridge(telegram, f"http://127.0.0.1:{rasa.port}", tmp_path,
+                          PROMISEBOT_TELEGRAM_WEBHOOK_URL="https://bot.example.test/telegram",
+                          PROMISEBOT_TELEGRAM_WEBHOOK_SECRET="s3cret-token", PROMISEBOT_TELEGRAM_WEBHOOK_PORT=str(port))
+    chat = next(chat_ids)
+    try:
+        telegram.wait_for(lambda: telegram.calls_to("setWebhook"), 30, "setWebhook")
+        webhook = telegram.calls_to("setWebhook")[0]
+        assert webhook["url"] == "https://bot.example.test/telegram" and webhook["secret_token"] == "s3cret-token"
+        wait_for_port(port)  # Telegram is told the address just before the server listens
+        update = {"update_id": 1, "message": FakeTelegram._message(chat, text="hello")}
+        url = f"http://127.0.0.1:{port}/telegram"
+        wrong = requests.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "guess"}, timeout=10)
+        missing = requests.post(url, json=update, timeout=10)
+        assert wrong.status_code == 403 and missing.status_code == 403
+        assert not rasa.received
+        right = requests.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"}, timeout=10)
+        assert right.status_code == 200
+        telegram.wait_for_text(chat, "Webhook answer.")
+    finally:
+        stop_all([bridge])
+        rasa.stop()
+        telegram.stop()
+
+
+def test_webhook_mode_without_a_secret_refuses_to_start():
+    from bot.channels.telegram import TelegramSettings
+
+    with pytest.raises(ValueError, match="SECRET"):
+        TelegramSettings.from_env({"PROMISEBOT_TELEGRAM_TOKEN": "1:x", "PROMISEBOT_TELEGRAM_WEBHOOK_URL": "https://x"})
+
+
+def test_long_replies_are_split_under_telegrams_limit_at_a_break():
+    from bot.channels.telegram import split_for_telegram
+
+    paragraph = ("word " * 150).strip()
+    chunks = split_for_telegram("\n\n".join([paragraph] * 12))
+    assert len(chunks) > 1 and all(len(c) <= 4096 for c in chunks)
+    assert all(c.endswith("word") and c.startswith("word") for c in chunks)  # no word cut in half
+    assert " ".join(chunks).split() == "\n\n".join([paragraph] * 12).split()
+    assert split_for_telegram("x" * 9000) == ["x" * 4096, "x" * 4096, "x" * 808]
+
+
+def test_long_button_payloads_fit_telegrams_64_bytes():
+    from bot.channels.telegram import ButtonPayloads
+
+    payloads = ButtonPayloads()
+    long = '/inform_age{"age_band":"' + "x" * 80 + '"}'
+    packed = payloads.pack(long)
+    assert len(packed.encode()) <= 64 and payloads.unpack(packed) == long
+    assert payloads.pack("/help") == "/help"

@@ -1,0 +1,173 @@
+"""The web chat in a real headless Chromium (Debian's chromium + chromedriver; .ci/run
+installs them): typing, tapping, keyboard-only use, the help link, Rasa being down, and an
+axe-core accessibility check against WCAG 2.2 AA."""
+import json
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from conftest import free_port
+from fakes import FakeRasa
+
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+AXE = Path(__file__).parent / "browser" / "node_modules" / "axe-core" / "axe.min.js"
+PHONE = (390, 844)  # a phone-sized window: the page must work there first
+
+webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.common.exceptions import TimeoutException  # noqa: E402
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+
+def require(path: Path, how: str) -> None:
+    if not Path(path).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the browser tests: {path} is missing ({how})")
+        pytest.skip(f"{path} is missing ({how})")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require(CHROMIUM, "apt-get install chromium chromium-driver")
+    require(CHROMEDRIVER, "apt-get install chromium-driver")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    profile = tempfile.mkdtemp(prefix="promisebot-chromium-")
+    # The closed network refuses Chromium's background connections: switch them all off.
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage", f"--user-data-dir={profile}", f"--window-size={PHONE[0]},{PHONE[1]}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def log_text(driver) -> str:
+    return driver.find_element(By.ID, "log").text
+
+
+def wait_for_text(driver, text: str, timeout: float = 30) -> None:
+    try:
+        WebDriverWait(driver, timeout).until(lambda d: text in log_text(d))
+    except TimeoutException:
+        pytest.fail(f"{text!r} never appeared; the chat shows:\n{log_text(driver)}")
+
+
+def open_chat(driver, url: str) -> None:
+    driver.get(url + "/")
+    driver.execute_script("sessionStorage.clear()")  # a new young person each time
+    driver.get(url + "/")
+    wait_for_text(driver, "How old are you?")
+
+
+def type_message(driver, text: str) -> None:
+    box = driver.find_element(By.ID, "message")
+    box.send_keys(text)
+    box.send_keys(Keys.ENTER)
+
+
+def enabled_choice(driver, title: str):
+    for button in driver.find_elements(By.CSS_SELECTOR, "button.choice"):
+        if button.text == title and button.is_enabled():
+            return button
+    pytest.fail(f"no enabled button {title!r}")
+
+
+def test_typing_a_message_shows_it_and_the_reply(browser, assistant):
+    open_chat(browser, assistant.web_url)
+    type_message(browser, "im 14")
+    wait_for_text(browser, "promises for young people aged 12 to 15")
+    assert "You: im 14" in browser.find_element(By.ID, "log").get_attribute("textContent")
+    assert browser.find_element(By.ID, "message").get_attribute("value") == ""
+
+
+def test_tapping_a_button_sends_it_and_retires_the_old_buttons(browser, assistant):
+    open_chat(browser, assistant.web_url)
+    enabled_choice(browser, "11 or under").click()
+    wait_for_text(browser, "What would you like to see?")
+    assert not any(b.is_enabled() for b in browser.find_elements(By.CSS_SELECTOR, "button.choice")
+                   if b.text == "12 to 15"), "the age buttons should be retired once one was tapped"
+    enabled_choice(browser, "Keeping you safe").click()
+    wait_for_text(browser, "Keeping you safe: our promises to")
+
+
+def test_the_chat_works_with_the_keyboard_alone(browser, assistant):
+    open_chat(browser, assistant.web_url)
+    order = []
+    for _ in range(12):  # Tab through the page from its start, noting what gets focus
+        ActionChains(browser).send_keys(Keys.TAB).perform()
+        focused = browser.switch_to.active_element
+        order.append(focused.get_attribute("id") or focused.text or focused.get_attribute("class"))
+    assert order[0] == "Skip to the message box", order
+    assert order.index("Get help now") < order.index("log") < order.index("12 to 15") < order.index("message") \
+        < order.index("send") < order.index("forget"), order
+    # Back to the age buttons with Shift+Tab, and choose one with Enter.
+    browser.find_element(By.ID, "message").click()
+    for _ in range(10):
+        browser.switch_to.active_element.send_keys(Keys.SHIFT, Keys.TAB)
+        if browser.switch_to.active_element.text == "16 to 18":
+            break
+    browser.switch_to.active_element.send_keys(Keys.ENTER)
+    wait_for_text(browser, "promises for young people aged 16 to 18")
+    assert browser.switch_to.active_element.get_attribute("id") == "message"  # ready to type next
+    browser.switch_to.active_element.send_keys("what is an advocate", Keys.ENTER)
+    wait_for_text(browser, "advocate", timeout=30)
+
+
+def test_get_help_now_is_visible_at_once_and_lists_the_urgent_numbers(browser, assistant):
+    open_chat(browser, assistant.web_url)
+    link = browser.find_element(By.LINK_TEXT, "Get help now")
+    top = link.location["y"] + link.size["height"]
+    assert link.is_displayed() and top < PHONE[1] / 2, "the help link must be on screen without scrolling"
+    link.click()
+    section = browser.find_element(By.ID, "get-help")
+    WebDriverWait(browser, 5).until(lambda d: section.location["y"] - d.execute_script("return window.scrollY") < PHONE[1])
+    numbers = {a.get_attribute("href") for a in section.find_elements(By.TAG_NAME, "a")}
+    assert {"tel:999", "tel:08001111"} <= numbers
+
+
+def test_the_page_passes_an_automated_wcag_2_2_aa_check(browser, assistant):
+    require(AXE, "cd tests/browser && npm ci")
+    open_chat(browser, assistant.web_url)
+    type_message(browser, "what are my promises")
+    wait_for_text(browser, "promises")
+    browser.execute_script(AXE.read_text())
+    result = browser.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}})
+           .then(r => done({violations: r.violations.map(v => ({id: v.id, help: v.help, nodes: v.nodes.map(n => n.target)})),
+                            passes: r.passes.length}))
+           .catch(e => done({error: String(e)}));""")
+    assert "error" not in result, result
+    assert result["violations"] == [], json.dumps(result["violations"], indent=1)
+    assert result["passes"] > 10  # axe really looked at the page
+
+
+def test_when_rasa_is_down_the_page_says_where_to_get_help_and_retries(browser, tmp_path):
+    from bot.supervisor import Service, start_all, stop_all
+
+    web_port = free_port()
+    rasa = FakeRasa()  # not started yet: Rasa is down
+    rasa_port = rasa.port
+    web = Service("webchat", [sys.executable, "-m", "bot.channels.webchat.server", "--port", str(web_port)], web_port,
+                  "/health", env={"PROMISEBOT_RASA_URL": f"http://127.0.0.1:{rasa_port}"})
+    start_all([web], log_dir=tmp_path)
+    try:
+        browser.get(f"http://127.0.0.1:{web_port}/")
+        wait_for_text(browser, "having trouble", timeout=10)
+        assert "999" in log_text(browser) and "0800 1111" in log_text(browser)
+        rasa.start()  # the assistant comes back: the page's retry gets through
+        wait_for_text(browser, "Hello again, I'm back.", timeout=30)
+        assert log_text(browser).count("having trouble") == 1  # told once, not on every retry
+    finally:
+        rasa.stop()
+        stop_all([web])
