@@ -2,6 +2,7 @@
 through the configurable base URL, and the real assistant (or a fake Rasa for faults)."""
 import itertools
 import json
+import os
 import socket
 import sys
 import time
@@ -249,3 +250,17 @@ def test_long_button_payloads_fit_telegrams_64_bytes():
     packed = payloads.pack(long)
     assert len(packed.encode()) <= 64 and payloads.unpack(packed) == long
     assert payloads.pack("/help") == "/help"
+
+
+def test_a_wrong_bot_token_stops_the_bridge_with_a_clear_message():
+    import subprocess
+
+    telegram = FakeTelegram().start()
+    try:
+        env = {**os.environ, "PROMISEBOT_TELEGRAM_TOKEN": "999:WRONG", "PROMISEBOT_TELEGRAM_API_URL": telegram.base_url,
+               "PROMISEBOT_SENDER_KEY": "k"}
+        run = subprocess.run([sys.executable, "-m", "bot.channels.telegram"], env=env, capture_output=True, text=True,
+                             timeout=60)
+        assert run.returncode == 2 and "refused the bot token" in run.stderr
+    finally:
+        telegram.stop()

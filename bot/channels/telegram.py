@@ -24,7 +24,7 @@ from typing import Deque, Dict, List, Optional, Sequence
 
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction, MessageLimit
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler, ContextTypes,
                           MessageHandler, filters)
 
@@ -299,15 +299,25 @@ def main() -> int:
         print(f"Telegram bridge: {error}", file=sys.stderr)
         return 2
     bridge = Bridge(settings, RasaClient(), sender_key())
-    application = bridge.build()
-    if settings.webhook_url:
-        application.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port, url_path="telegram",
-                                webhook_url=settings.webhook_url, secret_token=settings.webhook_secret,
-                                allowed_updates=Update.ALL_TYPES)
-    else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
-    return 0
-
+    delay = 5
+    while True:  # a council network that drops out for a minute must not end Telegram for good
+        application = bridge.build()
+        try:
+            if settings.webhook_url:
+                application.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port, url_path="telegram",
+                                        webhook_url=settings.webhook_url, secret_token=settings.webhook_secret,
+                                        allowed_updates=Update.ALL_TYPES)
+            else:
+                application.run_polling(allowed_updates=Update.ALL_TYPES)
+            return 0
+        except InvalidToken:
+            print("Telegram bridge: Telegram refused the bot token (PROMISEBOT_TELEGRAM_TOKEN).", file=sys.stderr)
+            return 2
+        except NetworkError as error:
+            logger.warning("cannot reach the Telegram Bot API (%s); trying again in %d s", error, delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 300)
+            asyncio.set_event_loop(asyncio.new_event_loop())  # the failed run closed its loop
 
 if __name__ == "__main__":
     sys.exit(main())
