@@ -144,6 +144,8 @@ class Bridge:
 
     # --- handlers -----------------------------------------------------------------------
     async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if not self._allowed(context, update.effective_chat.id):
+            return
         webchat = f": {self.settings.webchat_url}" if self.settings.webchat_url else \
             " (ask your carer or social worker for the link)"
         await self.say(context, update.effective_chat.id, [Reply(current_content().message("telegram_start", webchat=webchat))])
@@ -154,6 +156,8 @@ class Bridge:
             self.relay(context, update.effective_chat.id, "/help")
 
     async def on_age(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if not self._allowed(context, update.effective_chat.id):
+            return
         content = current_content()
         await self.say(context, update.effective_chat.id,
                        [Reply(content.message("ask_age"), tuple(content.buttons["age"]))])
@@ -183,7 +187,10 @@ class Bridge:
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
-        await query.answer()
+        try:
+            await query.answer()  # stops the button's spinner
+        except TelegramError:
+            pass  # too old to answer; the tap itself still counts
         chat_id = update.effective_chat.id if update.effective_chat else None
         payload = self.payloads.unpack(query.data or "")
         if chat_id is None or not payload or not is_button_payload(payload):
