@@ -107,6 +107,17 @@ class ActionShowMenu(Action):
         return []
 
 
+class ActionForgetConversation(Action):
+    """"delete my chat": the tracker store deletes the conversation when it sees the marker."""
+
+    def name(self) -> str:
+        return "action_forget_conversation"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        dispatcher.utter_message(text=current_content().message("channel_forgotten"))
+        return [SlotSet("forget_conversation", True)]
+
+
 class ActionSmallTalk(Action):
     """Goodbye, thanks, "are you a real person?", and things the bot does not cover."""
 

@@ -21,17 +21,19 @@ from bot.store.requests import NewRequest, save_request
 logger = logging.getLogger(__name__)
 
 FLOW_OF_FORM = {"complaint_form": "complaint", "advocacy_form": "advocacy", "social_worker_form": "social_worker"}
-# Cleared when a flow starts, ends or is cancelled. The name and contact preference are
-# kept, so a second request does not ask them again (they are read back before sending).
+# Cleared when a flow starts, ends or is cancelled.
 ANSWER_SLOTS = list(flows.FREE_TEXT_SLOTS) + ["wants_advocate", "sw_urgency", flows.CONFIRM_SLOT]
+# Who the child is and how to reach them: cleared once the request is sent or cancelled, so
+# only the request keeps them (the conversation keeps a redacted copy, bot.store.tracker_store).
+IDENTITY_SLOTS = list(flows.SHORT_TEXT_SLOTS) + ["contact_preference"]
 SIDE_QUESTION_CONFIDENCE = 0.8
 # A message for a social worker is often a question for them, so it is never taken as a
 # question for the bot.
 NO_SIDE_QUESTIONS = {"sw_message"}
 
 
-def clear_answers() -> List[EventType]:
-    return [SlotSet(slot, None) for slot in ANSWER_SLOTS]
+def clear_answers(identity: bool = False) -> List[EventType]:
+    return [SlotSet(slot, None) for slot in ANSWER_SLOTS + (IDENTITY_SLOTS if identity else [])]
 
 
 def active_flow(tracker: Tracker) -> Optional[str]:
@@ -191,7 +193,7 @@ class ActionSubmitRequest(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         content = current_content()
         flow = tracker.get_slot("active_flow")
-        done = clear_answers() + [SlotSet("active_flow", None)]
+        done = clear_answers(identity=True) + [SlotSet("active_flow", None)]
         if flow not in content.flows:
             return done
         spec, common = content.flows[flow], content.flow_common
@@ -215,7 +217,7 @@ class ActionSubmitRequest(Action):
             messages.append(content.fill(spec["out_of_hours"]))
         for text in messages:
             dispatcher.utter_message(text=text)
-        return done
+        return done + [SlotSet("request_reference", reference)]  # the topic log counts a completed flow
 
 
 class ActionCancelFlow(Action):
@@ -231,4 +233,4 @@ class ActionCancelFlow(Action):
                                      buttons=replies.button_list(content.buttons["menu"]))
         else:
             send(dispatcher, replies.menu(content))
-        return clear_answers() + [SlotSet("active_flow", None), SlotSet("requested_slot", None)]
+        return clear_answers(identity=True) + [SlotSet("active_flow", None), SlotSet("requested_slot", None)]

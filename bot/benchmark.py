@@ -56,7 +56,7 @@ def main(turns: int = 200, with_training: bool = True) -> int:
     if with_training:
         print(f"training time (no cache): {training_seconds():.0f} s")
 
-    services = assistant_services(model, Ports(rasa=5205, actions=5255, web=5280), telegram=False)
+    services = assistant_services(model, Ports(rasa=5205, actions=5255, web=5280, staff=5281), telegram=False)
     started = time.monotonic()
     start_all(services[:1])
     actions_ready = time.monotonic()

@@ -9,6 +9,10 @@
   promisebot bench          print NLU, safeguarding, training, load and latency figures
   promisebot migrate        bring the database schema up to date
   promisebot counts         safeguarding disclosures by week (no text, no ids; 1-4 shown as "fewer than 5")
+  promisebot purge          delete what is past its retention period
+  promisebot staff add USERNAME --role analyst|caseworker|admin [--password-stdin]
+  promisebot staff list | disable USERNAME
+                            users of the staff dashboard
   promisebot requests list [--status new|in_progress|done]
   promisebot requests update REFERENCE --status STATUS --by NAME
                             the caseworkers' queue of complaints, advocacy requests and messages
@@ -16,6 +20,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
 import sys
 from pathlib import Path
@@ -31,6 +36,7 @@ def main(argv=None) -> int:
     run.add_argument("--rasa-port", type=int, default=5005)
     run.add_argument("--action-port", type=int, default=5055)
     run.add_argument("--web-port", type=int, default=8000, help="the web chat page")
+    run.add_argument("--staff-port", type=int, default=8001, help="the staff dashboard (always on 127.0.0.1)")
     run.add_argument("--web-host", default="127.0.0.1",
                      help="where the web chat listens (behind the council's reverse proxy in production)")
     run.add_argument("--log-dir", type=Path, default=None, help="write each service's output here")
@@ -41,6 +47,16 @@ def main(argv=None) -> int:
     chat.add_argument("--url", default="http://127.0.0.1:5005/webhooks/rest/webhook")
     commands.add_parser("check-content", help="check content/ against its schema")
     commands.add_parser("migrate", help="bring the database schema up to date")
+    commands.add_parser("purge", help="delete what is past its retention period (also done by the running assistant)")
+    staff = commands.add_parser("staff", help="staff dashboard users")
+    staff_commands = staff.add_subparsers(dest="staff_command", required=True)
+    adding = staff_commands.add_parser("add", help="create a user (asks for the password, or reads it from stdin)")
+    adding.add_argument("username")
+    adding.add_argument("--role", required=True, choices=["analyst", "caseworker", "admin"])
+    adding.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    staff_commands.add_parser("list", help="list users")
+    disabling = staff_commands.add_parser("disable", help="stop a user signing in")
+    disabling.add_argument("username")
     commands.add_parser("counts", help="print anonymous safeguarding counts")
     queue = commands.add_parser("requests", help="caseworkers: list and update requests")
     queue_commands = queue.add_subparsers(dest="requests_command", required=True)
@@ -73,6 +89,14 @@ def main(argv=None) -> int:
         migrate()
         print(f"Database is up to date ({database_url().split('://')[0]}).")
         return 0
+    if args.command == "purge":
+        from bot.store.database import migrate
+        from bot.store.retention import purge
+        migrate()
+        print(f"Deleted: {purge()}.")
+        return 0
+    if args.command == "staff":
+        return staff_command(args)
     if args.command == "counts":
         from bot.store.counters import disclosure_counts
         from bot.store.database import migrate
@@ -100,12 +124,44 @@ def main(argv=None) -> int:
         model = model_cache.ensure_model()
         if args.log_dir:
             args.log_dir.mkdir(parents=True, exist_ok=True)
-        ports = Ports(rasa=args.rasa_port, actions=args.action_port, web=args.web_port)
+        ports = Ports(rasa=args.rasa_port, actions=args.action_port, web=args.web_port, staff=args.staff_port)
         return supervise(assistant_services(model, ports, web_host=args.web_host), args.log_dir)
     if args.command == "bench":
         from bot.benchmark import main as bench_main
         return bench_main(turns=args.turns)
     return 2
+
+
+def staff_command(args) -> int:
+    from bot.staff.users import create_user, disable_user, list_users
+    from bot.store.database import migrate
+    migrate()
+    if args.staff_command == "add":
+        if args.password_stdin:
+            password = sys.stdin.readline().rstrip("\n")
+        else:
+            password = getpass.getpass("Password: ")
+            if password != getpass.getpass("Again: "):
+                print("The passwords do not match.", file=sys.stderr)
+                return 1
+        try:
+            create_user(args.username, password, args.role)
+        except ValueError as error:
+            print(error, file=sys.stderr)
+            return 1
+        print(f"Created {args.username} ({args.role}).")
+        return 0
+    if args.staff_command == "disable":
+        try:
+            disable_user(args.username)
+        except LookupError as error:
+            print(error, file=sys.stderr)
+            return 1
+        print(f"{args.username} can no longer sign in.")
+        return 0
+    for user in list_users():
+        print(f"{user.username:<24} {user.role:<11} {'active' if user.active else 'disabled'}")
+    return 0
 
 
 def requests_command(args) -> int:
@@ -120,7 +176,7 @@ def requests_command(args) -> int:
             return 1
         print(f"{row.reference} is now {row.status} (handled by {row.handled_by})")
         return 0
-    rows = list_requests(args.status)
+    rows = list_requests(f"cli:{getpass.getuser()}", args.status)
     for row in rows:
         print(f"{row.reference}  {row.status:<11} {row.created_at:%Y-%m-%d %H:%M}  {row.kind:<13} "
               f"name: {row.known_name or '-'}; contact: {row.contact_preference or '-'} {row.contact_detail or ''}")

@@ -1,8 +1,8 @@
 """Start the assistant's processes, keep them running, stop them together.
 
 The action server, the Rasa server (REST channel, and its HTTP API behind a token made
-fresh at each start), the web chat server, and the Telegram bridge when a bot token is
-configured. Used by `promisebot run` (README's one command) and by the end-to-end tests, so
+fresh at each start), the web chat server, the staff dashboard, and the Telegram bridge when
+a bot token is configured. Used by `promisebot run` (README's one command) and by the end-to-end tests, so
 the tests start the assistant exactly the way a newcomer does.
 """
 from __future__ import annotations
@@ -90,6 +90,7 @@ class Ports:
     rasa: int = 5005
     actions: int = 5055
     web: int = 8000
+    staff: int = 8001
 
 
 def assistant_services(model: Path, ports: Ports = Ports(), web_host: str = "127.0.0.1",
@@ -108,6 +109,7 @@ def assistant_services(model: Path, ports: Ports = Ports(), web_host: str = "127
                          "--port", str(ports.rasa), "--enable-api", "--auth-token", rasa_token], ports.rasa),
         Service("webchat", [python, "-m", "bot.channels.webchat.server", "--host", web_host, "--port", str(ports.web)],
                 ports.web, "/health", env=channel_env),
+        Service("staff", [python, "-m", "bot.staff.server", "--port", str(ports.staff)], ports.staff, "/health"),
     ]
     if telegram if telegram is not None else bool(os.environ.get("PROMISEBOT_TELEGRAM_TOKEN")):
         services.append(Service("telegram", [python, "-m", "bot.channels.telegram"], None, env=channel_env,
@@ -150,6 +152,7 @@ def running_message(services: List[Service]) -> str:
     by_name = {s.name: s for s in services}
     lines = ["The assistant is running (Ctrl-C stops it):",
              f"  web chat:     http://127.0.0.1:{by_name['webchat'].port}/",
+             f"  staff dashboard: http://127.0.0.1:{by_name['staff'].port}/ (users: promisebot staff add)",
              f"  REST channel: POST http://127.0.0.1:{by_name['rasa'].port}/webhooks/rest/webhook"]
     if "telegram" in by_name:
         lines.append("  Telegram bridge: running")

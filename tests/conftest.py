@@ -46,6 +46,10 @@ class Assistant:
     def web_url(self) -> str:
         return f"http://127.0.0.1:{self.ports.web}"
 
+    @property
+    def staff_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.staff}"
+
 
 @pytest.fixture(scope="session")
 def assistant(model_path):
@@ -55,7 +59,7 @@ def assistant(model_path):
     workdir = Path(tempfile.mkdtemp(prefix="promisebot-test-"))
     saved = os.environ.get("PROMISEBOT_DATABASE_URL")
     os.environ["PROMISEBOT_DATABASE_URL"] = f"sqlite:///{workdir / 'test.sqlite'}"  # never the real one
-    ports = Ports(rasa=free_port(), actions=free_port(), web=free_port())
+    ports = Ports(rasa=free_port(), actions=free_port(), web=free_port(), staff=free_port())
     token = uuid.uuid4().hex
     services = assistant_services(model_path, ports, telegram=False, rasa_token=token)
     start_all(services, log_dir=workdir)

@@ -122,7 +122,7 @@ CONFIRMED = {"complaint_about": "cold room", "complaint_outcome": "a heater", "w
 
 def test_a_confirmed_complaint_is_saved_then_confirmed_with_its_reference(database):
     said = submit(CONFIRMED)
-    saved = list_requests(url=database)
+    saved = list_requests("test", url=database)
     assert len(saved) == 1 and saved[0].reference in said and saved[0].reference.startswith("C-")
     assert saved[0].details["complaint_about"] == "cold room"
     assert "5 working days" in said
@@ -130,7 +130,7 @@ def test_a_confirmed_complaint_is_saved_then_confirmed_with_its_reference(databa
 
 def test_nothing_is_saved_when_not_confirmed(database):
     said = submit(dict(CONFIRMED, confirm_request=False))
-    assert list_requests(url=database) == [] and "haven't sent anything" in said
+    assert list_requests("test", url=database) == [] and "haven't sent anything" in said
 
 
 def test_when_the_database_fails_the_child_is_told_it_did_not_go_through(monkeypatch, tmp_path):
@@ -144,7 +144,7 @@ def test_cancel_says_nothing_was_saved(database):
     events = ActionCancelFlow().run(dispatcher, form_tracker("stop", intent="cancel"), {})
     assert "Nothing was saved" in dispatcher.messages[0]["text"]
     assert {"event": "slot", "name": "complaint_about", "value": None, "timestamp": None} in events
-    assert list_requests(url=database) == []
+    assert list_requests("test", url=database) == []
 
 
 @pytest.mark.parametrize("text,cancels", [

@@ -65,7 +65,7 @@ def test_a_request_is_saved_with_a_reference_and_the_childs_words(database):
     reference = save_request(NewRequest("complaint", {"complaint_about": "my room is cold"}, "Sam", "phone",
                                         "07700 900123", channel="rest"), database)
     assert reference.startswith("C-") and reference.endswith("000001")
-    (saved,) = list_requests(url=database)
+    (saved,) = list_requests("test", url=database)
     assert saved.details == {"complaint_about": "my room is cold"} and saved.status == "new"
 
 
@@ -84,14 +84,14 @@ def test_references_are_unique_under_concurrent_submissions(database):
         t.start()
     for t in threads:
         t.join()
-    assert not errors and len(set(references)) == 30 == len(list_requests(url=database))
+    assert not errors and len(set(references)) == 30 == len(list_requests("test", url=database))
 
 
 def test_a_caseworker_updates_status_and_who_handled_it(database):
     reference = save_request(NewRequest("advocacy", {"advocacy_help_with": "my review"}), database)
     updated = update_request(reference, "in_progress", "caseworker-1", database)
     assert (updated.status, updated.handled_by) == ("in_progress", "caseworker-1")
-    assert [r.reference for r in list_requests("in_progress", database)] == [reference]
+    assert [r.reference for r in list_requests("test", "in_progress", database)] == [reference]
     with pytest.raises(ValueError):
         update_request(reference, "lost", "x", database)
     with pytest.raises(LookupError):

@@ -8,7 +8,7 @@ from typing import Optional
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -30,7 +30,22 @@ def _engine(url: str) -> Engine:
     """One engine (and connection pool) per database URL."""
     if url.startswith("sqlite:///"):
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-    return create_engine(url, future=True, pool_pre_ping=True)
+    created = create_engine(url, future=True, pool_pre_ping=True)
+    overwrite_deleted_rows(created)
+    return created
+
+
+def overwrite_deleted_rows(engine_: Engine) -> None:
+    """SQLite leaves deleted rows in the file's free pages; secure_delete zeroes them, so a
+    purged conversation or a sent request's draft answers are really gone."""
+    if engine_.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine_, "connect")
+    def _secure_delete(connection, _record):
+        connection.execute("PRAGMA secure_delete = ON")
+
+    engine_.dispose()  # connections made before the listener get it too
 
 
 def session(url: Optional[str] = None) -> Session:
@@ -43,3 +58,8 @@ def migrate(url: Optional[str] = None) -> None:
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", (url or database_url()).replace("%", "%%"))
     command.upgrade(config, "head")
+
+
+def tracker_database_url() -> str:
+    """Where Rasa's conversations are kept: the same database unless told otherwise."""
+    return os.environ.get("PROMISEBOT_TRACKER_DATABASE_URL") or database_url()

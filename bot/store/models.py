@@ -1,7 +1,10 @@
-"""Tables. Nothing here holds a child's words or an id that could lead back to them."""
+"""Tables. Only `requests` holds a child's words for as long as a person needs them;
+`pending_answers` holds the answers of a request still being filled in, for a day at most;
+`unanswered_questions` holds redacted questions for 90 days. Nothing else holds any text or
+an id that could lead back to a child."""
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, DateTime, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import declarative_base
 
 Base = declarative_base()
@@ -46,3 +49,82 @@ class Request(Base):
     created_at = Column(DateTime, nullable=False)
     updated_at = Column(DateTime, nullable=False)
     handled_by = Column(String(100))
+
+
+class PendingAnswer(Base):
+    """An answer to a request that is still being filled in.
+
+    The conversation store keeps only redacted copies, so the child's exact words wait here
+    until the request is sent or cancelled (then deleted), or a day has passed.
+    """
+
+    __tablename__ = "pending_answers"
+    __table_args__ = (UniqueConstraint("sender_id", "slot"),)
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), nullable=False, index=True)  # a keyed hash for Telegram and web chat
+    slot = Column(String(64), nullable=False)
+    value = Column(Text, nullable=False)
+    expires_at = Column(DateTime, nullable=False, index=True)
+
+
+class TopicTurn(Base):
+    """One row per bot turn: what was asked about and what happened. No text, no sender."""
+
+    __tablename__ = "topic_turns"
+
+    id = Column(Integer, primary_key=True)
+    iso_week = Column(String(8), nullable=False, index=True)
+    age_band = Column(String(16), nullable=False)
+    topic = Column(String(64), nullable=False)  # an intent, or flow:NAME inside a request flow
+    channel = Column(String(32), nullable=False)
+    outcome = Column(String(24), nullable=False)  # see bot.store.topic_log.OUTCOMES
+
+
+class UnansweredQuestion(Base):
+    """A message the bot did not understand, redacted, kept to improve the bot."""
+
+    __tablename__ = "unanswered_questions"
+
+    id = Column(Integer, primary_key=True)
+    iso_week = Column(String(8), nullable=False)
+    age_band = Column(String(16), nullable=False)
+    channel = Column(String(32), nullable=False)
+    text = Column(Text, nullable=False)  # redacted
+    expires_at = Column(DateTime, nullable=False, index=True)
+
+
+class RequestAccess(Base):
+    """Every time someone looked at or changed requests: who, when, what."""
+
+    __tablename__ = "request_access_log"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(DateTime, nullable=False)
+    who = Column(String(100), nullable=False)
+    action = Column(String(32), nullable=False)  # list, view, update, purge
+    reference = Column(String(20))  # none for a list
+    detail = Column(String(200))  # e.g. "status in_progress", "12 shown"
+
+
+class StaffUser(Base):
+    __tablename__ = "staff_users"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(64), unique=True, nullable=False)
+    password_hash = Column(String(255), nullable=False)  # scrypt, with its parameters and salt
+    role = Column(String(16), nullable=False)  # analyst, caseworker, admin
+    active = Column(Boolean, nullable=False, default=True)
+    created_at = Column(DateTime, nullable=False)
+
+
+class StaffSession(Base):
+    """A signed-in staff member. The cookie holds a random token; only its hash is stored."""
+
+    __tablename__ = "staff_sessions"
+
+    id = Column(Integer, primary_key=True)
+    token_hash = Column(String(64), unique=True, nullable=False)
+    user_id = Column(Integer, ForeignKey("staff_users.id", ondelete="CASCADE"), nullable=False)
+    csrf_token = Column(String(64), nullable=False)
+    expires_at = Column(DateTime, nullable=False)

@@ -1,0 +1,78 @@
+"""HTML for the staff dashboard: small helpers, every value escaped, charts as inline SVG
+(no scripts at all). Counts from 1 to 4 are shown as "fewer than 5" here and in exports."""
+from __future__ import annotations
+
+import html
+from typing import Iterable, List, Optional, Sequence, Tuple
+
+from bot.store.counters import SMALL_NUMBER, shown
+
+NAV = {
+    "analyst": [("/topics", "Topics"), ("/flows", "Requests started and sent"), ("/safeguarding", "Safeguarding"),
+                ("/unanswered", "Unanswered questions")],
+    "caseworker": [("/requests", "Request queue")],
+    "admin": [("/users", "Users"), ("/access-log", "Request access log")],
+}
+
+
+def esc(value: object) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+def page(title: str, body: str, who=None, status: str = "") -> str:
+    nav = ""
+    if who is not None:
+        links = "".join(f'<li><a href="{href}">{esc(label)}</a></li>' for href, label in NAV[who.role])
+        nav = (f'<nav aria-label="Dashboard"><ul>{links}</ul>'
+               f'<form method="post" action="/logout">{csrf_field(who.csrf_token)}'
+               f'<button type="submit">Sign out {esc(who.username)}</button></form></nav>')
+    note = f'<p class="status" role="status">{esc(status)}</p>' if status else ""
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{esc(title)} - Promises helper staff dashboard</title><link rel="stylesheet" href="/static/staff.css"></head>
+<body><header><p class="brand">Promises helper: staff dashboard</p>{nav}</header>
+<main><h1>{esc(title)}</h1>{note}{body}</main></body></html>"""
+
+
+def csrf_field(token: str) -> str:
+    return f'<input type="hidden" name="csrf_token" value="{esc(token)}">'
+
+
+def table(caption: str, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    head = "".join(f'<th scope="col">{esc(h)}</th>' for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{cell if isinstance(cell, Raw) else esc(cell)}</td>" for cell in row) + "</tr>"
+                   for row in rows)
+    return f"<table><caption>{esc(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>" \
+        if body else f"<p>{esc(caption)}: nothing yet.</p>"
+
+
+class Raw(str):
+    """Already-safe HTML for a table cell (a link we built)."""
+
+
+def bar_chart(title: str, bars: List[Tuple[str, int]]) -> str:
+    """Vertical bars with their (suppressed) counts; a count under 5 draws no bar."""
+    if not bars:
+        return ""
+    width, height, gap = 48, 160, 12
+    top = max(c for _, c in bars) or 1
+    parts = []
+    for i, (label, count) in enumerate(bars):
+        x = i * (width + gap)
+        h = 0 if count < SMALL_NUMBER else round(count / top * (height - 20))
+        parts.append(f'<rect x="{x}" y="{height - h}" width="{width}" height="{h}" fill="#1d4ed8"></rect>'
+                     f'<text x="{x + width / 2}" y="{height - h - 4}" text-anchor="middle" font-size="11">{esc(shown(count))}</text>'
+                     f'<text x="{x + width / 2}" y="{height + 14}" text-anchor="middle" font-size="10">{esc(label[-3:])}</text>')
+    total_width = len(bars) * (width + gap)
+    description = "; ".join(f"{label}: {shown(count)}" for label, count in bars)
+    return (f'<figure><svg role="img" aria-label="{esc(title)}. {esc(description)}" viewBox="0 0 {total_width} {height + 20}" '
+            f'width="{min(total_width, 900)}">{"".join(parts)}</svg><figcaption>{esc(title)}</figcaption></figure>')
+
+
+def login_form(login_csrf: str, message: Optional[str] = None) -> str:
+    error = f'<p class="error" role="alert">{esc(message)}</p>' if message else ""
+    return page("Sign in", f"""{error}<form method="post" action="/login" class="login">
+{csrf_field(login_csrf)}
+<label for="username">Username</label><input id="username" name="username" autocomplete="username" required>
+<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
+<button type="submit">Sign in</button></form>""")

@@ -1,0 +1,317 @@
+"""The staff dashboard, on 127.0.0.1:8001 by default (behind the council's HTTPS reverse proxy
+in production). Users are created with `promisebot staff add`.
+
+Roles: analyst - anonymised topics, flows, safeguarding counts, unanswered questions (all
+redacted or counted, 1-4 shown as "fewer than 5"), CSV export; caseworker - the request
+queue (every view written to the access log); admin - users and the access log.
+Every POST needs the session's CSRF token; the login form uses a double-submit cookie.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import logging
+import os
+import secrets
+import sys
+import time
+from collections import defaultdict, deque
+from pathlib import Path
+from typing import Awaitable, Callable, Deque, Dict, Optional
+
+from aiohttp import web
+
+from bot.staff import users
+from bot.staff.pages import Raw, bar_chart, csrf_field, esc, login_form, page, table
+from bot.store import topic_log
+from bot.store.counters import disclosure_counts, shown
+from bot.store.database import migrate
+from bot.store.requests import STATUSES, access_log, get_request, list_requests, update_request
+
+logger = logging.getLogger(__name__)
+
+STATIC = Path(__file__).parent / "static"
+COOKIE, LOGIN_COOKIE = "promisebot_staff", "promisebot_login"
+HOME = {"analyst": "/topics", "caseworker": "/requests", "admin": "/users"}
+FAILED_LOGINS_ALLOWED, FAILED_LOGIN_WINDOW = 5, 15 * 60
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+                               "base-uri 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def role_required(*roles: str):
+    """Only these roles may open the page; others get 403, strangers the sign-in page."""
+    def wrap(handler):
+        async def guarded(self, request: web.Request, *args, **kwargs) -> web.StreamResponse:
+            who = request.get("who")
+            if who is None:
+                raise web.HTTPSeeOther("/login")
+            if who.role not in roles:
+                raise web.HTTPForbidden(text=page("Not allowed", "<p>Your role cannot open this page.</p>", who),
+                                        content_type="text/html")
+            return await handler(self, request, *args, **kwargs)
+        return guarded
+    return wrap
+
+
+class Dashboard:
+    def __init__(self, secure_cookies: Optional[bool] = None):
+        # Secure cookies behind HTTPS; on plain loopback HTTP (development) a Secure cookie
+        # would never come back. PROMISEBOT_STAFF_SECURE_COOKIES=always forces it.
+        self.secure_cookies = secure_cookies
+        self._failures: Dict[str, Deque[float]] = defaultdict(deque)
+
+    def app(self) -> web.Application:
+        app = web.Application(middlewares=[self.headers, self.session_and_csrf], client_max_size=64 * 1024)
+        app.router.add_get("/health", lambda request: web.json_response({"ok": True}))
+        app.router.add_get("/login", self.login_page)
+        app.router.add_post("/login", self.login)
+        app.router.add_post("/logout", self.logout)
+        app.router.add_get("/", self.home)
+        app.router.add_get("/topics", self.topics)
+        app.router.add_get("/flows", self.flows)
+        app.router.add_get("/safeguarding", self.safeguarding)
+        app.router.add_get("/unanswered", self.unanswered)
+        app.router.add_get("/export/topics.csv", self.export_topics)
+        app.router.add_get("/export/safeguarding.csv", self.export_safeguarding)
+        app.router.add_get("/requests", self.requests)
+        app.router.add_get("/requests/{reference}", self.request_detail)
+        app.router.add_post("/requests/{reference}", self.request_update)
+        app.router.add_get("/users", self.users)
+        app.router.add_post("/users/{username}/disable", self.disable_user)
+        app.router.add_get("/access-log", self.access_log)
+        app.router.add_static("/static/", STATIC, show_index=False)
+        return app
+
+    # --- middleware ---------------------------------------------------------------------
+    @web.middleware
+    async def headers(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            response = await handler(request)
+        except web.HTTPException as error:
+            response = error
+        except Exception:
+            logger.exception("staff dashboard request failed")
+            response = web.Response(text=page("Something went wrong", "<p>Please try again.</p>"),
+                                    content_type="text/html", status=500)
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    @web.middleware
+    async def session_and_csrf(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        token = request.cookies.get(COOKIE)
+        request["who"] = users.signed_in(token) if token else None
+        if request.method == "POST" and request.path != "/login":
+            form = await request.post()
+            who = request["who"]
+            if who is None:
+                raise web.HTTPSeeOther("/login")
+            if not secrets.compare_digest(str(form.get("csrf_token", "")), who.csrf_token):
+                raise web.HTTPForbidden(text="The form had no valid CSRF token: reload the page and try again.")
+        return await handler(request)
+
+    def _secure(self, request: web.Request) -> bool:
+        if self.secure_cookies is not None:
+            return self.secure_cookies
+        return request.secure or request.headers.get("X-Forwarded-Proto") == "https" \
+            or os.environ.get("PROMISEBOT_STAFF_SECURE_COOKIES") == "always"
+
+    # --- signing in ---------------------------------------------------------------------
+    async def login_page(self, request: web.Request, message: Optional[str] = None, status: int = 200) -> web.Response:
+        login_csrf = secrets.token_urlsafe(32)
+        response = web.Response(text=login_form(login_csrf, message), content_type="text/html", status=status)
+        response.set_cookie(LOGIN_COOKIE, login_csrf, httponly=True, samesite="Strict", secure=self._secure(request),
+                            max_age=3600)
+        return response
+
+    async def login(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        expected = request.cookies.get(LOGIN_COOKIE, "")
+        if not expected or not secrets.compare_digest(str(form.get("csrf_token", "")), expected):
+            return await self.login_page(request, "The sign-in form expired. Please try again.", status=403)
+        username = str(form.get("username", "")).strip().lower()
+        if self._too_many_failures(username):
+            return await self.login_page(request, "Too many failed attempts. Wait 15 minutes and try again.", status=429)
+        result = users.sign_in(username, str(form.get("password", "")))
+        if result is None:
+            self._failures[username].append(time.monotonic())
+            return await self.login_page(request, "That username and password did not match.", status=401)
+        token, who = result
+        self._failures.pop(username, None)
+        response = web.HTTPSeeOther(HOME[who.role])
+        response.set_cookie(COOKIE, token, httponly=True, samesite="Strict", secure=self._secure(request),
+                            max_age=users.SESSION_HOURS * 3600)
+        response.del_cookie(LOGIN_COOKIE)
+        return response
+
+    def _too_many_failures(self, username: str) -> bool:
+        recent = self._failures[username]
+        while recent and time.monotonic() - recent[0] > FAILED_LOGIN_WINDOW:
+            recent.popleft()
+        return len(recent) >= FAILED_LOGINS_ALLOWED
+
+    async def logout(self, request: web.Request) -> web.Response:
+        users.sign_out(request.cookies.get(COOKIE, ""))
+        response = web.HTTPSeeOther("/login")
+        response.del_cookie(COOKIE)
+        return response
+
+    async def home(self, request: web.Request) -> web.Response:
+        who = request.get("who")
+        raise web.HTTPSeeOther(HOME[who.role] if who else "/login")
+
+    # --- analysts -----------------------------------------------------------------------
+    @role_required("analyst")
+    async def topics(self, request: web.Request) -> web.Response:
+        weeks = topic_log.counts_by("iso_week")
+        recent_weeks = [w for w, _ in weeks][-12:]
+        by_topic = defaultdict(dict)
+        for week, topic, count in topic_log.counts_by("iso_week", "topic"):
+            by_topic[topic][week] = count
+        topic_rows = sorted(by_topic.items(), key=lambda item: -sum(item[1].values()))
+        body = (bar_chart("Bot turns per week", [(w, c) for w, c in weeks][-12:])
+                + table("Topics by week (newest 12 weeks)", ["Topic"] + recent_weeks,
+                        [[topic] + [shown(counts.get(w, 0)) for w in recent_weeks] for topic, counts in topic_rows])
+                + table("By age band", ["Age band", "Topic", "Bot turns"],
+                        [(band, topic, shown(c)) for band, topic, c in topic_log.counts_by("age_band", "topic")])
+                + table("By channel", ["Channel", "Outcome", "Bot turns"],
+                        [(channel, outcome, shown(c)) for channel, outcome, c in topic_log.counts_by("channel", "outcome")])
+                + '<p><a href="/export/topics.csv">Download as CSV</a></p>')
+        return self._html("Topics over time", body, request)
+
+    @role_required("analyst")
+    async def flows(self, request: web.Request) -> web.Response:
+        rows = [(flow, shown(f["flow started"]), shown(f["flow completed"]), shown(f["flow cancelled"]))
+                for flow, f in topic_log.funnels().items()]
+        return self._html("Requests started and sent",
+                          table("Request flows", ["Flow", "Started", "Sent (completed)", "Cancelled"], rows), request)
+
+    @role_required("analyst")
+    async def safeguarding(self, request: web.Request) -> web.Response:
+        rows = disclosure_counts()
+        body = table("Safeguarding answers given, by week", ["Week", "Age band", "Kind", "Channel", "Count"], rows) + \
+            '<p><a href="/export/safeguarding.csv">Download as CSV</a></p>'
+        return self._html("Safeguarding counts", body, request)
+
+    @role_required("analyst")
+    async def unanswered(self, request: web.Request) -> web.Response:
+        rows = [(q.iso_week, q.age_band, q.channel, q.text) for q in topic_log.unanswered()]
+        body = "<p>Questions the bot did not understand, with personal details removed. Kept 90 days.</p>" + \
+            table("Unanswered questions, newest first", ["Week", "Age band", "Channel", "Question (redacted)"], rows)
+        return self._html("Unanswered questions", body, request)
+
+    @role_required("analyst")
+    async def export_topics(self, request: web.Request) -> web.Response:
+        rows = topic_log.counts_by("iso_week", "topic", "age_band", "channel", "outcome")
+        return self._csv("topics.csv", ["week", "topic", "age_band", "channel", "outcome", "count"],
+                         [(*row[:-1], shown(row[-1])) for row in rows])
+
+    @role_required("analyst")
+    async def export_safeguarding(self, request: web.Request) -> web.Response:
+        return self._csv("safeguarding.csv", ["week", "age_band", "kind", "channel", "count"], disclosure_counts())
+
+    # --- caseworkers --------------------------------------------------------------------
+    @role_required("caseworker")
+    async def requests(self, request: web.Request) -> web.Response:
+        status = request.query.get("status")
+        status = status if status in STATUSES else None
+        rows = [(Raw(f'<a href="/requests/{esc(r.reference)}">{esc(r.reference)}</a>'), r.kind, r.status,
+                 f"{r.created_at:%Y-%m-%d %H:%M}", r.urgency or "", r.handled_by or "", f"{r.updated_at:%Y-%m-%d %H:%M}")
+                for r in list_requests(request["who"].username, status)]
+        filters = " ".join(f'<a href="/requests?status={s}">{s.replace("_", " ")}</a>' for s in STATUSES)
+        body = f"<p>Show: {filters} <a href=\"/requests\">all</a></p>" + table(
+            "Requests, oldest first", ["Reference", "Kind", "Status", "Made", "Urgency", "Handled by", "Last change"], rows)
+        return self._html("Request queue", body, request)
+
+    @role_required("caseworker")
+    async def request_detail(self, request: web.Request, status_note: str = "") -> web.Response:
+        try:
+            row = get_request(request.match_info["reference"], request["who"].username)
+        except LookupError:
+            raise web.HTTPNotFound(text=page("Not found", "<p>No such request.</p>", request["who"]), content_type="text/html")
+        details = table("What the young person wrote", ["Question", "Answer"], row.details.items())
+        contact = table("How to reply", ["", ""], [("Name they are known by", row.known_name or "-"),
+                                                   ("Contact by", row.contact_preference or "-"),
+                                                   ("Contact detail", row.contact_detail or "-"),
+                                                   ("Channel", row.channel or "-")])
+        options = "".join(f'<option value="{s}"{" selected" if s == row.status else ""}>{s.replace("_", " ")}</option>'
+                          for s in STATUSES)
+        form = (f'<form method="post" action="/requests/{esc(row.reference)}">{csrf_field(request["who"].csrf_token)}'
+                f'<label for="status">Status</label><select id="status" name="status">{options}</select>'
+                f'<button type="submit">Save</button></form>'
+                f"<p>Made {row.created_at:%Y-%m-%d %H:%M}; handled by {esc(row.handled_by or 'nobody yet')}; "
+                f"last change {row.updated_at:%Y-%m-%d %H:%M}.</p>")
+        return self._html(f"{row.kind.replace('_', ' ').capitalize()} {row.reference}", details + contact + form, request,
+                          status_note)
+
+    @role_required("caseworker")
+    async def request_update(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        try:
+            update_request(request.match_info["reference"], str(form.get("status", "")), request["who"].username)
+        except ValueError as error:
+            return await self.request_detail(request, str(error))
+        except LookupError:
+            raise web.HTTPNotFound(text="No such request.")
+        raise web.HTTPSeeOther(f"/requests/{request.match_info['reference']}")
+
+    # --- admins -------------------------------------------------------------------------
+    @role_required("admin")
+    async def users(self, request: web.Request) -> web.Response:
+        token = request["who"].csrf_token
+        rows = [(u.username, u.role, "active" if u.active else "disabled", f"{u.created_at:%Y-%m-%d}",
+                 Raw(f'<form method="post" action="/users/{esc(u.username)}/disable">{csrf_field(token)}'
+                     f'<button type="submit">Disable {esc(u.username)}</button></form>') if u.active else Raw(""))
+                for u in users.list_users()]
+        body = table("Staff users", ["Username", "Role", "State", "Created", ""], rows) + \
+            "<p>New users are created on the server: <code>promisebot staff add USERNAME --role ROLE</code>.</p>"
+        return self._html("Users", body, request)
+
+    @role_required("admin")
+    async def disable_user(self, request: web.Request) -> web.Response:
+        try:
+            users.disable_user(request.match_info["username"])
+        except LookupError:
+            raise web.HTTPNotFound(text="No such user.")
+        raise web.HTTPSeeOther("/users")
+
+    @role_required("admin")
+    async def access_log(self, request: web.Request) -> web.Response:
+        rows = [(f"{a.at:%Y-%m-%d %H:%M:%S}", a.who, a.action, a.reference or "", a.detail or "") for a in access_log()]
+        return self._html("Request access log", table("Who looked at or changed requests, newest first",
+                                                      ["When (UTC)", "Who", "What", "Reference", "Detail"], rows), request)
+
+    # --- helpers ------------------------------------------------------------------------
+    def _html(self, title: str, body: str, request: web.Request, status: str = "") -> web.Response:
+        return web.Response(text=page(title, body, request["who"], status), content_type="text/html")
+
+    @staticmethod
+    def _csv(name: str, headers, rows) -> web.Response:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(headers)
+        writer.writerows(rows)
+        return web.Response(text=out.getvalue(), content_type="text/csv",
+                            headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Serve the staff dashboard.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8001)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    migrate()
+    web.run_app(Dashboard().app(), host=args.host, port=args.port, print=None)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""The topic log: one row per bot turn - ISO week, age band, topic, channel, outcome - and the
+questions the bot did not understand, redacted, for 90 days. No text elsewhere, no sender id.
+
+Written by the tracker store, which sees every turn whichever action answered it.
+"""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, SlotSet, UserUttered
+from sqlalchemy import func, select
+
+from bot.privacy.redaction import redact
+from bot.store.counters import iso_week
+from bot.store.database import database_url, session
+from bot.store.models import TopicTurn, UnansweredQuestion
+
+OUTCOMES = ("answered", "not understood", "flow started", "flow step", "flow completed", "flow cancelled",
+            "safeguarding")
+NOT_UNDERSTOOD_INTENTS = {"nlu_fallback", "out_of_scope"}
+FLOW_OF_FORM = {"complaint_form": "complaint", "advocacy_form": "advocacy", "social_worker_form": "social_worker"}
+UNANSWERED_KEPT_FOR = datetime.timedelta(days=90)
+
+
+@dataclass(frozen=True)
+class Turn:
+    topic: str
+    outcome: str
+    age_band: str
+    channel: str
+    not_understood_text: Optional[str] = None  # the message, to be redacted before it is kept
+
+
+def summarise(new_events: Sequence[Event], age_band: Optional[str], active_loop_before: Optional[str]) -> Optional[Turn]:
+    """What one turn was about and how it ended, from the events it added."""
+    users = [e for e in new_events if isinstance(e, UserUttered)]
+    if not users:
+        return None  # no message in this save (a session start, say)
+    user = users[-1]
+    intent = (user.intent or {}).get("name") or "unknown"
+    actions = {e.action_name for e in new_events if isinstance(e, ActionExecuted)}
+    loops = [e.name for e in new_events if isinstance(e, ActiveLoop)]
+    flow = FLOW_OF_FORM.get(active_loop_before or "") or next((FLOW_OF_FORM[n] for n in loops if n in FLOW_OF_FORM), None)
+    completed = any(isinstance(e, SlotSet) and e.key == "request_reference" and e.value for e in new_events)
+    topic = f"flow:{flow}" if flow else intent
+    if intent == "safeguarding_disclosure" or "action_safeguarding" in actions:
+        outcome = "safeguarding"
+    elif completed:
+        outcome = "flow completed"
+    elif "action_cancel_flow" in actions:
+        outcome = "flow cancelled"
+    elif flow and active_loop_before not in FLOW_OF_FORM:
+        outcome = "flow started"
+    elif flow:
+        outcome = "flow step"
+    elif intent in NOT_UNDERSTOOD_INTENTS or "action_fallback" in actions:
+        outcome = "not understood"
+    else:
+        outcome = "answered"
+    return Turn(topic=topic, outcome=outcome, age_band=age_band or "unknown", channel=user.input_channel or "rest",
+                not_understood_text=user.text if outcome == "not understood" else None)
+
+
+def record_turn(new_events: Sequence[Event], tracker) -> None:
+    before = _active_loop_before(tracker, len(tracker.events) - len(new_events))
+    turn = summarise(new_events, tracker.get_slot("age_band"), before)
+    if turn is None:
+        return
+    week = iso_week()
+    with session(database_url()) as db:
+        db.add(TopicTurn(iso_week=week, age_band=turn.age_band, topic=turn.topic, channel=turn.channel,
+                         outcome=turn.outcome))
+        if turn.not_understood_text and turn.not_understood_text.strip():
+            db.add(UnansweredQuestion(iso_week=week, age_band=turn.age_band, channel=turn.channel,
+                                      text=redact(turn.not_understood_text)[:1000],
+                                      expires_at=datetime.datetime.utcnow() + UNANSWERED_KEPT_FOR))
+        db.commit()
+
+
+def _active_loop_before(tracker, index: int) -> Optional[str]:
+    loop = None
+    for event in list(tracker.events)[:index]:
+        if isinstance(event, ActiveLoop):
+            loop = event.name
+    return loop
+
+
+# --- what staff see (bot/staff) ------------------------------------------------------------
+
+def counts_by(*columns: str, url: Optional[str] = None) -> List[Tuple]:
+    """Turn counts grouped by the given TopicTurn columns; raw numbers (suppress on display)."""
+    fields = [getattr(TopicTurn, c) for c in columns]
+    with session(url) as db:
+        return [tuple(row) for row in db.execute(select(*fields, func.count()).group_by(*fields).order_by(*fields))]
+
+
+def funnels(url: Optional[str] = None) -> Dict[str, Dict[str, int]]:
+    """Per flow: how many were started, completed, cancelled."""
+    result: Dict[str, Dict[str, int]] = {f: {"flow started": 0, "flow completed": 0, "flow cancelled": 0}
+                                         for f in FLOW_OF_FORM.values()}
+    for topic, outcome, count in counts_by("topic", "outcome", url=url):
+        flow = topic.split(":", 1)[1] if topic.startswith("flow:") else None
+        if flow in result and outcome in result[flow]:
+            result[flow][outcome] += count
+    return result
+
+
+def unanswered(url: Optional[str] = None, limit: int = 200) -> List[UnansweredQuestion]:
+    with session(url) as db:
+        return list(db.execute(select(UnansweredQuestion).order_by(UnansweredQuestion.id.desc()).limit(limit)).scalars())
+

@@ -1,0 +1,172 @@
+"""Where Rasa keeps conversations: its SQL tracker store, made to forget.
+
+Rasa's own SQL tracker store writes every message in plain text and keeps it for ever. This
+subclass (configured in endpoints.yml):
+
+- redacts before anything is written: the young person's messages, the bot's messages (which
+  read answers back), and text slot values, with `bot.privacy`; a name or a phone number
+  given in answer to "what name..." / "what number..." is replaced whole;
+- keeps the exact answers of a request still being filled in out of the conversation, in
+  `pending_answers`, for a day at most, and puts them back when the conversation is loaded,
+  so the request the child sends says what they wrote (see bot.store.models.PendingAnswer);
+- deletes a conversation when the young person asks ("delete my chat", /forget), and every
+  conversation not touched for `retention_days` (30 by default), at start-up and hourly;
+- writes one topic-log row per bot turn (bot.store.topic_log): no text, no sender id.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+import time
+from typing import Any, Dict, Iterator, List, Optional
+
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import ActiveLoop, BotUttered, Event, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy import delete, select
+from sqlalchemy.engine import make_url
+
+from bot.flows import FREE_TEXT_SLOTS, SHORT_TEXT_SLOTS
+from bot.privacy.redaction import redact
+from bot.store import retention, topic_log
+from bot.store.database import database_url, migrate, overwrite_deleted_rows, session, tracker_database_url
+from bot.store.models import PendingAnswer
+
+logger = logging.getLogger(__name__)
+
+KEPT_ANSWERS = FREE_TEXT_SLOTS + SHORT_TEXT_SLOTS  # put back on load while a request is filled in
+WHOLE_ANSWER_PLACEHOLDER = {"known_name": "[NAME]", "contact_detail": "[CONTACT]"}
+PENDING_FOR = datetime.timedelta(days=1)
+PURGE_EVERY = 3600  # seconds
+FORGET_SLOT = "forget_conversation"
+
+
+def redact_event(event: Event, requested_slot: Optional[str], answers: Dict[str, str]) -> Event:
+    """A copy of `event` that is safe to store."""
+    data = event.as_dict()
+    if isinstance(event, UserUttered):
+        text = data.get("text") or ""
+        # The answer to "what name / what number?" is a name or a number, however it looks.
+        safe = WHOLE_ANSWER_PLACEHOLDER.get(requested_slot or "") if text else None
+        safe = safe or redact(text)
+        data["text"] = safe
+        if isinstance(data.get("parse_data"), dict):
+            data["parse_data"] = {**data["parse_data"], "text": safe}
+        data["metadata"] = {}
+    elif isinstance(event, BotUttered):
+        text = data.get("text") or ""
+        for slot, value in answers.items():  # the read-back of a request quotes the answers
+            if value and len(value) > 1:
+                text = text.replace(value, WHOLE_ANSWER_PLACEHOLDER.get(slot, f"[{slot.upper()}]"))
+        data["text"] = redact(text)
+    elif isinstance(event, SlotSet) and isinstance(event.value, str):
+        data["value"] = WHOLE_ANSWER_PLACEHOLDER.get(event.key) or redact(event.value)
+    else:
+        return event
+    return Event.from_parameters(data)
+
+
+class RedactingTrackerStore(SQLTrackerStore):
+    def __init__(self, domain=None, host=None, event_broker=None, url: Optional[str] = None,
+                 retention_days: int = 30, **kwargs: Any) -> None:
+        url = make_url(url or tracker_database_url())
+        super().__init__(domain=domain, dialect=url.drivername, host=url.host, port=url.port, db=url.database,
+                         username=url.username, password=url.password, query=dict(url.query) or None,
+                         event_broker=event_broker, **kwargs)
+        overwrite_deleted_rows(self.engine)
+        self.retention_days = int(retention_days)
+        migrate(database_url())  # pending answers and the topic log live in the project's database
+        self._last_purge = 0.0
+        self._purge_if_due()
+
+    # --- loading -----------------------------------------------------------------------
+    async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
+        tracker = await super().retrieve(sender_id)
+        pending = pending_answers(sender_id) if tracker is not None else {}
+        if not pending:
+            return tracker
+        # The stored answers are redacted: put back what was written, in the events themselves,
+        # because Rasa rebuilds slot values from events whenever it copies a tracker.
+        events = list(tracker.events)
+        for slot, value in pending.items():
+            last = max((i for i, e in enumerate(events) if isinstance(e, SlotSet) and e.key == slot), default=None)
+            if last is not None and events[last].value is not None:
+                events[last] = SlotSet(slot, value, timestamp=events[last].timestamp)
+        return DialogueStateTracker.from_events(sender_id, events, slots=self.domain.slots)
+
+    # --- saving ------------------------------------------------------------------------
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await self.stream_events(tracker)
+        with self.session_scope() as db:
+            stored = self._event_query(db, tracker.sender_id, fetch_events_from_all_sessions=False).count()
+            new_events = list(tracker.events)[stored:]
+            if len(tracker.events) < stored or any(
+                    isinstance(e, SlotSet) and e.key == FORGET_SLOT and e.value for e in new_events):
+                # Replaced by a shorter history (Rasa's API, used by /forget) or asked to forget.
+                db.execute(delete(self.SQLEvent).where(self.SQLEvent.sender_id == tracker.sender_id))
+                db.commit()
+                forget_pending_answers(tracker.sender_id)
+                return
+            for event in self._redacted(tracker, stored):
+                data = event.as_dict()
+                db.add(self.SQLEvent(sender_id=tracker.sender_id, type_name=event.type_name,
+                                     timestamp=data.get("timestamp"),
+                                     intent_name=(data.get("parse_data") or {}).get("intent", {}).get("name"),
+                                     action_name=data.get("name"), data=json.dumps(data)))
+            db.commit()
+        keep_pending_answers(tracker.sender_id, new_events)
+        try:  # a failure to count must never lose the conversation
+            topic_log.record_turn(new_events, tracker)
+        except Exception:
+            logger.exception("could not write the topic log")
+        self._purge_if_due()
+
+    def _redacted(self, tracker: DialogueStateTracker, first_new: int) -> Iterator[Event]:
+        answers = {slot: pending for slot, pending in pending_answers(tracker.sender_id).items()}
+        answers.update({s: tracker.get_slot(s) for s in KEPT_ANSWERS if isinstance(tracker.get_slot(s), str)})
+        requested_slot = None
+        for index, event in enumerate(tracker.events):
+            if index >= first_new:
+                yield redact_event(event, requested_slot, answers)
+            if isinstance(event, SlotSet) and event.key == "requested_slot":
+                requested_slot = event.value
+            elif isinstance(event, ActiveLoop) and event.name is None:
+                requested_slot = None
+
+    def _purge_if_due(self) -> None:
+        if time.monotonic() - self._last_purge < PURGE_EVERY:
+            return
+        self._last_purge = time.monotonic()
+        try:
+            retention.purge(conversation_days=self.retention_days)
+        except Exception:
+            logger.exception("could not purge expired data")
+
+
+def pending_answers(sender_id: str) -> Dict[str, str]:
+    now = datetime.datetime.utcnow()
+    with session(database_url()) as db:
+        rows = db.execute(select(PendingAnswer).where(PendingAnswer.sender_id == sender_id,
+                                                      PendingAnswer.expires_at > now)).scalars()
+        return {row.slot: row.value for row in rows}
+
+
+def forget_pending_answers(sender_id: str) -> None:
+    with session(database_url()) as db:
+        db.execute(delete(PendingAnswer).where(PendingAnswer.sender_id == sender_id))
+        db.commit()
+
+
+def keep_pending_answers(sender_id: str, new_events: List[Event]) -> None:
+    """Remember this turn's answers (or forget them once cleared) until the request is sent."""
+    changes = {e.key: e.value for e in new_events if isinstance(e, SlotSet) and e.key in KEPT_ANSWERS}
+    if not changes:
+        return
+    expires = datetime.datetime.utcnow() + PENDING_FOR
+    with session(database_url()) as db:
+        for slot, value in changes.items():
+            db.execute(delete(PendingAnswer).where(PendingAnswer.sender_id == sender_id, PendingAnswer.slot == slot))
+            if isinstance(value, str) and value:
+                db.add(PendingAnswer(sender_id=sender_id, slot=slot, value=value, expires_at=expires))
+        db.commit()

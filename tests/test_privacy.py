@@ -1,0 +1,67 @@
+"""A conversation full of made-up personal details, through the web chat into the running
+assistant; then every database and log file the system wrote is searched. The details may
+appear nowhere but in the request the young person chose to send."""
+import sqlite3
+import time
+import uuid
+from pathlib import Path
+
+import requests
+
+CHAT = [  # (what is sent, as text or as a button payload)
+    ("payload", "/greet"),
+    ("text", "im 14"),
+    ("text", "hi my name is Tamsin Okonkwo"),
+    ("text", "my email is tamsin.okon@example.com and my number is 07700 900461"),
+    ("text", "i live at 14 Birchfield Road WS2 8PL"),
+    ("text", "my dob is 03/04/2011 and my nhs number is 943 476 5919"),
+    ("text", "my ni number is AB 12 34 56 C and my insta is @tamsin_ok22"),
+    ("text", "can my sw Gemma ring me on 07700 900388 bout my pep"),
+    ("payload", "/start_complaint"),
+    ("text", "my sw Priya Raman never calls me back, ring me on 07700 900462"),
+    ("text", "i want a new social worker"),
+    ("text", "yes"),
+    ("text", "Tamsin"),
+    ("text", "Phone"),
+    ("text", "07700 900463"),
+    ("payload", "/affirm"),
+]
+SUBMITTED = ["Priya Raman", "07700 900462", "Tamsin", "07700 900463"]  # the request the child sent
+NEVER_STORED = ["Okonkwo", "tamsin.okon@example.com", "900461", "Birchfield", "WS2 8PL", "03/04/2011", "943 476 5919",
+                "AB 12 34 56 C", "tamsin_ok22", "Gemma", "900388"]
+
+
+def database_text(path: Path, skip_table: str) -> str:
+    """Every row of every table but one, as SQL text."""
+    lines = sqlite3.connect(path).iterdump()
+    return "\n".join(line for line in lines if not line.startswith(f'INSERT INTO "{skip_table}"'))
+
+
+def test_personal_details_are_kept_only_in_the_request_the_child_sent(assistant):
+    session = uuid.uuid4().hex
+    replies = []
+    for kind, message in CHAT:
+        time.sleep(1.3)  # typed like a person: the web chat allows 8 messages in 10 s
+        response = requests.post(assistant.web_url + "/api/message", json={"session": session, kind: message}, timeout=60)
+        assert response.status_code == 200
+        replies.append("\n".join(m["text"] for m in response.json()["messages"]))
+    assert "Your complaint has been sent" in replies[-1], replies[-3:]
+
+    written = sorted(p for p in assistant.workdir.rglob("*") if p.is_file())
+    databases = [p for p in written if p.suffix == ".sqlite"]
+    assert databases and any(p.suffix == ".log" for p in written)
+    request_rows = "\n".join(repr(row) for path in databases
+                             for row in sqlite3.connect(path).execute("select * from requests"))
+    for detail in SUBMITTED:
+        assert detail in request_rows, f"the sent request should keep {detail!r}"
+
+    leaks = []
+    for path in written:
+        raw = path.read_bytes()  # deleted rows too: SQLite's free pages are zeroed (secure_delete)
+        leaks += [f"{d!r} in {path.name}" for d in NEVER_STORED if d.encode() in raw]
+        if path.suffix == ".sqlite":
+            outside_requests = database_text(path, "requests")
+            leaks += [f"{d!r} in {path.name} outside the request" for d in SUBMITTED if d in outside_requests]
+        else:
+            leaks += [f"{d!r} in {path.name}" for d in SUBMITTED if d.encode() in raw]
+    assert not leaks, leaks

@@ -1,0 +1,198 @@
+"""The staff dashboard over HTTP: every page for every role, refused sign-ins, wrong roles,
+missing CSRF tokens, small-number suppression, and the request access log."""
+import re
+import uuid
+
+import pytest
+import requests
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="module")
+def staff(assistant):
+    """Users of each role, and data to look at, in the assistant's (throwaway) database."""
+    from bot.staff.users import create_user
+    from bot.store.database import session
+    from bot.store.models import TopicTurn, UnansweredQuestion
+    from bot.store.requests import NewRequest, save_request
+
+    suffix = uuid.uuid4().hex[:6]
+    names = {role: f"{role}-{suffix}" for role in ("analyst", "caseworker", "admin")}
+    for role, name in names.items():
+        create_user(name, PASSWORD, role)
+    import datetime
+    with session() as db:
+        db.add_all([TopicTurn(iso_week="2026-W40", age_band="12_15", topic="topic_rare", channel="webchat",
+                              outcome="answered") for _ in range(3)]
+                   + [TopicTurn(iso_week="2026-W40", age_band="12_15", topic="topic_common", channel="webchat",
+                                outcome="answered") for _ in range(7)])
+        db.add(UnansweredQuestion(iso_week="2026-W40", age_band="16_18", channel="telegram", text="can [NAME] come to my pep",
+                                  expires_at=datetime.datetime.utcnow() + datetime.timedelta(days=90)))
+        db.commit()
+    reference = save_request(NewRequest(kind="complaint", details={"complaint_about": "my placement is too far from school"},
+                                        known_name="Jaz", contact_preference="social_worker"))
+    return {"url": assistant.staff_url, "names": names, "reference": reference}
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def signed_in(staff, role: str) -> requests.Session:
+    browser = requests.Session()
+    form = browser.get(staff["url"] + "/login", timeout=10)
+    response = browser.post(staff["url"] + "/login", data={"username": staff["names"][role], "password": PASSWORD,
+                                                            "csrf_token": csrf_of(form.text)}, timeout=30)
+    assert response.status_code == 200, response.text
+    return browser
+
+
+def test_strangers_are_sent_to_sign_in(staff):
+    for path in ("/", "/topics", "/requests", "/users", "/export/topics.csv", f"/requests/{staff['reference']}"):
+        response = requests.get(staff["url"] + path, timeout=10)
+        assert response.url.endswith("/login") and "Sign in" in response.text, path
+
+
+def test_a_wrong_password_or_unknown_user_is_refused(staff):
+    browser = requests.Session()
+    for username in (staff["names"]["analyst"], "nobody-here"):
+        form = browser.get(staff["url"] + "/login", timeout=10)
+        refused = browser.post(staff["url"] + "/login", data={"username": username, "password": "wrong password!!",
+                                                               "csrf_token": csrf_of(form.text)}, timeout=30)
+        assert refused.status_code == 401 and "did not match" in refused.text
+        assert "promisebot_staff" not in browser.cookies
+
+
+def test_signing_in_without_the_forms_csrf_token_is_refused(staff):
+    refused = requests.post(staff["url"] + "/login", data={"username": staff["names"]["analyst"], "password": PASSWORD},
+                            timeout=10)
+    assert refused.status_code == 403
+
+
+def test_repeated_failures_lock_the_username_for_a_while(staff):
+    from bot.staff.users import create_user
+
+    name = f"locked-{uuid.uuid4().hex[:6]}"
+    create_user(name, PASSWORD, "analyst")
+    browser = requests.Session()
+    statuses = []
+    for password in ["wrong one 123"] * 5 + [PASSWORD]:
+        form = browser.get(staff["url"] + "/login", timeout=10)
+        statuses.append(browser.post(staff["url"] + "/login", data={"username": name, "password": password,
+                                                                     "csrf_token": csrf_of(form.text)}, timeout=30).status_code)
+    assert statuses == [401] * 5 + [429]  # even the right password, until the window passes
+
+
+def test_the_session_cookie_is_httponly_samesite_and_secure_behind_https(staff):
+    browser = requests.Session()
+    form = browser.get(staff["url"] + "/login", headers={"X-Forwarded-Proto": "https"}, timeout=10)
+    response = browser.post(staff["url"] + "/login", allow_redirects=False, headers={"X-Forwarded-Proto": "https"},
+                            data={"username": staff["names"]["analyst"], "password": PASSWORD,
+                                  "csrf_token": csrf_of(form.text)}, timeout=30)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Secure" in cookie
+
+
+@pytest.mark.parametrize("path, text", [
+    ("/topics", "Topics over time"), ("/flows", "Requests started and sent"), ("/safeguarding", "Safeguarding counts"),
+    ("/unanswered", "can [NAME] come to my pep"),
+])
+def test_analysts_see_the_anonymised_pages(staff, path, text):
+    response = signed_in(staff, "analyst").get(staff["url"] + path, timeout=10)
+    assert response.status_code == 200 and text in response.text
+
+
+def test_counts_under_five_are_shown_as_fewer_than_five_on_pages_and_in_exports(staff):
+    analyst = signed_in(staff, "analyst")
+    page = analyst.get(staff["url"] + "/topics", timeout=10).text
+    row = re.search(r"<tr><td>topic_rare</td>(.*?)</tr>", page).group(1)
+    assert "fewer than 5" in row and ">3<" not in row
+    assert re.search(r"<tr><td>topic_common</td>.*?<td>7</td>", page)
+    export = analyst.get(staff["url"] + "/export/topics.csv", timeout=10)
+    assert export.headers["Content-Type"].startswith("text/csv")
+    assert "2026-W40,topic_rare,12_15,webchat,answered,fewer than 5" in export.text
+    assert "2026-W40,topic_common,12_15,webchat,answered,7" in export.text
+    assert ",3\r\n" not in export.text
+
+
+@pytest.mark.parametrize("role, forbidden", [
+    ("analyst", ["/requests", "/users", "/access-log"]),
+    ("caseworker", ["/topics", "/unanswered", "/export/topics.csv", "/users"]),
+    ("admin", ["/topics", "/requests", "/export/safeguarding.csv"]),
+])
+def test_each_role_is_refused_the_other_roles_pages(staff, role, forbidden):
+    browser = signed_in(staff, role)
+    for path in forbidden:
+        assert browser.get(staff["url"] + path, timeout=10).status_code == 403, (role, path)
+
+
+def test_caseworkers_work_the_queue_and_every_look_is_logged(staff):
+    caseworker = signed_in(staff, "caseworker")
+    queue = caseworker.get(staff["url"] + "/requests", timeout=10)
+    assert staff["reference"] in queue.text and "my placement is too far" not in queue.text  # details only when opened
+    detail = caseworker.get(staff["url"] + f"/requests/{staff['reference']}", timeout=10)
+    assert "my placement is too far from school" in detail.text and "Jaz" in detail.text
+    no_token = caseworker.post(staff["url"] + f"/requests/{staff['reference']}", data={"status": "done"}, timeout=10)
+    assert no_token.status_code == 403
+    saved = caseworker.post(staff["url"] + f"/requests/{staff['reference']}",
+                            data={"status": "in_progress", "csrf_token": csrf_of(detail.text)}, timeout=10)
+    assert saved.status_code == 200 and "selected>in progress" in saved.text
+    assert f"handled by {staff['names']['caseworker']}" in saved.text
+
+    log = signed_in(staff, "admin").get(staff["url"] + "/access-log", timeout=10).text
+    who = staff["names"]["caseworker"]
+    for action in ("list", "view", "update"):
+        assert re.search(rf"<td>{who}</td><td>{action}</td>", log), action
+
+
+def test_admins_list_and_disable_users(staff):
+    from bot.staff.users import create_user
+
+    name = f"leaver-{uuid.uuid4().hex[:6]}"
+    create_user(name, PASSWORD, "caseworker")
+    admin = signed_in(staff, "admin")
+    users_page = admin.get(staff["url"] + "/users", timeout=10)
+    assert name in users_page.text
+    assert admin.post(staff["url"] + f"/users/{name}/disable", data={}, timeout=10).status_code == 403  # no CSRF token
+    admin.post(staff["url"] + f"/users/{name}/disable", data={"csrf_token": csrf_of(users_page.text)}, timeout=10)
+    form = requests.get(staff["url"] + "/login", timeout=10)
+    refused = requests.post(staff["url"] + "/login", cookies=form.cookies, timeout=30,
+                            data={"username": name, "password": PASSWORD, "csrf_token": csrf_of(form.text)})
+    assert refused.status_code == 401
+
+
+def test_signing_out_ends_the_session(staff):
+    analyst = signed_in(staff, "analyst")
+    page = analyst.get(staff["url"] + "/topics", timeout=10)
+    old_cookie = analyst.cookies.get("promisebot_staff")
+    analyst.post(staff["url"] + "/logout", data={"csrf_token": csrf_of(page.text)}, timeout=10)
+    again = requests.get(staff["url"] + "/topics", cookies={"promisebot_staff": old_cookie}, timeout=10)
+    assert again.url.endswith("/login")
+
+
+def test_pages_forbid_scripts_and_framing(staff):
+    response = signed_in(staff, "analyst").get(staff["url"] + "/topics", timeout=10)
+    policy = response.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy and "script-src" not in policy
+
+
+def test_users_are_created_from_the_command_line_and_passwords_are_only_hashed(staff):
+    import os
+    import subprocess
+    import sys
+
+    from bot.staff.users import list_users
+
+    name = f"cli-{uuid.uuid4().hex[:6]}"
+    created = subprocess.run([sys.executable, "-m", "bot.cli", "staff", "add", name, "--role", "caseworker",
+                              "--password-stdin"], input=PASSWORD + "\n", capture_output=True, text=True,
+                             env=os.environ, timeout=120)
+    assert created.returncode == 0, created.stderr
+    too_short = subprocess.run([sys.executable, "-m", "bot.cli", "staff", "add", name + "x", "--role", "admin",
+                                "--password-stdin"], input="short\n", capture_output=True, text=True,
+                               env=os.environ, timeout=120)
+    assert too_short.returncode == 1 and "at least 12" in too_short.stderr
+    (user,) = [u for u in list_users() if u.username == name]
+    assert user.role == "caseworker" and user.password_hash.startswith("scrypt$") and PASSWORD not in user.password_hash
+    assert signed_in(staff | {"names": {"caseworker": name}}, "caseworker").get(staff["url"] + "/requests").status_code == 200

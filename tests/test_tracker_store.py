@@ -1,0 +1,132 @@
+"""The redacting, expiring tracker store, driven directly with Rasa's own tracker objects."""
+import asyncio
+import json
+import sqlite3
+import time
+
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (ActionExecuted, ActiveLoop, BotUttered, SessionStarted, SlotSet,
+                                     UserUttered)
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.model_cache import ROOT
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    from bot.store.tracker_store import RedactingTrackerStore
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    monkeypatch.setenv("PROMISEBOT_DATABASE_URL", url)
+    monkeypatch.delenv("PROMISEBOT_TRACKER_DATABASE_URL", raising=False)
+    store = RedactingTrackerStore(domain=Domain.load(str(ROOT / "domain.yml")), url=url, retention_days=30)
+    store.path = tmp_path / "db.sqlite"
+    return store
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+def user(text, intent="topic_complaints", channel="webchat"):
+    return UserUttered(text, intent={"name": intent, "confidence": 0.99}, input_channel=channel,
+                       parse_data={"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": []})
+
+
+def conversation(store, sender, events) -> DialogueStateTracker:
+    tracker = DialogueStateTracker.from_events(sender, events, slots=store.domain.slots)
+    run(store.save(tracker))
+    return tracker
+
+
+def stored_rows(store, sender):
+    with sqlite3.connect(store.path) as db:
+        return [json.loads(data) for (data,) in db.execute("select data from events where sender_id=? order by id", (sender,))]
+
+
+def dump(store) -> str:
+    with sqlite3.connect(store.path) as db:
+        return "\n".join(db.iterdump())
+
+
+def test_messages_are_redacted_before_they_are_written(store):
+    conversation(store, "s1", [SessionStarted(), ActionExecuted("action_listen"),
+                               user("my sw is Sarah Jones call me on 07700 900123 or jaz.k@hotmail.co.uk"),
+                               ActionExecuted("action_answer_topic"), BotUttered("Here is how complaints work.")])
+    texts = [row.get("text") for row in stored_rows(store, "s1") if row["event"] == "user"]
+    assert texts and "07700 900123" not in texts[0] and "jaz.k@hotmail.co.uk" not in texts[0]
+    assert "[PHONE]" in texts[0] and "[EMAIL]" in texts[0]
+    assert "900123" not in dump(store) and "hotmail" not in dump(store)
+
+
+def test_a_name_or_number_given_when_asked_for_is_replaced_whole(store):
+    conversation(store, "s2", [
+        SessionStarted(), ActionExecuted("complaint_form"), ActiveLoop("complaint_form"),
+        SlotSet("requested_slot", "known_name"), ActionExecuted("action_listen"), user("kaydee", intent="out_of_scope"),
+        SlotSet("known_name", "kaydee"), SlotSet("requested_slot", "contact_detail"), ActionExecuted("action_listen"),
+        user("o7700 9OO 123 (my aunties)", intent="out_of_scope"), SlotSet("contact_detail", "o7700 9OO 123 (my aunties)"),
+        BotUttered("So your name is kaydee and we reply on o7700 9OO 123 (my aunties). Is that right?"),
+    ])
+    rows = stored_rows(store, "s2")
+    assert "kaydee" not in json.dumps(rows) and "9OO" not in json.dumps(rows)  # kept only as pending answers
+    assert [r["text"] for r in rows if r["event"] == "user"] == ["[NAME]", "[CONTACT]"]
+    assert [r["value"] for r in rows if r["event"] == "slot" and r["name"] in ("known_name", "contact_detail")] == \
+        ["[NAME]", "[CONTACT]"]
+
+
+def test_answers_to_a_request_being_filled_in_come_back_exactly_and_go_when_it_is_sent(store):
+    words = "they read my diary and told my mum, call 07700 900555"
+    conversation(store, "s3", [SessionStarted(), ActionExecuted("complaint_form"), ActiveLoop("complaint_form"),
+                               SlotSet("requested_slot", "complaint_about"), ActionExecuted("action_listen"),
+                               user(words), SlotSet("complaint_about", words)])
+    assert "900555" not in json.dumps(stored_rows(store, "s3"))  # the conversation keeps a redacted copy
+    reloaded = run(store.retrieve("s3"))
+    assert reloaded.get_slot("complaint_about") == words  # what the request will carry
+    reloaded.update(SlotSet("complaint_about", None))  # sent or cancelled: the answers are cleared
+    run(store.save(reloaded))
+    assert "900555" not in dump(store)
+    assert run(store.retrieve("s3")).get_slot("complaint_about") is None
+
+
+def test_asking_to_forget_deletes_the_conversation(store):
+    tracker = conversation(store, "s4", [SessionStarted(), ActionExecuted("action_listen"), user("im 14", "inform_age")])
+    assert stored_rows(store, "s4")
+    tracker.update(ActionExecuted("action_forget_conversation"))
+    tracker.update(SlotSet("forget_conversation", True))
+    run(store.save(tracker))
+    assert stored_rows(store, "s4") == [] and run(store.retrieve("s4")) is None
+
+
+def test_a_conversation_replaced_by_an_empty_one_is_deleted(store):
+    conversation(store, "s5", [SessionStarted(), ActionExecuted("action_listen"), user("hello", "greet")])
+    run(store.save(DialogueStateTracker.from_events("s5", [], slots=store.domain.slots)))  # what Rasa's API does
+    assert stored_rows(store, "s5") == []
+
+
+def test_conversations_older_than_the_retention_period_are_purged(store):
+    from bot.store.retention import purge
+
+    old = time.time() - 31 * 86400
+    conversation(store, "old", [SessionStarted(timestamp=old), ActionExecuted("action_listen", timestamp=old),
+                                UserUttered("hi", intent={"name": "greet"}, timestamp=old)])
+    conversation(store, "new", [SessionStarted(), ActionExecuted("action_listen"), user("hi", "greet")])
+    purged = purge(conversation_days=30)
+    assert purged.conversations == 1
+    assert stored_rows(store, "old") == [] and stored_rows(store, "new")
+
+
+def test_each_turn_writes_a_topic_row_and_unanswered_questions_are_kept_redacted(store):
+    from bot.store.topic_log import counts_by, unanswered
+
+    tracker = conversation(store, "s6", [SessionStarted(), ActionExecuted("action_listen"),
+                                         user("what is an advocate", "topic_advocacy"), ActionExecuted("action_answer_topic")])
+    tracker.update(ActionExecuted("action_listen"))
+    tracker.update(user("can Callum Baxter at 07700 900777 come to my pep", "nlu_fallback", "telegram"))
+    tracker.update(ActionExecuted("action_fallback"))
+    run(store.save(tracker))
+    rows = counts_by("topic", "channel", "outcome")
+    assert ("topic_advocacy", "webchat", "answered", 1) in rows
+    assert ("nlu_fallback", "telegram", "not understood", 1) in rows
+    (question,) = unanswered()
+    assert "07700" not in question.text and "[PHONE]" in question.text
