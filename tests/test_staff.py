@@ -26,7 +26,9 @@ def staff(assistant):
         db.add_all([TopicTurn(iso_week="2026-W40", age_band="12_15", topic="topic_rare", channel="webchat",
                               outcome="answered") for _ in range(3)]
                    + [TopicTurn(iso_week="2026-W40", age_band="12_15", topic="topic_common", channel="webchat",
-                                outcome="answered") for _ in range(7)])
+                                outcome="answered") for _ in range(7)]
+                   + [TopicTurn(iso_week="2026-W40", age_band="16_18", topic="flow:complaint", channel="telegram",
+                                outcome="flow started")])
         db.add(UnansweredQuestion(iso_week="2026-W40", age_band="16_18", channel="telegram", text="can [NAME] come to my pep",
                                   expires_at=datetime.datetime.utcnow() + datetime.timedelta(days=90)))
         db.commit()
@@ -95,7 +97,7 @@ def test_the_session_cookie_is_httponly_samesite_and_secure_behind_https(staff):
 
 
 @pytest.mark.parametrize("path, text", [
-    ("/topics", "Topics over time"), ("/flows", "Requests started and sent"), ("/safeguarding", "Safeguarding counts"),
+    ("/topics", "Topics over time"), ("/topics", "Request: complaint"), ("/flows", "Requests started and sent"), ("/safeguarding", "Safeguarding counts"),
     ("/unanswered", "can [NAME] come to my pep"),
 ])
 def test_analysts_see_the_anonymised_pages(staff, path, text):
@@ -106,9 +108,9 @@ def test_analysts_see_the_anonymised_pages(staff, path, text):
 def test_counts_under_five_are_shown_as_fewer_than_five_on_pages_and_in_exports(staff):
     analyst = signed_in(staff, "analyst")
     page = analyst.get(staff["url"] + "/topics", timeout=10).text
-    row = re.search(r"<tr><td>topic_rare</td>(.*?)</tr>", page).group(1)
+    row = re.search(r"<tr><td>topic rare</td>(.*?)</tr>", page).group(1)
     assert "fewer than 5" in row and ">3<" not in row
-    assert re.search(r"<tr><td>topic_common</td>.*?<td>7</td>", page)
+    assert re.search(r"<tr><td>topic common</td>.*?<td>7</td>", page)
     export = analyst.get(staff["url"] + "/export/topics.csv", timeout=10)
     assert export.headers["Content-Type"].startswith("text/csv")
     assert "2026-W40,topic_rare,12_15,webchat,answered,fewer than 5" in export.text

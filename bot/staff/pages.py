@@ -19,6 +19,16 @@ def esc(value: object) -> str:
     return html.escape("" if value is None else str(value))
 
 
+def topic_label(topic: str) -> str:
+    """A topic as staff read it: the topic's title from content/, or the intent made readable."""
+    from bot.content import current_content
+
+    if topic.startswith("flow:"):
+        return f"Request: {topic[5:].replace('_', ' ')}"
+    found = current_content().topic_for_intent(topic)
+    return found.title if found else topic.replace("_", " ")
+
+
 def page(title: str, body: str, who=None, status: str = "") -> str:
     nav = ""
     if who is not None:

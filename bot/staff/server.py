@@ -23,7 +23,7 @@ from typing import Awaitable, Callable, Deque, Dict, Optional
 from aiohttp import web
 
 from bot.staff import users
-from bot.staff.pages import Raw, bar_chart, csrf_field, esc, login_form, page, table
+from bot.staff.pages import Raw, bar_chart, csrf_field, esc, login_form, page, table, topic_label
 from bot.store import topic_log
 from bot.store.counters import disclosure_counts, shown
 from bot.store.database import migrate
@@ -177,9 +177,10 @@ class Dashboard:
         topic_rows = sorted(by_topic.items(), key=lambda item: -sum(item[1].values()))
         body = (bar_chart("Bot turns per week", [(w, c) for w, c in weeks][-12:])
                 + table("Topics by week (newest 12 weeks)", ["Topic"] + recent_weeks,
-                        [[topic] + [shown(counts.get(w, 0)) for w in recent_weeks] for topic, counts in topic_rows])
+                        [[topic_label(topic)] + [shown(counts.get(w, 0)) for w in recent_weeks]
+                         for topic, counts in topic_rows])
                 + table("By age band", ["Age band", "Topic", "Bot turns"],
-                        [(band, topic, shown(c)) for band, topic, c in topic_log.counts_by("age_band", "topic")])
+                        [(band, topic_label(topic), shown(c)) for band, topic, c in topic_log.counts_by("age_band", "topic")])
                 + table("By channel", ["Channel", "Outcome", "Bot turns"],
                         [(channel, outcome, shown(c)) for channel, outcome, c in topic_log.counts_by("channel", "outcome")])
                 + '<p><a href="/export/topics.csv">Download as CSV</a></p>')
