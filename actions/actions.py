@@ -107,14 +107,25 @@ class ActionShowMenu(Action):
         return []
 
 
+class ActionOfferForget(Action):
+    """"delete my chat": ask first, because it cannot be undone."""
+
+    def name(self) -> str:
+        return "action_offer_forget"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        send(dispatcher, replies.forget_offer(current_content()))
+        return []
+
+
 class ActionForgetConversation(Action):
-    """"delete my chat": the tracker store deletes the conversation when it sees the marker."""
+    """"Yes, delete it": the tracker store deletes the conversation when it sees the marker."""
 
     def name(self) -> str:
         return "action_forget_conversation"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
-        dispatcher.utter_message(text=current_content().message("channel_forgotten"))
+        send(dispatcher, replies.forgotten(current_content()))
         return [SlotSet("forget_conversation", True)]
 
 

@@ -86,6 +86,14 @@ def menu(content: Content) -> List[Reply]:
     ]
 
 
+def forget_offer(content: Content) -> List[Reply]:
+    return [_reply(content.message("forget_offer"), content.buttons["forget"])]
+
+
+def forgotten(content: Content) -> List[Reply]:
+    return [_reply(content.message("channel_forgotten"))]
+
+
 def fallback(content: Content) -> List[Reply]:
     return [_reply(content.message("fallback"), content.buttons["menu"])]
 

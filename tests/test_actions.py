@@ -10,7 +10,9 @@ from actions.actions import (
     ActionAnswerPromises,
     ActionAnswerTopic,
     ActionFallback,
+    ActionForgetConversation,
     ActionGreet,
+    ActionOfferForget,
     ActionSafeguarding,
     ActionSetAge,
     ActionShowMenu,
@@ -290,3 +292,12 @@ def test_online_abuse_adds_ceop():
 def test_classifier_only_disclosure_still_gets_self_harm_routes():
     messages, _ = run(ActionSafeguarding(), tracker("something vague", "safeguarding_disclosure", age_band="12_15"))
     assert "116 123" in said(messages) and "0800 1111" in said(messages)
+
+
+def test_delete_my_chat_asks_first_and_only_a_yes_deletes():
+    messages, events = run(ActionOfferForget(), tracker("delete my chat", "delete_my_chat"))
+    assert "delete our conversation" in said(messages) and buttons(messages) == ["/affirm", "/deny"]
+    assert events == []  # nothing is deleted yet
+    messages, events = run(ActionForgetConversation(), tracker("/affirm", "affirm"))
+    assert "deleted our conversation" in said(messages)
+    assert {"event": "slot", "timestamp": None, "name": "forget_conversation", "value": True} in events
