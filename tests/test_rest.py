@@ -104,3 +104,19 @@ def test_a_second_copy_refuses_to_start_while_the_first_holds_the_ports(assistan
 
     with pytest.raises(RuntimeError, match="already in use"):
         start_all(assistant_services(model_path, Ports(rasa=assistant.ports.rasa, actions=1, web=2, staff=3), telegram=False))
+
+
+def test_delete_my_chat_asks_then_forgets_everything(child):
+    child.says("im 14")
+    offer = child.says("pls delete this chat")
+    assert "delete our conversation" in offer[-1]["text"]
+    assert [b["payload"] for b in offer[-1]["buttons"]] == ["/affirm", "/deny"]
+    assert "deleted our conversation" in child.hears("/affirm")
+    assert "how old are you" in child.hears("what are my promises").lower()  # the age went too
+
+
+def test_saying_no_to_deleting_keeps_the_conversation(child):
+    child.says("im 14")
+    child.says("delete my chat")
+    child.says("/deny")
+    assert "12 to 15" in child.hears("what are my promises")

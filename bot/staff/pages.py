@@ -25,6 +25,8 @@ def topic_label(topic: str) -> str:
 
     if topic.startswith("flow:"):
         return f"Request: {topic[5:].replace('_', ' ')}"
+    if topic in ("nlu_fallback", "out_of_scope"):
+        return "Not understood" if topic == "nlu_fallback" else "Not something the bot covers"
     found = current_content().topic_for_intent(topic)
     return found.title if found else topic.replace("_", " ")
 
