@@ -107,25 +107,20 @@ class ActionShowMenu(Action):
         return []
 
 
-class ActionOfferForget(Action):
-    """"delete my chat": ask first, because it cannot be undone."""
-
-    def name(self) -> str:
-        return "action_offer_forget"
-
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
-        send(dispatcher, replies.forget_offer(current_content()))
-        return []
-
-
 class ActionForgetConversation(Action):
-    """"Yes, delete it": the tracker store deletes the conversation when it sees the marker."""
+    """"delete my chat": ask first, because it cannot be undone; the "Yes, delete it" button
+    comes back with confirm_delete, and the tracker store deletes the conversation when it
+    sees the forget_conversation marker."""
 
     def name(self) -> str:
         return "action_forget_conversation"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
-        send(dispatcher, replies.forgotten(current_content()))
+        content = current_content()
+        if next(tracker.get_latest_entity_values("confirm_delete"), None) != "yes":
+            send(dispatcher, replies.forget_offer(content))
+            return []
+        send(dispatcher, replies.forgotten(content))
         return [SlotSet("forget_conversation", True)]
 
 

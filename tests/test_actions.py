@@ -12,7 +12,6 @@ from actions.actions import (
     ActionFallback,
     ActionForgetConversation,
     ActionGreet,
-    ActionOfferForget,
     ActionSafeguarding,
     ActionSetAge,
     ActionShowMenu,
@@ -294,10 +293,13 @@ def test_classifier_only_disclosure_still_gets_self_harm_routes():
     assert "116 123" in said(messages) and "0800 1111" in said(messages)
 
 
-def test_delete_my_chat_asks_first_and_only_a_yes_deletes():
-    messages, events = run(ActionOfferForget(), tracker("delete my chat", "delete_my_chat"))
-    assert "delete our conversation" in said(messages) and buttons(messages) == ["/affirm", "/deny"]
+def test_delete_my_chat_asks_first_and_only_the_yes_button_deletes():
+    messages, events = run(ActionForgetConversation(), tracker("delete my chat", "delete_my_chat"))
+    assert "delete our conversation" in said(messages)
+    assert buttons(messages) == ['/delete_my_chat{"confirm_delete":"yes"}', "/help"]
     assert events == []  # nothing is deleted yet
-    messages, events = run(ActionForgetConversation(), tracker("/affirm", "affirm"))
+    confirmed = tracker('/delete_my_chat{"confirm_delete":"yes"}', "delete_my_chat",
+                        entities=[{"entity": "confirm_delete", "value": "yes"}])
+    messages, events = run(ActionForgetConversation(), confirmed)
     assert "deleted our conversation" in said(messages)
     assert {"event": "slot", "timestamp": None, "name": "forget_conversation", "value": True} in events
