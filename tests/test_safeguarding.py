@@ -4,6 +4,8 @@ tests/safeguarding/disclosures.yml and benign.yml are held out from training (th
 detector's patterns were developed against training data, then checked against these).
 fresh_disclosures.yml and fresh_benign.yml were written later by someone who saw neither
 the patterns nor the training data, and are only ever looked at as figures.
+dev2_disclosures.yml and dev2_benign.yml were written to broaden the detector's patterns
+(which were then developed against them): they guard the patterns against regressions.
 """
 import pytest
 
@@ -82,3 +84,11 @@ def test_detector_ignores_innocent_words_and_button_taps(text):
 def test_a_disclosure_deep_inside_a_long_message_is_found():
     text = "blah " * 3000 + "my step dad beats me"
     assert detector().detect(text) is not None
+
+
+def test_the_detector_alone_keeps_what_its_patterns_were_broadened_for():
+    disclosures, benign = read_set("dev2_disclosures"), read_set("dev2_benign")
+    found = sum(1 for _, text in disclosures if detector().detect(text) is not None)
+    alarms = sum(1 for _, text in benign if detector().detect(text) is not None)
+    assert found / len(disclosures) >= 0.98, f"{found}/{len(disclosures)}"  # measured 593/598
+    assert alarms / len(benign) <= 0.03, f"{alarms}/{len(benign)}"  # measured 11/544, all topic questions
