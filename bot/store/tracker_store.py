@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime
 import json
 import logging
+import re
 import time
 from typing import Any, Dict, Iterator, List, Optional
 
@@ -57,8 +58,9 @@ def redact_event(event: Event, requested_slot: Optional[str], answers: Dict[str,
     elif isinstance(event, BotUttered):
         text = data.get("text") or ""
         for slot, value in answers.items():  # the read-back of a request quotes the answers
-            if value and len(value) > 1:
-                text = text.replace(value, WHOLE_ANSWER_PLACEHOLDER.get(slot, f"[{slot.upper()}]"))
+            if value and value.strip():
+                placeholder = WHOLE_ANSWER_PLACEHOLDER.get(slot, f"[{slot.upper()}]")
+                text = re.sub(rf"(?<!\w){re.escape(value.strip())}(?!\w)", placeholder, text)
         data["text"] = redact(text)
     elif isinstance(event, SlotSet) and isinstance(event.value, str):
         data["value"] = WHOLE_ANSWER_PLACEHOLDER.get(event.key) or redact(event.value)
@@ -123,7 +125,7 @@ class RedactingTrackerStore(SQLTrackerStore):
         self._purge_if_due()
 
     def _redacted(self, tracker: DialogueStateTracker, first_new: int) -> Iterator[Event]:
-        answers = {slot: pending for slot, pending in pending_answers(tracker.sender_id).items()}
+        answers = pending_answers(tracker.sender_id)
         answers.update({s: tracker.get_slot(s) for s in KEPT_ANSWERS if isinstance(tracker.get_slot(s), str)})
         requested_slot = None
         for index, event in enumerate(tracker.events):
