@@ -13,6 +13,8 @@
   promisebot staff add USERNAME --role analyst|caseworker|admin [--password-stdin]
   promisebot staff list | disable USERNAME
                             users of the staff dashboard
+  promisebot phrasings answer SHEET.csv   what the bot makes of each phrasing (CSV and HTML)
+  promisebot phrasings import SHEET.csv   add Council4Kidz's approved phrasings to the training data
   promisebot requests list [--status new|in_progress|done]
   promisebot requests update REFERENCE --status STATUS --by NAME
                             the caseworkers' queue of complaints, advocacy requests and messages
@@ -66,6 +68,14 @@ def main(argv=None) -> int:
     updating.add_argument("reference")
     updating.add_argument("--status", required=True, choices=["new", "in_progress", "done"])
     updating.add_argument("--by", required=True, help="who is handling it")
+    phrasings = commands.add_parser("phrasings", help="Council4Kidz phrasing sheets (CSV)")
+    phrasing_commands = phrasings.add_subparsers(dest="phrasings_command", required=True)
+    answering = phrasing_commands.add_parser("answer", help="what the bot understands and replies, per phrasing")
+    answering.add_argument("sheet", type=Path, help="CSV with a phrasing column, and optionally age")
+    answering.add_argument("--rasa-url", help="a running assistant to ask (needs PROMISEBOT_RASA_TOKEN); "
+                                              "by default a private one is started")
+    importing = phrasing_commands.add_parser("import", help="add approved phrasings to the training data")
+    importing.add_argument("sheet", type=Path, help="CSV with phrasing, topic and approved columns")
     bench = commands.add_parser("bench", help="print benchmark figures")
     bench.add_argument("--turns", type=int, default=200)
     args = parser.parse_args(argv)
@@ -111,6 +121,8 @@ def main(argv=None) -> int:
 
     if args.command == "requests":
         return requests_command(args)
+    if args.command == "phrasings":
+        return phrasings_command(args)
 
     from bot import model_cache
     if args.command == "model-path":
@@ -130,6 +142,29 @@ def main(argv=None) -> int:
         from bot.benchmark import main as bench_main
         return bench_main(turns=args.turns)
     return 2
+
+
+def phrasings_command(args) -> int:
+    from bot.council4kidz.sheets import SheetError, answer_rows, import_sheet, read_sheet, write_answers
+    try:
+        if args.phrasings_command == "import":
+            print(import_sheet(args.sheet))
+            return 0
+        rows = read_sheet(args.sheet, ("phrasing",))
+    except SheetError as error:
+        print(error, file=sys.stderr)
+        return 1
+    from bot.council4kidz.ask import asker, private_assistant
+    csv_out = args.sheet.with_name(args.sheet.stem + "-answers.csv")
+    html_out = csv_out.with_suffix(".html")
+    if args.rasa_url:
+        answered = answer_rows(rows, asker(args.rasa_url.rstrip("/"), os.environ.get("PROMISEBOT_RASA_TOKEN", "")))
+    else:
+        with private_assistant() as ask:
+            answered = answer_rows(rows, ask)
+    write_answers(answered, csv_out, html_out)
+    print(f"Answered {len(answered)} phrasings: {csv_out} and {html_out}")
+    return 0
 
 
 def staff_command(args) -> int:
