@@ -15,6 +15,7 @@
                             users of the staff dashboard
   promisebot phrasings answer SHEET.csv   what the bot makes of each phrasing (CSV and HTML)
   promisebot phrasings import SHEET.csv   add Council4Kidz's approved phrasings to the training data
+  promisebot phrasings weakest            the topics the held-out phrasings show as weakest
   promisebot requests list [--status new|in_progress|done]
   promisebot requests update REFERENCE --status STATUS --by NAME
                             the caseworkers' queue of complaints, advocacy requests and messages
@@ -76,6 +77,7 @@ def main(argv=None) -> int:
                                               "by default a private one is started")
     importing = phrasing_commands.add_parser("import", help="add approved phrasings to the training data")
     importing.add_argument("sheet", type=Path, help="CSV with phrasing, topic and approved columns")
+    phrasing_commands.add_parser("weakest", help="the topics the held-out phrasings show as weakest")
     bench = commands.add_parser("bench", help="print benchmark figures")
     bench.add_argument("--turns", type=int, default=200)
     args = parser.parse_args(argv)
@@ -149,6 +151,12 @@ def phrasings_command(args) -> int:
     try:
         if args.phrasings_command == "import":
             print(import_sheet(args.sheet))
+            return 0
+        if args.phrasings_command == "weakest":
+            from bot.council4kidz.sheets import weakest_topics
+            from bot.model_cache import ensure_model
+            from bot.nlu_eval import evaluate
+            print(weakest_topics(evaluate(ensure_model())))
             return 0
         rows = read_sheet(args.sheet, ("phrasing",))
     except SheetError as error:

@@ -102,3 +102,19 @@ def test_answering_a_sheet_shows_what_the_bot_understood_and_said(tmp_path, assi
     assert rows[2]["understood as"] == "inform_age" and "children aged up to 11" in rows[2]["reply"]
     page = (tmp_path / "try-answers.html").read_text()
     assert "&lt;b&gt;wat is an advocate&lt;/b&gt;" in page and "<b>wat" not in page
+
+
+def test_the_weakest_topics_report_puts_the_worst_first_with_what_they_were_taken_for():
+    from bot.council4kidz.sheets import weakest_topics
+    from bot.nlu_eval import Scores
+
+    scores = Scores(per_intent={"topic_complaints": (0.8, 0.5, 0.62, 8), "greet": (1.0, 1.0, 1.0, 8),
+                                "topic_advocacy": (0.9, 0.75, 0.82, 8)},
+                    macro_f1=0.81, accuracy=0.75, fallback_rate=0.0,
+                    mistakes=[("i want to complain", "topic_complaints", "start_complaint", 0.9),
+                              ("who can help me complain", "topic_complaints", "nlu_fallback", 0.4)])
+    lines = weakest_topics(scores).splitlines()
+    assert "macro F1 0.810" in lines[0]
+    assert "Making a complaint" in lines[1] and "4/8 understood" in lines[1]
+    assert "taken for nlu_fallback, start_complaint" in lines[1]
+    assert "Getting an advocate" in lines[2] and lines[3].strip().startswith("1.00")

@@ -7,6 +7,9 @@ bot makes of each, and approved ones become training data.
   promisebot phrasings import SHEET.csv   columns: phrasing, topic, approved
       -> approved rows added to data/nlu/council4kidz.yml under the right intent; the model
          retrains on the next run because its inputs changed
+  promisebot phrasings weakest
+      -> the topics the held-out test phrasings show the bot understands least well: where
+         new phrasings would help most
 
 A sheet with any bad row is not imported at all: every bad row is named, so it can be fixed
 and the whole sheet imported again.
@@ -210,3 +213,18 @@ those are the ones to look at together.</p>
 {rows}
 </tbody></table></body></html>
 """
+
+
+# --- where new phrasings would help most --------------------------------------------------
+
+def weakest_topics(scores, limit: int = 10) -> str:
+    """Per-intent scores on the held-out phrasings, worst first, with topic titles."""
+    titles = {t.intent: t.title for t in current_content().topics.values()}
+    worst = sorted(scores.per_intent.items(), key=lambda item: (item[1][2], item[0]))[:limit]
+    lines = [f"Held-out phrasings: macro F1 {scores.macro_f1:.3f}. Weakest first (F1; how many of its "
+             "phrasings were understood; what they were taken for):"]
+    for intent, (precision, recall, f1, support) in worst:
+        confused = sorted({predicted for _, expected, predicted, _ in scores.mistakes if expected == intent})
+        lines.append(f"  {f1:.2f}  {titles.get(intent, intent):<40} {round(recall * support)}/{support} understood"
+                     + (f"; taken for {', '.join(confused)}" if confused else ""))
+    return "\n".join(lines)
