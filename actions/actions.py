@@ -33,7 +33,9 @@ SMALL_TALK_INTENTS = ("goodbye", "thanks", "bot_challenge", "out_of_scope")
 
 def send(dispatcher: CollectingDispatcher, messages: List[replies.Reply]) -> None:
     for message in messages:
-        dispatcher.utter_message(text=message["text"], buttons=message["buttons"] or None)
+        source = message.get("source")  # which content said it: shown to Council4Kidz testers
+        dispatcher.utter_message(text=message["text"], buttons=message["buttons"] or None,
+                                 json_message={"source": source} if source else None)
 
 
 def is_first_answer(tracker: Tracker) -> bool:

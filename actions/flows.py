@@ -53,9 +53,9 @@ class ActionStartFlow(Action):
         topic = content.topics[spec["offered_after_topic"]]
         messages = []
         if spec.get("explain_first") and not user_turns(tracker, topic.intent):
-            messages.append(content.fill(topic.answer_for(known_band(tracker))))
-        messages.append(content.fill(spec["start"]).strip())
-        answer(dispatcher, tracker, [{"text": text, "buttons": []} for text in messages])
+            messages += [dict(m, buttons=[]) for m in replies.topic(content, topic.intent, known_band(tracker))]
+        messages.append(replies.flow_message(content.fill(spec["start"]).strip(), f"{flow}.start"))
+        answer(dispatcher, tracker, messages)
         return clear_answers() + [SlotSet("active_flow", flow)]
 
 
@@ -73,13 +73,15 @@ class ActionAskQuestion(Action):
         flow = active_flow(tracker)
         if self.slot == flows.CONFIRM_SLOT:
             values = {s: tracker.get_slot(s) for s in content.flows[flow]["slots"]}
-            text = f"{common['confirm']}\n{flows.summary(content, flow, values)}"
+            text, source = f"{common['confirm']}\n{flows.summary(content, flow, values)}", "common.confirm"
             rows = common["yes_no"]
         else:
-            text = content.flows[flow]["questions"].get(self.slot) or common["questions"][self.slot]
+            own = content.flows[flow]["questions"].get(self.slot)
+            text = own or common["questions"][self.slot]
+            source = f"{flow}.questions.{self.slot}" if own else f"common.questions.{self.slot}"
             rows = {"contact_preference": common["contact_choices"], "sw_urgency": common["urgency_choices"],
                     "wants_advocate": common["yes_no"]}.get(self.slot, [])
-        dispatcher.utter_message(text=content.fill(text), buttons=replies.button_list(rows) or None)
+        send(dispatcher, [replies.flow_message(content.fill(text), source, rows)])
         return []
 
 
@@ -148,7 +150,8 @@ class ValidateRequestForm(FormValidationAction):
         elif slot not in NO_SIDE_QUESTIONS and self._answered_side_question(dispatcher, tracker):
             return {slot: None}
         if checked.value is None and checked.problem:
-            dispatcher.utter_message(text=current_content().flow_common[checked.problem])
+            send(dispatcher, [replies.flow_message(current_content().flow_common[checked.problem],
+                                                   f"common.{checked.problem}")])
         return {slot: checked.value}
 
     @staticmethod
@@ -167,8 +170,8 @@ class ValidateRequestForm(FormValidationAction):
             answer = replies.promises(content, name, band, text) if band else replies.menu(content)[:1]
         else:
             answer = replies.topic(content, name, known_band(tracker))
-        send(dispatcher, [{"text": a["text"], "buttons": []} for a in answer])
-        dispatcher.utter_message(text=content.flow_common["resume"])
+        send(dispatcher, [dict(a, buttons=[]) for a in answer] +
+             [replies.flow_message(content.flow_common["resume"], "common.resume")])
         return True
 
 
@@ -198,7 +201,7 @@ class ActionSubmitRequest(Action):
             return done
         spec, common = content.flows[flow], content.flow_common
         if tracker.get_slot(flows.CONFIRM_SLOT) is not True:
-            dispatcher.utter_message(text=common["not_confirmed"])
+            send(dispatcher, [replies.flow_message(common["not_confirmed"], "common.not_confirmed")])
             return done
         answers = {s: tracker.get_slot(s) for s in spec["slots"] if s not in ("known_name", "contact_preference", "contact_detail")}
         request = NewRequest(
@@ -210,13 +213,13 @@ class ActionSubmitRequest(Action):
             reference = save_request(request)
         except Exception:  # the child must be told it did not go through, never that it did
             logger.exception("could not save a %s request", flow)
-            dispatcher.utter_message(text=content.fill(common["save_failed"]).format(what=spec["what"]).strip())
+            failed = content.fill(common["save_failed"]).format(what=spec["what"]).strip()
+            send(dispatcher, [replies.flow_message(failed, "common.save_failed")])
             return done
-        messages = [content.fill(spec["done"]).format(reference=reference).strip()]
+        messages = [replies.flow_message(content.fill(spec["done"]).format(reference=reference).strip(), f"{flow}.done")]
         if flow == "social_worker" and not flows.is_office_hours():
-            messages.append(content.fill(spec["out_of_hours"]))
-        for text in messages:
-            dispatcher.utter_message(text=text)
+            messages.append(replies.flow_message(content.fill(spec["out_of_hours"]), f"{flow}.out_of_hours"))
+        send(dispatcher, messages)
         return done + [SlotSet("request_reference", reference)]  # the topic log counts a completed flow
 
 
@@ -229,8 +232,8 @@ class ActionCancelFlow(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         content = current_content()
         if tracker.active_loop_name in FLOW_OF_FORM or tracker.get_slot("active_flow"):
-            dispatcher.utter_message(text=content.flow_common["cancelled"],
-                                     buttons=replies.button_list(content.buttons["menu"]))
+            send(dispatcher, [replies.flow_message(content.flow_common["cancelled"], "common.cancelled",
+                                                   content.buttons["menu"])])
         else:
             send(dispatcher, replies.menu(content))
         return clear_answers(identity=True) + [SlotSet("active_flow", None), SlotSet("requested_slot", None)]

@@ -16,6 +16,8 @@
   promisebot phrasings answer SHEET.csv   what the bot makes of each phrasing (CSV and HTML)
   promisebot phrasings import SHEET.csv   add Council4Kidz's approved phrasings to the training data
   promisebot phrasings weakest            the topics the held-out phrasings show as weakest
+  promisebot testers issue LABEL [--days N] | list
+                            Council4Kidz tester codes for the web chat's test mode
   promisebot requests list [--status new|in_progress|done]
   promisebot requests update REFERENCE --status STATUS --by NAME
                             the caseworkers' queue of complaints, advocacy requests and messages
@@ -78,6 +80,12 @@ def main(argv=None) -> int:
     importing = phrasing_commands.add_parser("import", help="add approved phrasings to the training data")
     importing.add_argument("sheet", type=Path, help="CSV with phrasing, topic and approved columns")
     phrasing_commands.add_parser("weakest", help="the topics the held-out phrasings show as weakest")
+    testers = commands.add_parser("testers", help="Council4Kidz tester codes for the web chat's test mode")
+    tester_commands = testers.add_subparsers(dest="testers_command", required=True)
+    issuing = tester_commands.add_parser("issue", help="issue a code (printed once; only its hash is kept)")
+    issuing.add_argument("label", help="who it is for, e.g. 'Council4Kidz session, March'")
+    issuing.add_argument("--days", type=int, default=30)
+    tester_commands.add_parser("list", help="list the codes issued")
     bench = commands.add_parser("bench", help="print benchmark figures")
     bench.add_argument("--turns", type=int, default=200)
     args = parser.parse_args(argv)
@@ -125,6 +133,20 @@ def main(argv=None) -> int:
         return requests_command(args)
     if args.command == "phrasings":
         return phrasings_command(args)
+    if args.command == "testers":
+        from bot.council4kidz.testers import issue_code, list_codes
+        from bot.store.database import migrate
+        migrate()
+        if args.testers_command == "issue":
+            try:
+                print(f"Tester code for {args.label}: {issue_code(args.label, args.days)} (lasts {args.days} days)")
+            except ValueError as error:
+                print(error, file=sys.stderr)
+                return 1
+            return 0
+        for code in list_codes():
+            print(f"{code.created_at:%Y-%m-%d}  expires {code.expires_at:%Y-%m-%d}  {code.label}")
+        return 0
 
     from bot import model_cache
     if args.command == "model-path":

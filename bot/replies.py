@@ -33,8 +33,19 @@ def button_list(rows: Sequence[Tuple[str, str]]) -> List[Dict[str, str]]:
     return [{"title": title, "payload": payload} for title, payload in rows]
 
 
-def _reply(text: str, buttons: Sequence[Tuple[str, str]] = ()) -> Reply:
-    return {"text": text, "buttons": button_list(buttons)}
+def _reply(text: str, buttons: Sequence[Tuple[str, str]] = (), source: Optional[str] = None) -> Reply:
+    """One message; `source` names the content that produced it, for Council4Kidz's ratings."""
+    return {"text": text, "buttons": button_list(buttons), "source": source}
+
+
+def flow_message(text: str, source: str, buttons: Sequence[Tuple[str, str]] = ()) -> Reply:
+    """A message of a request flow (content/flows.yml), built by actions/flows.py."""
+    return _reply(text, buttons, source=f"flows.yml {source}")
+
+
+def _said(content: Content, key: str, buttons: Sequence[Tuple[str, str]] = (), **values: object) -> Reply:
+    """A message from content/messages.yml."""
+    return _reply(content.message(key, **values), buttons, source=f"messages.yml {key}")
 
 
 def band_label(content: Content, age_band: str) -> str:
@@ -62,18 +73,18 @@ def _theme_text(content: Content, theme: Theme, label: str) -> str:
 
 def ask_age(content: Content, first: bool = False) -> List[Reply]:
     key = "ask_age_first" if first else "ask_age"
-    return [_reply(content.message(key), content.buttons["age"])]
+    return [_said(content, key, content.buttons["age"])]
 
 
 def introduction(content: Content) -> List[Reply]:
     """What the bot is, what it can do, and 999: said before its first answer to anyone."""
-    return [_reply(content.message("welcome"))]
+    return [_said(content, "welcome")]
 
 
 def welcome(content: Content, age_band: Optional[str]) -> List[Reply]:
     replies = introduction(content)
     if age_band in PROMISE_BAND:
-        replies.append(_reply(content.message("what_next"), content.buttons["menu"]))
+        replies.append(_said(content, "what_next", content.buttons["menu"]))
     else:
         replies += ask_age(content)
     return replies
@@ -81,41 +92,43 @@ def welcome(content: Content, age_band: Optional[str]) -> List[Reply]:
 
 def menu(content: Content) -> List[Reply]:
     return [
-        _reply(content.message("menu"), content.buttons["menu"]),
-        _reply(content.message("menu_more")),
+        _said(content, "menu", content.buttons["menu"]),
+        _said(content, "menu_more"),
     ]
 
 
 def forget_offer(content: Content) -> List[Reply]:
-    return [_reply(content.message("forget_offer"), content.buttons["forget"])]
+    return [_said(content, "forget_offer", content.buttons["forget"])]
 
 
 def forgotten(content: Content) -> List[Reply]:
-    return [_reply(content.message("channel_forgotten"))]
+    return [_said(content, "channel_forgotten")]
 
 
 def fallback(content: Content) -> List[Reply]:
-    return [_reply(content.message("fallback"), content.buttons["menu"])]
+    return [_said(content, "fallback", content.buttons["menu"])]
 
 
 def small_talk(content: Content, intent: str) -> List[Reply]:
     buttons = content.buttons["menu"] if intent in ("thanks", "bot_challenge", "out_of_scope") else ()
-    return [_reply(content.message(intent), buttons)]
+    return [_said(content, intent, buttons)]
 
 
 def promise_theme(content: Content, age_band: str, theme_id: str) -> List[Reply]:
     band = content.band_for(age_band)
     theme = band.theme(theme_id)
     text = _theme_text(content, theme, band_label(content, age_band))
-    return [_reply(text, theme_buttons(band, leave_out=theme_id) + content.buttons["after_answer"])]
+    return [_reply(text, theme_buttons(band, leave_out=theme_id) + content.buttons["after_answer"],
+                   source=f"promises.yml {band.id} {theme_id}")]
 
 
 def all_promises(content: Content, age_band: str) -> List[Reply]:
     band = content.band_for(age_band)
     label = band_label(content, age_band)
     count = sum(len(t.promises) for t in band.themes)
-    replies = [_reply(content.message("promises_all_intro", count=count, band=label, themes=len(band.themes)))]
-    replies += [_reply(_theme_text(content, theme, label)) for theme in band.themes]
+    replies = [_said(content, "promises_all_intro", count=count, band=label, themes=len(band.themes))]
+    replies += [_reply(_theme_text(content, theme, label), source=f"promises.yml {band.id} {theme.id}")
+                for theme in band.themes]
     replies[-1]["buttons"] = button_list(content.buttons["menu"][1:])
     return replies
 
@@ -162,7 +175,7 @@ def promise_question(content: Content, age_band: str, question: str) -> List[Rep
             content.message("promise_found_part_of", title=theme.title),
         ])
         buttons = [(f"See all: {theme.title}"[:40], f"/{theme_intent(theme.id)}"), ("All my promises", "/promises_all")]
-        return [_reply(text, buttons)]
+        return [_reply(text, buttons, source=f"promises.yml {band.id} {theme.id}: {promise.text[:60]}")]
     for other in content.bands.values():
         if other.id == band.id:
             continue
@@ -172,8 +185,8 @@ def promise_question(content: Content, age_band: str, question: str) -> List[Rep
                 content.message("promise_other_band", band=label, other_band=other.label),
                 f"“{found[1].text}”",
             ])
-            return [_reply(text, theme_buttons(band))]
-    return [_reply(content.message("promise_not_found", band=label), theme_buttons(band) + [("All my promises", "/promises_all")])]
+            return [_reply(text, theme_buttons(band), source=f"promises.yml {other.id} {found[0].id}: {found[1].text[:60]}")]
+    return [_said(content, "promise_not_found", theme_buttons(band) + [("All my promises", "/promises_all")], band=label)]
 
 
 def promises(content: Content, intent: str, age_band: str, question: str) -> List[Reply]:
@@ -188,21 +201,21 @@ def promises(content: Content, intent: str, age_band: str, question: str) -> Lis
 def age_confirmation(content: Content, age_band: str, changed: bool) -> Reply:
     label = band_label(content, age_band)
     if age_band == "18_plus":
-        return _reply(content.message("age_care_leaver", band=label))
-    return _reply(content.message("age_changed" if changed else "age_set", band=label))
+        return _said(content, "age_care_leaver", band=label)
+    return _said(content, "age_changed" if changed else "age_set", band=label)
 
 
 def what_next(content: Content, age_band: str) -> List[Reply]:
     band = content.band_for(age_band)
-    return [_reply(content.message("what_next"), theme_buttons(band) + [("All my promises", "/promises_all")])]
+    return [_said(content, "what_next", theme_buttons(band) + [("All my promises", "/promises_all")])]
 
 
 def age_over_25(content: Content) -> List[Reply]:
-    return [_reply(content.message("age_over_25"), content.buttons["age"])]
+    return [_said(content, "age_over_25", content.buttons["age"])]
 
 
 def age_not_understood(content: Content) -> List[Reply]:
-    return [_reply(content.message("age_not_understood"), content.buttons["age"])]
+    return [_said(content, "age_not_understood", content.buttons["age"])]
 
 
 def topic(content: Content, intent: str, age_band: Optional[str]) -> List[Reply]:
@@ -212,7 +225,8 @@ def topic(content: Content, intent: str, age_band: Optional[str]) -> List[Reply]
     offers = [(flow["button"], f"/{FLOW_INTENT[name]}") for name, flow in content.flows.items()
               if flow.get("offered_after_topic") == found.id]
     buttons = offers + [(content.topics[r].title, f"/{content.topics[r].intent}") for r in found.related]
-    return [_reply(content.fill(found.answer_for(age_band)), buttons + content.buttons["after_answer"])]
+    return [_reply(content.fill(found.answer_for(age_band)), buttons + content.buttons["after_answer"],
+                   source=f"topics.yml {found.id}")]
 
 
 # Extra routes for some kinds of disclosure, on top of the ones every disclosure gets.
@@ -234,13 +248,13 @@ def safeguarding(content: Content, age_band: Optional[str], kind: Optional[str])
     """
     extra = SAFEGUARDING_EXTRAS.get(kind or "", None if kind else "safeguarding_self_harm")
     if age_band == "up_to_11":
-        replies = [_reply(content.message("safeguarding_up_to_11"))]
+        replies = [_said(content, "safeguarding_up_to_11")]
         if extra == "safeguarding_self_harm" and kind:
-            replies.append(_reply(content.message(extra)))
+            replies.append(_said(content, extra))
         return replies
-    replies = [_reply(content.message("safeguarding"))]
+    replies = [_said(content, "safeguarding")]
     if extra:
-        replies.append(_reply(content.message(extra)))
+        replies.append(_said(content, extra))
     offer = [(content.flows["social_worker"]["button"], f"/{FLOW_INTENT['social_worker']}")]
-    replies.append(_reply(content.message("safeguarding_next"), offer))
+    replies.append(_said(content, "safeguarding_next", offer))
     return replies

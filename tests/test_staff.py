@@ -198,3 +198,28 @@ def test_users_are_created_from_the_command_line_and_passwords_are_only_hashed(s
     (user,) = [u for u in list_users() if u.username == name]
     assert user.role == "caseworker" and user.password_hash.startswith("scrypt$") and PASSWORD not in user.password_hash
     assert signed_in(staff | {"names": {"caseworker": name}}, "caseworker").get(staff["url"] + "/requests").status_code == 200
+
+
+def test_analysts_see_council4kidz_ratings_worst_first(staff):
+    from bot.council4kidz.testers import issue_code, save_rating, valid_code
+
+    code = valid_code(issue_code("staff page test"))
+    save_rating(code, "topics.yml family_time", "Family time is...", -1, "confusing")
+    save_rating(code, "topics.yml family_time", "Family time is...", -1, "")
+    save_rating(code, "topics.yml fostering", "Fostering is...", 1, "nice")
+    page = signed_in(staff, "analyst").get(staff["url"] + "/feedback", timeout=10).text
+    assert page.index("topics.yml family_time") < page.index("topics.yml fostering")
+    assert "confusing" in page
+
+
+def test_admins_issue_tester_codes_from_the_dashboard(staff):
+    from bot.council4kidz.testers import valid_code
+
+    admin = signed_in(staff, "admin")
+    page = admin.get(staff["url"] + "/testers", timeout=10)
+    assert admin.post(staff["url"] + "/testers", data={"label": "no token"}, timeout=10).status_code == 403
+    issued = admin.post(staff["url"] + "/testers", data={"label": "Council4Kidz, December", "days": "14",
+                                                          "csrf_token": csrf_of(page.text)}, timeout=10)
+    code = re.search(r"New code: <strong>(C4K-[A-Z0-9-]+)</strong>", issued.text).group(1)
+    assert valid_code(code).label == "Council4Kidz, December"
+    assert signed_in(staff, "analyst").get(staff["url"] + "/testers", timeout=10).status_code == 403

@@ -146,3 +146,31 @@ def test_when_rasa_is_down_the_child_is_told_at_once_where_to_get_help(web_witho
     assert "999" in body["messages"][0]["text"] and "0800 1111" in body["messages"][0]["text"]
     forget = post(web_without_rasa, "/api/forget", {"session": new_session()}).json()
     assert forget["forgotten"] is False and "couldn't delete" in forget["messages"][0]["text"]
+
+
+def test_each_answer_says_which_content_produced_it(web):
+    session = new_session()
+    post(web, "/api/message", {"session": session, "text": "im 14"})
+    messages = post(web, "/api/message", {"session": session, "text": "what is an advocate"}).json()["messages"]
+    assert messages[0]["source"] == "topics.yml advocacy"
+    safe = post(web, "/api/message", {"session": session, "text": "my foster dad hits me"}).json()["messages"]
+    assert safe[0]["source"] == "messages.yml safeguarding"
+
+
+def test_a_tester_code_turns_on_test_mode_and_ratings_are_saved(web):
+    from bot.council4kidz.testers import feedback_by_answer, issue_code
+
+    session = new_session()
+    refused = post(web, "/api/tester", {"session": session, "code": "C4K-NOPE-NOPE"})
+    assert refused.status_code == 403 and "not right" in refused.json()["error"]
+    code = issue_code("HTTP test testers")
+    started = post(web, "/api/tester", {"session": session, "code": code.lower()}).json()  # any case works
+    assert started["label"] == "HTTP test testers"
+    assert {"title": "12 to 15", "payload": '/inform_age{"age_band":"12_15"}'} in started["ages"]
+    rating = {"session": session, "code": code, "source": "topics.yml advocacy", "answer": "An advocate is...",
+              "rating": -1, "comment": "too long, and call me on 07700 900999", "age_band": "12_15"}
+    assert post(web, "/api/feedback", {**rating, "code": "C4K-WRON-GONE"}).status_code == 403
+    assert post(web, "/api/feedback", {**rating, "rating": 5}).status_code == 400
+    assert post(web, "/api/feedback", rating).json() == {"saved": True}
+    (advocacy,) = [f for f in feedback_by_answer() if f.source == "topics.yml advocacy"]
+    assert advocacy.not_good >= 1 and any("too long" in c and "07700" not in c for c in advocacy.comments)

@@ -135,18 +135,23 @@ def test_get_help_now_is_visible_at_once_and_lists_the_urgent_numbers(browser, a
     assert {"tel:999", "tel:08001111"} <= numbers
 
 
-def test_the_page_passes_an_automated_wcag_2_2_aa_check(browser, assistant):
+def axe_check(browser) -> dict:
+    """Run axe-core on the page as it is now, for WCAG 2.2 AA."""
     require(AXE, "cd tests/browser && npm ci")
-    open_chat(browser, assistant.web_url)
-    type_message(browser, "what are my promises")
-    wait_for_text(browser, "promises")
     browser.execute_script(AXE.read_text())
-    result = browser.execute_async_script("""
+    return browser.execute_async_script("""
         const done = arguments[arguments.length - 1];
         axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}})
            .then(r => done({violations: r.violations.map(v => ({id: v.id, help: v.help, nodes: v.nodes.map(n => n.target)})),
                             passes: r.passes.length}))
            .catch(e => done({error: String(e)}));""")
+
+
+def test_the_page_passes_an_automated_wcag_2_2_aa_check(browser, assistant):
+    open_chat(browser, assistant.web_url)
+    type_message(browser, "what are my promises")
+    wait_for_text(browser, "promises")
+    result = axe_check(browser)
     assert "error" not in result, result
     assert result["violations"] == [], json.dumps(result["violations"], indent=1)
     assert result["passes"] > 10  # axe really looked at the page
@@ -171,3 +176,39 @@ def test_when_rasa_is_down_the_page_says_where_to_get_help_and_retries(browser, 
     finally:
         rasa.stop()
         stop_all([web])
+
+
+def test_a_council4kidz_tester_rates_an_answer_and_staff_see_it(browser, assistant):
+    from bot.council4kidz.testers import issue_code
+    from bot.staff.users import create_user
+
+    code = issue_code("browser test session")
+    open_chat(browser, assistant.web_url)
+    browser.find_element(By.ID, "tester-code").send_keys(code)
+    browser.find_element(By.CSS_SELECTOR, "#tester-form button[type=submit]").click()
+    WebDriverWait(browser, 10).until(lambda d: d.find_element(By.ID, "test-mode").is_displayed())
+    assert "browser test session" in browser.find_element(By.ID, "test-mode-label").text
+    next(b for b in browser.find_elements(By.CSS_SELECTOR, "#test-ages button") if b.text == "12 to 15").click()
+    wait_for_text(browser, "young people aged 12 to 15")
+    type_message(browser, "what is an advocate")
+
+    def advocacy_answer(driver):
+        return next((m for m in driver.find_elements(By.CSS_SELECTOR, ".msg.bot")
+                     if m.get_attribute("data-source") == "topics.yml advocacy"), None)
+    answer = WebDriverWait(browser, 30).until(advocacy_answer)
+    answer.find_element(By.CSS_SELECTOR, "button[aria-label='Not a good answer']").click()
+    answer.find_element(By.CSS_SELECTOR, ".rating input").send_keys("Too many long words for me")
+    answer.find_element(By.XPATH, ".//button[text()='Save rating']").click()
+    WebDriverWait(browser, 10).until(lambda d: "Saved" in answer.text)
+    result = axe_check(browser)  # test mode is accessible too
+    assert result.get("violations") == [], json.dumps(result, indent=1)
+
+    name = f"c4k-analyst-{os.getpid()}"
+    create_user(name, "correct horse battery staple", "analyst")
+    browser.get(assistant.staff_url + "/login")
+    browser.find_element(By.ID, "username").send_keys(name)
+    browser.find_element(By.ID, "password").send_keys("correct horse battery staple", Keys.ENTER)
+    WebDriverWait(browser, 10).until(lambda d: d.current_url.endswith("/topics"))
+    browser.get(assistant.staff_url + "/feedback")
+    row = next(r for r in browser.find_elements(By.TAG_NAME, "tr") if "topics.yml advocacy" in r.text)
+    assert "Too many long words for me" in row.text

@@ -31,6 +31,7 @@ class RasaUnavailable(Exception):
 class Reply:
     text: str
     buttons: Tuple[Tuple[str, str], ...] = field(default=())  # (title, payload)
+    source: Optional[str] = None  # the content that produced it (for Council4Kidz's ratings)
 
 
 def typed_text(text: str) -> Tuple[str, bool]:
@@ -51,12 +52,17 @@ def is_button_payload(payload: str) -> bool:
 
 
 def replies_from(rasa_json: object) -> List[Reply]:
-    replies = []
+    """Rasa's answer as replies. The actions send each message's source as a custom payload
+    that Rasa's REST channel puts just after the message's text."""
+    replies: List[Reply] = []
     for item in rasa_json if isinstance(rasa_json, list) else []:
         text = item.get("text") or ""
         buttons = tuple((b.get("title", ""), b.get("payload", "")) for b in item.get("buttons") or [])
+        source = (item.get("custom") or {}).get("source") if isinstance(item.get("custom"), dict) else None
         if text or buttons:
-            replies.append(Reply(text, buttons))
+            replies.append(Reply(text, buttons, source))
+        elif source and replies and replies[-1].source is None:
+            replies[-1] = Reply(replies[-1].text, replies[-1].buttons, source)
     return replies
 
 

@@ -9,9 +9,9 @@ from bot.store.counters import SMALL_NUMBER, shown
 
 NAV = {
     "analyst": [("/topics", "Topics"), ("/flows", "Requests started and sent"), ("/safeguarding", "Safeguarding"),
-                ("/unanswered", "Unanswered questions")],
+                ("/unanswered", "Unanswered questions"), ("/feedback", "Council4Kidz ratings")],
     "caseworker": [("/requests", "Request queue")],
-    "admin": [("/users", "Users"), ("/access-log", "Request access log")],
+    "admin": [("/users", "Users"), ("/testers", "Tester codes"), ("/access-log", "Request access log")],
 }
 
 

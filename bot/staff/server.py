@@ -2,8 +2,9 @@
 in production). Users are created with `promisebot staff add`.
 
 Roles: analyst - anonymised topics, flows, safeguarding counts, unanswered questions (all
-redacted or counted, 1-4 shown as "fewer than 5"), CSV export; caseworker - the request
-queue (every view written to the access log); admin - users and the access log.
+redacted or counted, 1-4 shown as "fewer than 5"), CSV export, Council4Kidz's ratings;
+caseworker - the request queue (every view written to the access log); admin - users,
+Council4Kidz tester codes and the access log.
 Every POST needs the session's CSRF token; the login form uses a double-submit cookie.
 """
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Awaitable, Callable, Deque, Dict, Optional
 
 from aiohttp import web
 
+from bot.council4kidz.testers import feedback_by_answer, issue_code, list_codes
 from bot.staff import users
 from bot.staff.pages import Raw, bar_chart, csrf_field, esc, login_form, page, table, topic_label
 from bot.store import topic_log
@@ -86,6 +88,9 @@ class Dashboard:
         app.router.add_get("/users", self.users)
         app.router.add_post("/users/{username}/disable", self.disable_user)
         app.router.add_get("/access-log", self.access_log)
+        app.router.add_get("/feedback", self.feedback)
+        app.router.add_get("/testers", self.testers)
+        app.router.add_post("/testers", self.issue_tester_code)
         app.router.add_static("/static/", STATIC, show_index=False)
         return app
 
@@ -217,6 +222,17 @@ class Dashboard:
     async def export_safeguarding(self, request: web.Request) -> web.Response:
         return self._csv("safeguarding.csv", ["week", "age_band", "kind", "channel", "count"], disclosure_counts())
 
+    @role_required("analyst")
+    async def feedback(self, request: web.Request) -> web.Response:
+        rows = [(f.source, f.answer[:300] + ("..." if len(f.answer) > 300 else ""), f.good, f.not_good,
+                 Raw("<br>".join(esc(c) for c in f.comments)))
+                for f in feedback_by_answer()]
+        body = ("<p>What Council4Kidz testers thought of each answer, the most disliked first. The source says "
+                "which part of <code>content/</code> to change.</p>"
+                + table("Ratings by answer", ["Source", "Answer (latest wording rated)", "Good", "Not good",
+                                              "Comments (redacted)"], rows))
+        return self._html("Council4Kidz ratings", body, request)
+
     # --- caseworkers --------------------------------------------------------------------
     @role_required("caseworker")
     async def requests(self, request: web.Request) -> web.Response:
@@ -281,6 +297,29 @@ class Dashboard:
         except LookupError:
             raise web.HTTPNotFound(text="No such user.")
         raise web.HTTPSeeOther("/users")
+
+    @role_required("admin")
+    async def testers(self, request: web.Request, new_code: str = "", problem: str = "") -> web.Response:
+        token = request["who"].csrf_token
+        shown_once = (f'<p class="status" role="status">New code: <strong>{esc(new_code)}</strong>. It is shown once: '
+                      "give it to the tester now.</p>") if new_code else ""
+        error = f'<p class="error" role="alert">{esc(problem)}</p>' if problem else ""
+        form = (f'<form method="post" action="/testers">{csrf_field(token)}'
+                '<label for="label">Who it is for</label><input id="label" name="label" maxlength="100" required>'
+                '<label for="days">Days it lasts</label><input id="days" name="days" type="number" min="1" max="365" value="30">'
+                '<button type="submit">Issue a tester code</button></form>')
+        rows = [(c.label, f"{c.created_at:%Y-%m-%d}", f"{c.expires_at:%Y-%m-%d}") for c in list_codes()]
+        return self._html("Tester codes", shown_once + error + form +
+                          table("Codes issued (only a hash of each is kept)", ["For", "Issued", "Expires"], rows), request)
+
+    @role_required("admin")
+    async def issue_tester_code(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        try:
+            code = issue_code(str(form.get("label", "")), int(str(form.get("days", "30")) or 30))
+        except ValueError as error:
+            return await self.testers(request, problem=str(error))
+        return await self.testers(request, new_code=code)
 
     @role_required("admin")
     async def access_log(self, request: web.Request) -> web.Response:

@@ -128,3 +128,30 @@ class StaffSession(Base):
     user_id = Column(Integer, ForeignKey("staff_users.id", ondelete="CASCADE"), nullable=False)
     csrf_token = Column(String(64), nullable=False)
     expires_at = Column(DateTime, nullable=False)
+
+
+class TesterCode(Base):
+    """A Council4Kidz tester code: turns on the web chat's test mode. Only its hash is kept."""
+
+    __tablename__ = "tester_codes"
+
+    id = Column(Integer, primary_key=True)
+    code_hash = Column(String(64), unique=True, nullable=False)
+    label = Column(String(100), nullable=False)  # e.g. "Council4Kidz session, March"
+    created_at = Column(DateTime, nullable=False)
+    expires_at = Column(DateTime, nullable=False)
+
+
+class AnswerRating(Base):
+    """A tester's thumbs up or down on one bot answer. Testers are testing: no child's data."""
+
+    __tablename__ = "answer_ratings"
+
+    id = Column(Integer, primary_key=True)
+    created_at = Column(DateTime, nullable=False)
+    tester_code_id = Column(Integer, ForeignKey("tester_codes.id", ondelete="SET NULL"))
+    source = Column(String(200), nullable=False)  # the content that produced the answer
+    answer = Column(Text, nullable=False)  # what the bot said
+    rating = Column(Integer, nullable=False)  # +1 or -1
+    comment = Column(Text)  # redacted, in case a tester types something personal
+    age_band = Column(String(16))

@@ -9,6 +9,10 @@ only way in.
   POST /api/message    {"session": ID, "text": "..."} or {"session": ID, "payload": "/intent"}
                        -> {"messages": [{"text": ..., "buttons": [{"title", "payload"}]}], "retry": bool}
   POST /api/forget     {"session": ID} -> {"messages": [...], "forgotten": bool}: deletes the conversation
+  POST /api/tester     {"session": ID, "code": CODE} -> {"label", "ages"}: a Council4Kidz tester code
+                       turns on test mode (403 if it is not valid)
+  POST /api/feedback   {"session", "code", "source", "answer", "rating": 1|-1, "comment", "age_band"}:
+                       a tester's rating of one answer
   GET  /health
 """
 from __future__ import annotations
@@ -28,7 +32,8 @@ from aiohttp import web
 from bot.channels.rasa_client import RasaClient, RasaUnavailable, Reply, is_button_payload, typed_text
 from bot.channels.rate_limit import RateLimiter
 from bot.channels.senders import sender_id, sender_key
-from bot.content import Content, Contact, current_content
+from bot.content import PROMISE_BAND, Contact, Content, current_content
+from bot.council4kidz.testers import save_rating, valid_code
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +82,8 @@ def render_page(content: Content) -> str:
 
 
 def as_json(replies: List[Reply], retry: bool = False) -> dict:
-    return {"messages": [{"text": r.text, "buttons": [{"title": t, "payload": p} for t, p in r.buttons]} for r in replies],
+    return {"messages": [{"text": r.text, "buttons": [{"title": t, "payload": p} for t, p in r.buttons],
+                          "source": r.source} for r in replies],
             "retry": retry}
 
 
@@ -96,6 +102,8 @@ class WebChat:
         app.router.add_get("/health", lambda request: web.json_response({"ok": True}))
         app.router.add_post("/api/message", self.message)
         app.router.add_post("/api/forget", self.forget)
+        app.router.add_post("/api/tester", self.tester)
+        app.router.add_post("/api/feedback", self.feedback)
         app.router.add_static("/static/", STATIC, show_index=False, append_version=False)
         app.on_cleanup.append(lambda app: self.rasa.close())
         return app
@@ -174,6 +182,29 @@ class WebChat:
             logger.warning("could not delete a conversation: %s", error)
             return web.json_response({**as_json([said("channel_forget_failed")]), "forgotten": False})
         return web.json_response({**as_json([said("channel_forgotten")]), "forgotten": True})
+
+
+    async def tester(self, request: web.Request) -> web.Response:
+        body = await self.body(request)
+        code = valid_code(body.get("code", ""))
+        if code is None:
+            raise web.HTTPForbidden(reason="That tester code is not right, or it has run out. Ask the staff for a new one.")
+        content = current_content()
+        return web.json_response({"label": code.label, "ages": [{"title": t, "payload": p} for t, p in content.buttons["age"]]})
+
+    async def feedback(self, request: web.Request) -> web.Response:
+        body = await self.body(request)
+        code = valid_code(body.get("code", ""))
+        if code is None:
+            raise web.HTTPForbidden(reason="That tester code is not right, or it has run out.")
+        rating, answer = body.get("rating"), body.get("answer")
+        if rating not in (1, -1) or not isinstance(answer, str) or not answer:
+            raise web.HTTPBadRequest(reason="Send the answer and a rating of 1 (good) or -1 (not good).")
+        comment, source, band = body.get("comment") or "", body.get("source") or "unknown", body.get("age_band")
+        if not all(isinstance(v, str) for v in (comment, source)) or band not in (None, *PROMISE_BAND, "18_plus"):
+            raise web.HTTPBadRequest(reason="The comment, source and age band must be text.")
+        save_rating(code, source, answer, rating, comment, band)
+        return web.json_response({"saved": True})
 
 
 def main(argv=None) -> int:

@@ -7,6 +7,7 @@
   var SLOW_AFTER_MS = 4000;                       // then say there is trouble, keep waiting
   var RETRY_DELAYS_S = [3, 5, 10, 20, 30, 30, 30]; // about two minutes of retries, then give up
   var SESSION_KEY = "promises-session";
+  var TESTER_KEY = "promises-tester";               // a Council4Kidz tester code, this tab only
 
   var log = document.getElementById("log");
   var form = document.getElementById("composer");
@@ -17,6 +18,8 @@
   var troubleText = log.getAttribute("data-trouble");
   var gaveUpText = log.getAttribute("data-gave-up");
   var busy = false;
+  var testerCode = null;   // set when a Council4Kidz tester code turns on test mode
+  var testingAs = null;    // the age band a tester chose to test as
 
   function newSessionId() {
     if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
@@ -67,8 +70,96 @@
   }
 
   function showReplies(messages) {
-    (messages || []).forEach(function (m) { addMessage("bot", m.text || "", m.buttons || []); });
+    (messages || []).forEach(function (m) {
+      var item = addMessage("bot", m.text || "", m.buttons || []);
+      item.dataset.source = m.source || "";
+      if (testerCode) { addRating(item); }
+    });
   }
+
+  // --- Council4Kidz test mode: rate every answer, with an optional comment ---------------
+  function addRating(item) {
+    var bubble = item.querySelector("p");
+    var answer = bubble.lastChild.textContent;
+    var group = document.createElement("div");
+    group.className = "rating";
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-label", "Rate this answer");
+    var chosen = 0;
+    function choice(label, value, symbol) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.textContent = symbol;
+      b.setAttribute("aria-label", label);
+      b.setAttribute("aria-pressed", "false");
+      b.addEventListener("click", function () {
+        chosen = value;
+        Array.prototype.forEach.call(group.querySelectorAll("button[aria-pressed]"), function (other) {
+          other.setAttribute("aria-pressed", String(other === b));
+        });
+        comment.hidden = false;
+        save.hidden = false;
+        comment.focus();
+      });
+      return b;
+    }
+    var up = choice("Good answer", 1, "\uD83D\uDC4D");
+    var down = choice("Not a good answer", -1, "\uD83D\uDC4E");
+    var comment = document.createElement("input");
+    comment.type = "text";
+    comment.hidden = true;
+    comment.setAttribute("aria-label", "What was good or wrong? (optional)");
+    comment.placeholder = "What was good or wrong? (optional)";
+    var save = document.createElement("button");
+    save.type = "button";
+    save.textContent = "Save rating";
+    save.hidden = true;
+    var done = document.createElement("span");
+    done.className = "saved";
+    done.setAttribute("role", "status");
+    save.addEventListener("click", function () {
+      if (!chosen) { return; }
+      post("/api/feedback", { session: sessionId, code: testerCode, source: item.dataset.source, answer: answer,
+                              rating: chosen, comment: comment.value, age_band: testingAs })
+        .then(function (data) { done.textContent = data.saved ? "Saved - thank you!" : (data.messages[0] || {}).text; })
+        .catch(function () { done.textContent = "Could not save that rating. Please try again."; });
+    });
+    [up, down, comment, save, done].forEach(function (el) { group.appendChild(el); });
+    item.appendChild(group);
+  }
+
+  function startTestMode(code, data) {
+    testerCode = code;
+    try { sessionStorage.setItem(TESTER_KEY, code); } catch (e) { /* this page only */ }
+    document.getElementById("test-mode").hidden = false;
+    document.getElementById("tester-form").hidden = true;
+    document.getElementById("test-mode-label").textContent =
+      "Test mode (" + data.label + "): rate every answer. Choose an age to test as:";
+    var ages = document.getElementById("test-ages");
+    ages.textContent = "";
+    (data.ages || []).forEach(function (a) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "secondary";
+      b.textContent = a.title;
+      b.addEventListener("click", function () { tap(a); });
+      ages.appendChild(b);
+    });
+    Array.prototype.forEach.call(log.querySelectorAll(".msg.bot"), function (item) {
+      if (!item.querySelector(".rating")) { addRating(item); }
+    });
+  }
+
+  document.getElementById("tester-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var code = document.getElementById("tester-code").value.trim();
+    var error = document.getElementById("tester-error");
+    error.textContent = "";
+    if (!code) { return; }
+    post("/api/tester", { session: sessionId, code: code }).then(function (data) {
+      if (data.label) { startTestMode(code, data); } else { error.textContent = (data.messages[0] || {}).text; }
+    }).catch(function () { error.textContent = "Could not check the code. Please try again."; });
+  });
 
   // Old choices are switched off once the conversation moves on, so a stale tap can't send them.
   function retireChoices() {
@@ -134,6 +225,8 @@
 
   function tap(button) {
     if (busy) { return; }
+    var band = /"age_band":"([a-z0-9_]+)"/.exec(button.payload);
+    if (band) { testingAs = band[1]; }
     addMessage("user", button.title);
     send({ session: sessionId, payload: button.payload }).then(function () { input.focus(); });
   }
@@ -172,4 +265,12 @@
 
   // Open with the welcome, as if the young person had said hello.
   send({ session: sessionId, payload: "/greet" });
+  try {  // a tester who reloads the page stays in test mode
+    var savedCode = sessionStorage.getItem(TESTER_KEY);
+    if (savedCode) {
+      post("/api/tester", { session: sessionId, code: savedCode }).then(function (data) {
+        if (data.label) { startTestMode(savedCode, data); }
+      });
+    }
+  } catch (e) { /* storage blocked: test mode starts from the form */ }
 })();

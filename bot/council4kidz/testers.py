@@ -1,0 +1,100 @@
+"""Tester codes for Council4Kidz, and their ratings of the bot's answers.
+
+A code (like C4K-7KQ2-MX9P) is given to a tester by staff, from the dashboard or
+`promisebot testers issue`. In the web chat it turns on test mode: every answer can be rated
+and commented on, and the rating is saved with the content that produced the answer, so staff
+can see which answers to fix, worst first.
+"""
+from __future__ import annotations
+
+import datetime
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import List, Optional
+
+from sqlalchemy import case, func, select
+
+from bot.privacy.redaction import redact
+from bot.store.database import session
+from bot.store.models import AnswerRating, TesterCode
+
+ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+MAX_COMMENT = 1000
+
+
+def _digest(code: str) -> str:
+    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
+
+
+def now() -> datetime.datetime:
+    return datetime.datetime.utcnow()
+
+
+def issue_code(label: str, days: int = 30, url: Optional[str] = None) -> str:
+    label = label.strip()
+    if not label or len(label) > 100:
+        raise ValueError("Give the code a label of 1-100 characters, like 'Council4Kidz session, March'.")
+    if not 1 <= days <= 365:
+        raise ValueError("A code lasts 1 to 365 days.")
+    code = "C4K-" + "-".join("".join(secrets.choice(ALPHABET) for _ in range(4)) for _ in range(2))
+    with session(url) as db:
+        db.add(TesterCode(code_hash=_digest(code), label=label, created_at=now(),
+                          expires_at=now() + datetime.timedelta(days=days)))
+        db.commit()
+    return code
+
+
+def valid_code(code: str, url: Optional[str] = None) -> Optional[TesterCode]:
+    if not isinstance(code, str) or not 4 <= len(code) <= 40:
+        return None
+    with session(url) as db:
+        row = db.execute(select(TesterCode).where(TesterCode.code_hash == _digest(code),
+                                                  TesterCode.expires_at > now())).scalar_one_or_none()
+        if row is not None:
+            db.expunge(row)
+        return row
+
+
+def list_codes(url: Optional[str] = None) -> List[TesterCode]:
+    with session(url) as db:
+        rows = db.execute(select(TesterCode).order_by(TesterCode.created_at.desc())).scalars().all()
+        db.expunge_all()
+        return rows
+
+
+def save_rating(code: TesterCode, source: str, answer: str, rating: int, comment: str = "",
+                age_band: Optional[str] = None, url: Optional[str] = None) -> None:
+    if rating not in (1, -1):
+        raise ValueError("rating must be 1 (good) or -1 (not good)")
+    comment = redact(comment.strip()[:MAX_COMMENT]) if comment and comment.strip() else None
+    with session(url) as db:
+        db.add(AnswerRating(created_at=now(), tester_code_id=code.id, source=(source or "unknown")[:200],
+                            answer=answer[:4000], rating=rating, comment=comment, age_band=age_band))
+        db.commit()
+
+
+@dataclass(frozen=True)
+class AnswerFeedback:
+    source: str
+    answer: str  # the latest wording rated
+    good: int
+    not_good: int
+    comments: List[str]
+
+
+def feedback_by_answer(url: Optional[str] = None) -> List[AnswerFeedback]:
+    """Ratings per answer, the most disliked first."""
+    with session(url) as db:
+        totals = db.execute(
+            select(AnswerRating.source,
+                   func.sum(case((AnswerRating.rating > 0, 1), else_=0)),
+                   func.sum(case((AnswerRating.rating < 0, 1), else_=0)))
+            .group_by(AnswerRating.source)).all()
+        feedback = []
+        for source, good, not_good in totals:
+            rows = db.execute(select(AnswerRating).where(AnswerRating.source == source)
+                              .order_by(AnswerRating.id.desc())).scalars().all()
+            feedback.append(AnswerFeedback(source, rows[0].answer, int(good), int(not_good),
+                                           [r.comment for r in rows if r.comment]))
+    return sorted(feedback, key=lambda f: (f.good - f.not_good, -f.not_good, f.source))
