@@ -18,6 +18,8 @@
   promisebot phrasings weakest            the topics the held-out phrasings show as weakest
   promisebot testers issue LABEL [--days N] | list
                             Council4Kidz tester codes for the web chat's test mode
+  promisebot testers save-tests [--dir tests/conversations]
+                            write testers' saved conversations as conversation tests
   promisebot requests list [--status new|in_progress|done]
   promisebot requests update REFERENCE --status STATUS --by NAME
                             the caseworkers' queue of complaints, advocacy requests and messages
@@ -86,6 +88,8 @@ def main(argv=None) -> int:
     issuing.add_argument("label", help="who it is for, e.g. 'Council4Kidz session, March'")
     issuing.add_argument("--days", type=int, default=30)
     tester_commands.add_parser("list", help="list the codes issued")
+    saving = tester_commands.add_parser("save-tests", help="write testers' saved conversations into tests/")
+    saving.add_argument("--dir", type=Path, default=Path("tests/conversations"))
     bench = commands.add_parser("bench", help="print benchmark figures")
     bench.add_argument("--turns", type=int, default=200)
     args = parser.parse_args(argv)
@@ -143,6 +147,13 @@ def main(argv=None) -> int:
             except ValueError as error:
                 print(error, file=sys.stderr)
                 return 1
+            return 0
+        if args.testers_command == "save-tests":
+            from bot.council4kidz.testers import export_conversations
+            written = export_conversations(args.dir)
+            for path in written:
+                print(f"wrote {path}: check its steps, then commit it")
+            print(f"{len(written)} conversation{'s' * (len(written) != 1)} written.")
             return 0
         for code in list_codes():
             print(f"{code.created_at:%Y-%m-%d}  expires {code.expires_at:%Y-%m-%d}  {code.label}")

@@ -174,3 +174,25 @@ def test_a_tester_code_turns_on_test_mode_and_ratings_are_saved(web):
     assert post(web, "/api/feedback", rating).json() == {"saved": True}
     (advocacy,) = [f for f in feedback_by_answer() if f.source == "topics.yml advocacy"]
     assert advocacy.not_good >= 1 and any("too long" in c and "07700" not in c for c in advocacy.comments)
+
+
+def test_a_testers_conversation_becomes_a_conversation_test_that_passes(web, tmp_path, model_path):
+    import subprocess
+
+    from bot.council4kidz.testers import export_conversations, issue_code
+
+    session, code = new_session(), issue_code("saving a conversation")
+    nothing = post(web, "/api/save-test", {"session": session, "code": code, "title": "empty"})
+    assert nothing.status_code == 400 and "no conversation" in nothing.json()["error"]
+    for message in ("im 13", "what is an advocate", "can i change my social worker"):
+        post(web, "/api/message", {"session": session, "text": message})
+    saved = post(web, "/api/save-test", {"session": session, "code": code, "title": "Advocate then SW"}).json()
+    assert saved["saved"] > 0
+    (path,) = export_conversations(tmp_path)
+    story = path.read_text()
+    assert "Advocate then SW" in story and "what is an advocate" in story and "action_answer_topic" in story
+    assert export_conversations(tmp_path) == []  # each is written once
+    run = subprocess.run([sys.executable, "-m", "rasa", "test", "core", "--model", str(model_path), "--stories",
+                          str(path), "--fail-on-prediction-errors", "--out", str(tmp_path / "results")],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]

@@ -200,6 +200,9 @@ def test_a_council4kidz_tester_rates_an_answer_and_staff_see_it(browser, assista
     answer.find_element(By.CSS_SELECTOR, ".rating input").send_keys("Too many long words for me")
     answer.find_element(By.XPATH, ".//button[text()='Save rating']").click()
     WebDriverWait(browser, 10).until(lambda d: "Saved" in answer.text)
+    browser.find_element(By.ID, "test-title").send_keys("advocate answer too wordy")
+    browser.find_element(By.ID, "save-test").click()
+    WebDriverWait(browser, 30).until(lambda d: "Saved" in d.find_element(By.ID, "save-test-status").text)
     result = axe_check(browser)  # test mode is accessible too
     assert result.get("violations") == [], json.dumps(result, indent=1)
 

@@ -93,6 +93,13 @@ class RasaClient:
             raise RasaUnavailable("no Rasa API token configured", retry_safe=False)
         await self._call("PUT", f"/conversations/{sender}/tracker/events", json=[], params={"token": self.token})
 
+    async def events(self, sender: str) -> List[dict]:
+        """The conversation's events, as stored (redacted), for a Council4Kidz test story."""
+        if not self.token:
+            raise RasaUnavailable("no Rasa API token configured", retry_safe=False)
+        tracker = await self._call("GET", f"/conversations/{sender}/tracker", params={"token": self.token})
+        return list(tracker.get("events") or []) if isinstance(tracker, dict) else []
+
     async def _call(self, method: str, path: str, **kwargs) -> object:
         http = await self._http()
         try:

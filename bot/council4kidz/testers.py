@@ -3,21 +3,25 @@
 A code (like C4K-7KQ2-MX9P) is given to a tester by staff, from the dashboard or
 `promisebot testers issue`. In the web chat it turns on test mode: every answer can be rated
 and commented on, and the rating is saved with the content that produced the answer, so staff
-can see which answers to fix, worst first.
+can see which answers to fix, worst first. A tester can also save the conversation; staff
+write the saved ones into tests/conversations/ (`promisebot testers save-tests`), so what the
+tester found stays fixed.
 """
 from __future__ import annotations
 
 import datetime
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 from typing import List, Optional
 
 from sqlalchemy import case, func, select
 
 from bot.privacy.redaction import redact
 from bot.store.database import session
-from bot.store.models import AnswerRating, TesterCode
+from bot.store.models import AnswerRating, TesterCode, TesterConversation
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 MAX_COMMENT = 1000
@@ -98,3 +102,46 @@ def feedback_by_answer(url: Optional[str] = None) -> List[AnswerFeedback]:
             feedback.append(AnswerFeedback(source, rows[0].answer, int(good), int(not_good),
                                            [r.comment for r in rows if r.comment]))
     return sorted(feedback, key=lambda f: (f.good - f.not_good, -f.not_good, f.source))
+
+
+# --- a tester's conversation, kept as a conversation test --------------------------------------
+
+def story_from_events(title: str, events: List[dict]) -> str:
+    """A Rasa test story (YAML) of a conversation, as `rasa test core` reads them."""
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.shared.core.training_data.story_writer.yaml_story_writer import YAMLStoryWriter
+
+    from bot.store.database import ROOT
+
+    slug = re.sub(r"[^a-z0-9]+", "_", title.lower()).strip("_")[:60] or "tester_conversation"
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    tracker = DialogueStateTracker.from_dict(slug, events, domain.slots)
+    return tracker.export_stories(YAMLStoryWriter(), e2e=True)
+
+
+def save_conversation(code: TesterCode, title: str, story: str, url: Optional[str] = None) -> int:
+    with session(url) as db:
+        row = TesterConversation(created_at=now(), tester_code_id=code.id, title=title.strip()[:200] or "untitled",
+                                 story=story)
+        db.add(row)
+        db.commit()
+        return row.id
+
+
+def export_conversations(directory: Path, url: Optional[str] = None) -> List[Path]:
+    """Write each saved conversation not yet exported as tests/conversations/council4kidz_<id>.yml."""
+    written = []
+    with session(url) as db:
+        rows = db.execute(select(TesterConversation).where(TesterConversation.exported_to.is_(None))
+                          .order_by(TesterConversation.id)).scalars().all()
+        for row in rows:
+            path = directory / f"council4kidz_{row.id:04d}.yml"
+            header = (f"# Saved by a Council4Kidz tester on {row.created_at:%Y-%m-%d}: {row.title}\n"
+                      "# Check each step: where the tester found a mistake, write the action the bot SHOULD take,\n"
+                      "# fix the bot until `make test` passes, and it stays fixed.\n")
+            path.write_text(header + row.story, encoding="utf-8")
+            row.exported_to = str(path)
+            written.append(path)
+        db.commit()
+    return written

@@ -155,3 +155,16 @@ class AnswerRating(Base):
     rating = Column(Integer, nullable=False)  # +1 or -1
     comment = Column(Text)  # redacted, in case a tester types something personal
     age_band = Column(String(16))
+
+
+class TesterConversation(Base):
+    """A tester's conversation, saved as a Rasa conversation test to go into tests/."""
+
+    __tablename__ = "tester_conversations"
+
+    id = Column(Integer, primary_key=True)
+    created_at = Column(DateTime, nullable=False)
+    tester_code_id = Column(Integer, ForeignKey("tester_codes.id", ondelete="SET NULL"))
+    title = Column(String(200), nullable=False)
+    story = Column(Text, nullable=False)  # YAML test story (the tracker store has already redacted it)
+    exported_to = Column(String(300))  # the file `promisebot testers save-tests` wrote it to

@@ -13,11 +13,13 @@ only way in.
                        turns on test mode (403 if it is not valid)
   POST /api/feedback   {"session", "code", "source", "answer", "rating": 1|-1, "comment", "age_band"}:
                        a tester's rating of one answer
+  POST /api/save-test  {"session", "code", "title"}: keep a tester's conversation as a conversation test
   GET  /health
 """
 from __future__ import annotations
 
 import argparse
+import asyncio
 import html
 import json
 import logging
@@ -33,7 +35,7 @@ from bot.channels.rasa_client import RasaClient, RasaUnavailable, Reply, is_butt
 from bot.channels.rate_limit import RateLimiter
 from bot.channels.senders import sender_id, sender_key
 from bot.content import PROMISE_BAND, Contact, Content, current_content
-from bot.council4kidz.testers import save_rating, valid_code
+from bot.council4kidz.testers import save_conversation, save_rating, story_from_events, valid_code
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +106,7 @@ class WebChat:
         app.router.add_post("/api/forget", self.forget)
         app.router.add_post("/api/tester", self.tester)
         app.router.add_post("/api/feedback", self.feedback)
+        app.router.add_post("/api/save-test", self.save_test)
         app.router.add_static("/static/", STATIC, show_index=False, append_version=False)
         app.on_cleanup.append(lambda app: self.rasa.close())
         return app
@@ -205,6 +208,24 @@ class WebChat:
             raise web.HTTPBadRequest(reason="The comment, source and age band must be text.")
         save_rating(code, source, answer, rating, comment, band)
         return web.json_response({"saved": True})
+
+
+    async def save_test(self, request: web.Request) -> web.Response:
+        body = await self.body(request)
+        code = valid_code(body.get("code", ""))
+        if code is None:
+            raise web.HTTPForbidden(reason="That tester code is not right, or it has run out.")
+        title = body.get("title") if isinstance(body.get("title"), str) else ""
+        try:
+            events = await self.rasa.events(sender_id("web", body["session"], self.key))
+        except RasaUnavailable as error:
+            logger.warning("could not fetch a tester's conversation: %s", error)
+            raise web.HTTPServiceUnavailable(reason="Could not reach the assistant. Please try again in a minute.")
+        if not any(e.get("event") == "user" for e in events):
+            raise web.HTTPBadRequest(reason="There is no conversation to save yet.")
+        story = await asyncio.get_running_loop().run_in_executor(None, story_from_events, title or "tester", events)
+        saved = save_conversation(code, title or "untitled", story)
+        return web.json_response({"saved": saved})
 
 
 def main(argv=None) -> int:

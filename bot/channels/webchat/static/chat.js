@@ -150,6 +150,15 @@
     });
   }
 
+  document.getElementById("save-test").addEventListener("click", function () {
+    var status = document.getElementById("save-test-status");
+    post("/api/save-test", { session: sessionId, code: testerCode, title: document.getElementById("test-title").value })
+      .then(function (data) {
+        status.textContent = data.saved ? "Saved. Staff will add it to the bot's tests." : (data.messages[0] || {}).text;
+      })
+      .catch(function () { status.textContent = "Could not save it. Please try again."; });
+  });
+
   document.getElementById("tester-form").addEventListener("submit", function (event) {
     event.preventDefault();
     var code = document.getElementById("tester-code").value.trim();

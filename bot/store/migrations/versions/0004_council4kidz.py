@@ -1,4 +1,4 @@
-"""Council4Kidz: tester codes and their ratings of the bot's answers.
+"""Council4Kidz: tester codes, their ratings of the bot's answers, and their saved conversations.
 
 Revision ID: 0004
 Revises: 0003
@@ -32,8 +32,18 @@ def upgrade() -> None:
         sa.Column("comment", sa.Text),
         sa.Column("age_band", sa.String(16)),
     )
+    op.create_table(
+        "tester_conversations",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+        sa.Column("tester_code_id", sa.Integer, sa.ForeignKey("tester_codes.id", ondelete="SET NULL")),
+        sa.Column("title", sa.String(200), nullable=False),
+        sa.Column("story", sa.Text, nullable=False),
+        sa.Column("exported_to", sa.String(300)),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("tester_conversations")
     op.drop_table("answer_ratings")
     op.drop_table("tester_codes")
