@@ -118,3 +118,17 @@ def test_the_weakest_topics_report_puts_the_worst_first_with_what_they_were_take
     assert "Making a complaint" in lines[1] and "4/8 understood" in lines[1]
     assert "taken for nlu_fallback, start_complaint" in lines[1]
     assert "Getting an advocate" in lines[2] and lines[3].strip().startswith("1.00")
+
+
+def test_the_answer_command_starts_a_private_assistant_and_writes_both_files(tmp_path, model_path):
+    import os
+
+    path = sheet(tmp_path, "group.csv", ["phrasing,age", "wat happens at my review,15", "hiya,"])
+    env = {k: v for k, v in os.environ.items() if k != "PROMISEBOT_DATABASE_URL"}
+    run = subprocess.run([sys.executable, "-m", "bot.cli", "phrasings", "answer", str(path)],
+                         capture_output=True, text=True, timeout=300, env=env)
+    assert run.returncode == 0, run.stderr[-2000:]
+    rows = list(csv.DictReader((tmp_path / "group-answers.csv").open(encoding="utf-8")))
+    assert [r["understood as"] for r in rows] == ["topic_review_iro", "greet"]
+    assert "<table>" in (tmp_path / "group-answers.html").read_text()
+    assert not (ROOT / "var" / "sheet.sqlite").exists()  # a throwaway database, not the real one
