@@ -109,7 +109,9 @@ def assistant_services(model: Path, ports: Ports = Ports(), web_host: str = "127
                          "--port", str(ports.rasa), "--enable-api", "--auth-token", rasa_token], ports.rasa),
         Service("webchat", [python, "-m", "bot.channels.webchat.server", "--host", web_host, "--port", str(ports.web)],
                 ports.web, "/health", env=channel_env),
-        Service("staff", [python, "-m", "bot.staff.server", "--port", str(ports.staff)], ports.staff, "/health"),
+        # Staff pages failing must never take the children's chat down with them.
+        Service("staff", [python, "-m", "bot.staff.server", "--port", str(ports.staff)], ports.staff, "/health",
+                essential=False),
     ]
     if telegram if telegram is not None else bool(os.environ.get("PROMISEBOT_TELEGRAM_TOKEN")):
         services.append(Service("telegram", [python, "-m", "bot.channels.telegram"], None, env=channel_env,
