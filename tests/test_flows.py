@@ -150,7 +150,9 @@ def test_cancel_says_nothing_was_saved(database):
 @pytest.mark.parametrize("text,cancels", [
     ("stop", True), ("never mind", True), ("nvm", True), ("forget it", True), ("i changed my mind", True),
     ("i want it fixed this week", False), ("i dont want to live there anymore", False),
-    ("stop them shouting at me every night and " + "really " * 10, False)])
+    ("stop them shouting at me every night and " + "really " * 10, False),
+    ("i want them to stop", False), ("make him stop", False), ("stop them reading my diary", False),
+    ("i want it to stop", False), ("pls stop", True), ("stop this", True), ("can we stop now", True)])
 def test_only_a_clear_stop_cancels_a_half_written_request(text, cancels):
     from bot.nlu.explicit_cancel import is_explicit_cancel
     assert is_explicit_cancel(text) is cancels

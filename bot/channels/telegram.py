@@ -271,7 +271,8 @@ class Bridge:
                     told = True
                 await asyncio.sleep(delay)
                 continue
-            await self.say(context, chat_id, replies)
+            # Rasa answers nothing when an action failed (the action server down, say): never silence.
+            await self.say(context, chat_id, replies or [Reply(content.message("channel_no_answer"))])
             return
 
     async def _typing(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:

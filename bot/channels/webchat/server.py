@@ -175,7 +175,8 @@ class WebChat:
             # Retry only what surely never arrived; the page does it, and tells the young person.
             return web.json_response(as_json(notices + [said("channel_trouble" if error.retry_safe else "channel_gave_up")],
                                              retry=error.retry_safe))
-        return web.json_response(as_json(notices + replies))
+        # Rasa answers nothing when an action failed (the action server down, say): never silence.
+        return web.json_response(as_json(notices + (replies or [said("channel_no_answer")])))
 
     async def forget(self, request: web.Request) -> web.Response:
         body = await self.body(request)
