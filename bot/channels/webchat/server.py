@@ -36,6 +36,7 @@ from bot.channels.rate_limit import RateLimiter
 from bot.channels.senders import sender_id, sender_key
 from bot.content import PROMISE_BAND, Contact, Content, current_content
 from bot.council4kidz.testers import save_conversation, save_rating, story_from_events, valid_code
+from bot.store.models import TesterCode
 
 logger = logging.getLogger(__name__)
 
@@ -187,20 +188,22 @@ class WebChat:
             return web.json_response({**as_json([said("channel_forget_failed")]), "forgotten": False})
         return web.json_response({**as_json([said("channel_forgotten")]), "forgotten": True})
 
-
-    async def tester(self, request: web.Request) -> web.Response:
-        body = await self.body(request)
+    # --- Council4Kidz test mode ---------------------------------------------------------
+    @staticmethod
+    def tester_code(body: dict) -> TesterCode:
         code = valid_code(body.get("code", ""))
         if code is None:
             raise web.HTTPForbidden(reason="That tester code is not right, or it has run out. Ask the staff for a new one.")
+        return code
+
+    async def tester(self, request: web.Request) -> web.Response:
+        code = self.tester_code(await self.body(request))
         content = current_content()
         return web.json_response({"label": code.label, "ages": [{"title": t, "payload": p} for t, p in content.buttons["age"]]})
 
     async def feedback(self, request: web.Request) -> web.Response:
         body = await self.body(request)
-        code = valid_code(body.get("code", ""))
-        if code is None:
-            raise web.HTTPForbidden(reason="That tester code is not right, or it has run out.")
+        code = self.tester_code(body)
         rating, answer = body.get("rating"), body.get("answer")
         if rating not in (1, -1) or not isinstance(answer, str) or not answer:
             raise web.HTTPBadRequest(reason="Send the answer and a rating of 1 (good) or -1 (not good).")
@@ -210,12 +213,9 @@ class WebChat:
         save_rating(code, source, answer, rating, comment, band)
         return web.json_response({"saved": True})
 
-
     async def save_test(self, request: web.Request) -> web.Response:
         body = await self.body(request)
-        code = valid_code(body.get("code", ""))
-        if code is None:
-            raise web.HTTPForbidden(reason="That tester code is not right, or it has run out.")
+        code = self.tester_code(body)
         title = body.get("title") if isinstance(body.get("title"), str) else ""
         try:
             events = await self.rasa.events(sender_id("web", body["session"], self.key))
