@@ -20,7 +20,6 @@ from bot.store.requests import NewRequest, save_request
 
 logger = logging.getLogger(__name__)
 
-FLOW_OF_FORM = {"complaint_form": "complaint", "advocacy_form": "advocacy", "social_worker_form": "social_worker"}
 # Cleared when a flow starts, ends or is cancelled.
 ANSWER_SLOTS = list(flows.FREE_TEXT_SLOTS) + ["wants_advocate", "sw_urgency", flows.CONFIRM_SLOT]
 # Who the child is and how to reach them: cleared once the request is sent or cancelled, so
@@ -37,7 +36,7 @@ def clear_answers(identity: bool = False) -> List[EventType]:
 
 
 def active_flow(tracker: Tracker) -> Optional[str]:
-    return FLOW_OF_FORM.get(tracker.active_loop_name or "") or tracker.get_slot("active_flow")
+    return flows.FLOW_OF_FORM.get(tracker.active_loop_name or "") or tracker.get_slot("active_flow")
 
 
 class ActionStartFlow(Action):
@@ -102,7 +101,7 @@ class ValidateRequestForm(FormValidationAction):
 
     async def required_slots(self, domain_slots: List[str], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[str]:
-        return flows.required_slots(current_content(), FLOW_OF_FORM[self.form], tracker.get_slot("contact_preference"))
+        return flows.required_slots(current_content(), flows.FLOW_OF_FORM[self.form], tracker.get_slot("contact_preference"))
 
     # --- one method per slot, as FormValidationAction looks them up by name ---
     def validate_complaint_about(self, value, dispatcher, tracker, domain):
@@ -231,7 +230,7 @@ class ActionCancelFlow(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         content = current_content()
-        if tracker.active_loop_name in FLOW_OF_FORM or tracker.get_slot("active_flow"):
+        if tracker.active_loop_name in flows.FLOW_OF_FORM or tracker.get_slot("active_flow"):
             send(dispatcher, [replies.flow_message(content.flow_common["cancelled"], "common.cancelled",
                                                    content.buttons["menu"])])
         else:

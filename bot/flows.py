@@ -16,6 +16,8 @@ from bot.replies import FLOW_INTENT
 
 MAX_ANSWER = 2000  # characters; a longer answer is kindly asked to be shorter
 MAX_SHORT_ANSWER = 200  # names, phone numbers, emails
+# The Rasa form that asks each flow's questions (domain.yml).
+FLOW_OF_FORM = {"complaint_form": "complaint", "advocacy_form": "advocacy", "social_worker_form": "social_worker"}
 FREE_TEXT_SLOTS = ("complaint_about", "complaint_outcome", "advocacy_help_with", "sw_message")
 SHORT_TEXT_SLOTS = ("known_name", "contact_detail")
 CONFIRM_SLOT = "confirm_request"

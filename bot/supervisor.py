@@ -7,6 +7,7 @@ the tests start the assistant exactly the way a newcomer does.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import signal
@@ -17,7 +18,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, Iterator, List, Optional, Sequence
 
 import requests
 import yaml
@@ -117,6 +118,63 @@ def assistant_services(model: Path, ports: Ports = Ports(), web_host: str = "127
         services.append(Service("telegram", [python, "-m", "bot.channels.telegram"], None, env=channel_env,
                                 essential=False))
     return services
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Throwaway:
+    """A running assistant on free ports with its own database (see `throwaway_assistant`)."""
+    ports: Ports
+    rasa_token: str
+    workdir: Path
+    services: List[Service]
+
+    @property
+    def database_path(self) -> Path:
+        return self.workdir / "assistant.sqlite"
+
+    @property
+    def rest_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.rasa}/webhooks/rest/webhook"
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.rasa}"
+
+    @property
+    def web_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.web}"
+
+    @property
+    def staff_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.staff}"
+
+
+@contextlib.contextmanager
+def throwaway_assistant(model: Path, names: Sequence[str] = ("actions", "rasa", "webchat", "staff"),
+                        prefix: str = "promisebot-") -> Iterator[Throwaway]:
+    """The named services on free ports with a throwaway database, so nothing they write
+    reaches the real one (the tests, and `promisebot phrasings answer`). Logs go to its workdir."""
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
+    saved = os.environ.get("PROMISEBOT_DATABASE_URL")
+    os.environ["PROMISEBOT_DATABASE_URL"] = f"sqlite:///{workdir / 'assistant.sqlite'}"
+    ports = Ports(rasa=free_port(), actions=free_port(), web=free_port(), staff=free_port())
+    token = secrets.token_urlsafe(24)
+    services = [s for s in assistant_services(model, ports, telegram=False, rasa_token=token) if s.name in names]
+    try:
+        start_all(services, log_dir=workdir)
+        yield Throwaway(ports, token, workdir, services)
+    finally:
+        stop_all(services)
+        if saved is None:
+            os.environ.pop("PROMISEBOT_DATABASE_URL", None)
+        else:
+            os.environ["PROMISEBOT_DATABASE_URL"] = saved
 
 
 def port_is_free(port: int) -> bool:

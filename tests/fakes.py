@@ -13,7 +13,7 @@ from typing import Callable, Dict, List, Optional
 
 from aiohttp import web
 
-from conftest import free_port
+from bot.supervisor import free_port
 
 
 class LocalServer:

@@ -1,34 +1,19 @@
 """Faults, each as the young person would meet it: the action server dying mid-form, and
 everything restarting mid-conversation. The assistant here is a private copy (this module
 kills and restarts it), on free ports with its own database."""
-import os
 import sqlite3
-import tempfile
 import uuid
-from pathlib import Path
 
 import pytest
 import requests
 
-from conftest import free_port
-
 
 @pytest.fixture(scope="module")
 def private(model_path):
-    from bot.supervisor import Ports, assistant_services, start_all, stop_all
+    from bot.supervisor import throwaway_assistant
 
-    workdir = Path(tempfile.mkdtemp(prefix="promisebot-faults-"))
-    saved = os.environ.get("PROMISEBOT_DATABASE_URL")
-    os.environ["PROMISEBOT_DATABASE_URL"] = f"sqlite:///{workdir / 'faults.sqlite'}"
-    ports = Ports(rasa=free_port(), actions=free_port(), web=free_port(), staff=free_port())
-    services = assistant_services(model_path, ports, telegram=False)[:3]  # actions, Rasa, web chat
-    start_all(services, log_dir=workdir)
-    yield {"services": services, "web": f"http://127.0.0.1:{ports.web}", "workdir": workdir}
-    stop_all(services)
-    if saved is None:
-        os.environ.pop("PROMISEBOT_DATABASE_URL", None)
-    else:
-        os.environ["PROMISEBOT_DATABASE_URL"] = saved
+    with throwaway_assistant(model_path, ("actions", "rasa", "webchat"), prefix="promisebot-faults-") as running:
+        yield running
 
 
 class WebChild:
@@ -43,15 +28,15 @@ class WebChild:
 
 
 def test_the_action_server_dying_mid_form_is_never_silent_and_the_form_carries_on(private):
-    actions = private["services"][0]
-    child = WebChild(private["web"])
+    actions = private.services[0]
+    child = WebChild(private.web_url)
     child.hears("im 14")
     assert "What is your complaint about?" in child.hears(payload="/start_complaint")
     actions.process.kill()
     actions.process.wait()
     trouble = child.hears("my room has no curtains")
     assert "something went wrong" in trouble and "999" in trouble and "0800 1111" in trouble
-    actions.start(private["workdir"])
+    actions.start(private.workdir)
     actions.wait_ready(60)
     assert "What would you like to happen" in child.hears("my room has no curtains")  # sent again, as asked
 
@@ -59,14 +44,14 @@ def test_the_action_server_dying_mid_form_is_never_silent_and_the_form_carries_o
 def test_everything_restarting_mid_conversation_keeps_the_age_and_the_form(private):
     from bot.supervisor import start_all, stop_all
 
-    child = WebChild(private["web"])
+    child = WebChild(private.web_url)
     child.hears("im 15")
     child.hears(payload="/start_complaint")
     assert "What would you like to happen" in child.hears("they read my letters")
-    stop_all(private["services"])
-    start_all(private["services"], log_dir=private["workdir"])
+    stop_all(private.services)
+    start_all(private.services, log_dir=private.workdir)
     assert "advocate" in child.hears("i want them to stop")  # the complaint goes on where it was
     child.hears("stop")
     assert "12 to 15" in child.hears("what are my promises")  # and the age band was kept
-    database = sqlite3.connect(private["workdir"] / "faults.sqlite")
+    database = sqlite3.connect(private.database_path)
     assert database.execute("select count(*) from requests").fetchone()[0] == 0  # stopped: nothing sent

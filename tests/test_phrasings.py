@@ -125,10 +125,13 @@ def test_the_answer_command_starts_a_private_assistant_and_writes_both_files(tmp
 
     path = sheet(tmp_path, "group.csv", ["phrasing,age", "wat happens at my review,15", "hiya,"])
     env = {k: v for k, v in os.environ.items() if k != "PROMISEBOT_DATABASE_URL"}
+    real_database = ROOT / "var" / "promisebot.sqlite"
+    before = real_database.stat().st_mtime if real_database.exists() else None
     run = subprocess.run([sys.executable, "-m", "bot.cli", "phrasings", "answer", str(path)],
                          capture_output=True, text=True, timeout=300, env=env)
     assert run.returncode == 0, run.stderr[-2000:]
     rows = list(csv.DictReader((tmp_path / "group-answers.csv").open(encoding="utf-8")))
     assert [r["understood as"] for r in rows] == ["topic_review_iro", "greet"]
     assert "<table>" in (tmp_path / "group-answers.html").read_text()
-    assert not (ROOT / "var" / "sheet.sqlite").exists()  # a throwaway database, not the real one
+    after = real_database.stat().st_mtime if real_database.exists() else None
+    assert before == after  # a throwaway database answered, not the real one

@@ -1,5 +1,6 @@
 """The Telegram bridge end to end: the real bridge process, a local fake Bot API server reached
 through the configurable base URL, and the real assistant (or a fake Rasa for faults)."""
+import contextlib
 import itertools
 import json
 import os
@@ -10,7 +11,7 @@ import time
 import pytest
 import requests
 
-from conftest import free_port
+from bot.supervisor import free_port
 from fakes import FakeRasa, FakeTelegram
 
 chat_ids = itertools.count(7001)  # one chat per test: conversations never mix
@@ -36,6 +37,23 @@ def wait_for_port(port: int, timeout: float = 30) -> None:
                 return
         time.sleep(0.1)
     raise AssertionError(f"nothing listening on {port}")
+
+
+@contextlib.contextmanager
+def bridge_before(rasa: FakeRasa, log_dir, **extra_env):
+    """A fake Telegram and the real bridge, in front of a fake Rasa; all stopped afterwards."""
+    from bot.supervisor import stop_all
+
+    telegram = FakeTelegram().start()
+    try:
+        bridge = start_bridge(telegram, f"http://127.0.0.1:{rasa.port}", log_dir, **extra_env)
+        try:
+            yield telegram
+        finally:
+            stop_all([bridge])
+    finally:
+        rasa.stop()
+        telegram.stop()
 
 
 @pytest.fixture(scope="module")
@@ -157,12 +175,9 @@ def test_the_rasa_conversation_is_not_keyed_by_the_telegram_chat_id(telegram, as
 
 
 def test_when_rasa_is_down_the_child_is_told_at_once_and_the_message_is_retried(tmp_path):
-    from bot.supervisor import stop_all
-
-    telegram, rasa = FakeTelegram().start(), FakeRasa()  # Rasa not started: it is down
-    bridge = start_bridge(telegram, f"http://127.0.0.1:{rasa.port}", tmp_path)
-    chat = next(chat_ids)
-    try:
+    rasa = FakeRasa()  # not started: Rasa is down
+    with bridge_before(rasa, tmp_path) as telegram:
+        chat = next(chat_ids)
         sent = time.monotonic()
         telegram.user_sends(chat, "nobody listens to me at home")
         notice = telegram.wait_for_text(chat, "having trouble", timeout=10)
@@ -172,39 +187,24 @@ def test_when_rasa_is_down_the_child_is_told_at_once_and_the_message_is_retried(
         telegram.wait_for_text(chat, "Hello again, I'm back.", timeout=30)
         assert [m["message"] for m in rasa.received] == ["nobody listens to me at home"]
         assert telegram.texts_to(chat).count("having trouble") == 1
-    finally:
-        stop_all([bridge])
-        rasa.stop()
-        telegram.stop()
 
 
 def test_when_rasa_is_slow_the_child_is_told_and_still_gets_the_answer(tmp_path):
-    from bot.supervisor import stop_all
-
-    telegram, rasa = FakeTelegram().start(), FakeRasa(answer="Sorry that took a while.", delay=7).start()
-    bridge = start_bridge(telegram, f"http://127.0.0.1:{rasa.port}", tmp_path)
-    chat = next(chat_ids)
-    try:
+    rasa = FakeRasa(answer="Sorry that took a while.", delay=7).start()
+    with bridge_before(rasa, tmp_path) as telegram:
+        chat = next(chat_ids)
         telegram.user_sends(chat, "what are my rights")
         telegram.wait_for_text(chat, "having trouble", timeout=10)
         telegram.wait_for_text(chat, "Sorry that took a while.", timeout=30)
         assert len(rasa.received) == 1  # waited for, not sent twice
-    finally:
-        stop_all([bridge])
-        rasa.stop()
-        telegram.stop()
 
 
 def test_webhook_mode_accepts_only_calls_with_telegrams_secret_token(tmp_path):
-    from bot.supervisor import stop_all
-
-    telegram, rasa = FakeTelegram().start(), FakeRasa(answer="Webhook answer.").start()
-    port = free_port()
-    bridge = start_bridge(telegram, f"http://127.0.0.1:{rasa.port}", tmp_path,
-                          PROMISEBOT_TELEGRAM_WEBHOOK_URL="https://bot.example.test/telegram",
-                          PROMISEBOT_TELEGRAM_WEBHOOK_SECRET="s3cret-token", PROMISEBOT_TELEGRAM_WEBHOOK_PORT=str(port))
-    chat = next(chat_ids)
-    try:
+    rasa, port = FakeRasa(answer="Webhook answer.").start(), free_port()
+    with bridge_before(rasa, tmp_path, PROMISEBOT_TELEGRAM_WEBHOOK_URL="https://bot.example.test/telegram",
+                       PROMISEBOT_TELEGRAM_WEBHOOK_SECRET="s3cret-token",
+                       PROMISEBOT_TELEGRAM_WEBHOOK_PORT=str(port)) as telegram:
+        chat = next(chat_ids)
         telegram.wait_for(lambda: telegram.calls_to("setWebhook"), 30, "setWebhook")
         webhook = telegram.calls_to("setWebhook")[0]
         assert webhook["url"] == "https://bot.example.test/telegram" and webhook["secret_token"] == "s3cret-token"
@@ -218,10 +218,6 @@ def test_webhook_mode_accepts_only_calls_with_telegrams_secret_token(tmp_path):
         right = requests.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"}, timeout=10)
         assert right.status_code == 200
         telegram.wait_for_text(chat, "Webhook answer.")
-    finally:
-        stop_all([bridge])
-        rasa.stop()
-        telegram.stop()
 
 
 def test_webhook_mode_without_a_secret_refuses_to_start():

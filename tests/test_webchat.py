@@ -6,7 +6,7 @@ import uuid
 import pytest
 import requests
 
-from conftest import free_port
+from bot.supervisor import free_port
 
 
 def new_session() -> str:

@@ -2,12 +2,7 @@
 from __future__ import annotations
 
 import contextlib
-import os
-import secrets
-import socket
-import tempfile
 import uuid
-from pathlib import Path
 from typing import Callable, Iterator, Tuple
 
 import requests
@@ -45,24 +40,7 @@ def private_assistant() -> Iterator[Ask]:
     """The assistant on free ports with a throwaway database, so answering a sheet leaves no
     trace in the real topic log or conversations."""
     from bot.model_cache import ensure_model
-    from bot.supervisor import Ports, assistant_services, start_all, stop_all
+    from bot.supervisor import throwaway_assistant
 
-    def free() -> int:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            return s.getsockname()[1]
-
-    workdir = Path(tempfile.mkdtemp(prefix="promisebot-sheet-"))
-    saved = os.environ.get("PROMISEBOT_DATABASE_URL")
-    os.environ["PROMISEBOT_DATABASE_URL"] = f"sqlite:///{workdir / 'sheet.sqlite'}"
-    ports, token = Ports(rasa=free(), actions=free(), web=free(), staff=free()), secrets.token_urlsafe(24)
-    services = assistant_services(ensure_model(), ports, telegram=False, rasa_token=token)
-    try:
-        start_all(services[:2], log_dir=workdir)  # the action server and Rasa are all it needs
-        yield asker(f"http://127.0.0.1:{ports.rasa}", token)
-    finally:
-        stop_all(services[:2])
-        if saved is None:
-            os.environ.pop("PROMISEBOT_DATABASE_URL", None)
-        else:
-            os.environ["PROMISEBOT_DATABASE_URL"] = saved
+    with throwaway_assistant(ensure_model(), ("actions", "rasa"), prefix="promisebot-sheet-") as running:
+        yield asker(running.rasa_url, running.rasa_token)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from typing import Iterable, List, Optional, Sequence, Tuple
 
+from bot.content import Content
 from bot.store.counters import SMALL_NUMBER, shown
 
 NAV = {
@@ -19,15 +20,13 @@ def esc(value: object) -> str:
     return html.escape("" if value is None else str(value))
 
 
-def topic_label(topic: str) -> str:
+def topic_label(topic: str, content: Content) -> str:
     """A topic as staff read it: the topic's title from content/, or the intent made readable."""
-    from bot.content import current_content
-
     if topic.startswith("flow:"):
         return f"Request: {topic[5:].replace('_', ' ')}"
     if topic in ("nlu_fallback", "out_of_scope"):
         return "Not understood" if topic == "nlu_fallback" else "Not something the bot covers"
-    found = current_content().topic_for_intent(topic)
+    found = content.topic_for_intent(topic)
     return found.title if found else topic.replace("_", " ")
 
 

@@ -23,6 +23,7 @@ from typing import Awaitable, Callable, Deque, Dict, Optional
 
 from aiohttp import web
 
+from bot.content import current_content
 from bot.council4kidz.testers import feedback_by_answer, issue_code, list_codes
 from bot.staff import users
 from bot.staff.pages import Raw, bar_chart, csrf_field, esc, login_form, page, table, topic_label
@@ -174,6 +175,7 @@ class Dashboard:
     # --- analysts -----------------------------------------------------------------------
     @role_required("analyst")
     async def topics(self, request: web.Request) -> web.Response:
+        content = current_content()  # read once: every row's topic title comes from it
         weeks = topic_log.counts_by("iso_week")
         recent_weeks = [w for w, _ in weeks][-12:]
         by_topic = defaultdict(dict)
@@ -182,10 +184,11 @@ class Dashboard:
         topic_rows = sorted(by_topic.items(), key=lambda item: -sum(item[1].values()))
         body = (bar_chart("Bot turns per week", [(w, c) for w, c in weeks][-12:])
                 + table("Topics by week (newest 12 weeks)", ["Topic"] + recent_weeks,
-                        [[topic_label(topic)] + [shown(counts.get(w, 0)) for w in recent_weeks]
+                        [[topic_label(topic, content)] + [shown(counts.get(w, 0)) for w in recent_weeks]
                          for topic, counts in topic_rows])
                 + table("By age band", ["Age band", "Topic", "Bot turns"],
-                        [(band, topic_label(topic), shown(c)) for band, topic, c in topic_log.counts_by("age_band", "topic")])
+                        [(band, topic_label(topic, content), shown(c))
+                         for band, topic, c in topic_log.counts_by("age_band", "topic")])
                 + table("By channel", ["Channel", "Outcome", "Bot turns"],
                         [(channel, outcome, shown(c)) for channel, outcome, c in topic_log.counts_by("channel", "outcome")])
                 + '<p><a href="/export/topics.csv">Download as CSV</a></p>')

@@ -12,6 +12,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, SlotSet, UserUttered
 from sqlalchemy import func, select
 
+from bot.flows import FLOW_OF_FORM
 from bot.privacy.redaction import redact
 from bot.store.counters import iso_week
 from bot.store.database import database_url, session
@@ -20,7 +21,6 @@ from bot.store.models import TopicTurn, UnansweredQuestion
 OUTCOMES = ("answered", "not understood", "flow started", "flow step", "flow completed", "flow cancelled",
             "safeguarding")
 NOT_UNDERSTOOD_INTENTS = {"nlu_fallback", "out_of_scope"}
-FLOW_OF_FORM = {"complaint_form": "complaint", "advocacy_form": "advocacy", "social_worker_form": "social_worker"}
 UNANSWERED_KEPT_FOR = datetime.timedelta(days=90)
 
 

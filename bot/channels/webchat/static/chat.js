@@ -39,6 +39,16 @@
   }
   var sessionId = session(false);
 
+  // A button that sends its payload as if the young person had tapped it in the chat.
+  function tapButton(button, className) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.className = className;
+    b.textContent = button.title;
+    b.addEventListener("click", function () { tap(button); });
+    return b;
+  }
+
   function addMessage(who, text, buttons) {
     var item = document.createElement("div");
     item.className = "msg " + who;
@@ -54,14 +64,7 @@
       group.className = "choices";
       group.setAttribute("role", "group");
       group.setAttribute("aria-label", "Choices");
-      buttons.forEach(function (b) {
-        var choice = document.createElement("button");
-        choice.type = "button";
-        choice.className = "choice";
-        choice.textContent = b.title;
-        choice.addEventListener("click", function () { tap(b); });
-        group.appendChild(choice);
-      });
+      buttons.forEach(function (b) { group.appendChild(tapButton(b, "choice")); });
       item.appendChild(group);
     }
     log.appendChild(item);
@@ -137,14 +140,7 @@
       "Test mode (" + data.label + "): rate every answer. Choose an age to test as:";
     var ages = document.getElementById("test-ages");
     ages.textContent = "";
-    (data.ages || []).forEach(function (a) {
-      var b = document.createElement("button");
-      b.type = "button";
-      b.className = "secondary";
-      b.textContent = a.title;
-      b.addEventListener("click", function () { tap(a); });
-      ages.appendChild(b);
-    });
+    (data.ages || []).forEach(function (a) { ages.appendChild(tapButton(a, "secondary")); });
     Array.prototype.forEach.call(log.querySelectorAll(".msg.bot"), function (item) {
       if (!item.querySelector(".rating")) { addRating(item); }
     });
