@@ -1,13 +1,14 @@
 # make run   - set up (first time), train if needed, start the assistant
 # make chat  - chat in the terminal with the running assistant (second terminal)
 # make test  - everything CI checks
+# make scale-out - two Rasa replicas on PostgreSQL + Redis (docs/deployment.md)
 SHELL := /bin/bash
 VENV ?= .venv
 BIN := $(VENV)/bin
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: setup train run chat test bench lock clean
+.PHONY: setup train run scale-out chat test bench lock clean
 
 setup: $(VENV)/.installed
 
@@ -23,6 +24,14 @@ train: setup
 
 run: train
 	$(BIN)/promisebot run
+
+# Two Rasa replicas sharing a PostgreSQL tracker store and a Redis lock store, each started
+# fresh from Debian's packages (throwaway data). Telegram runs in webhook mode in front when
+# PROMISEBOT_TELEGRAM_TOKEN, _WEBHOOK_URL and _WEBHOOK_SECRET are set.
+scale-out: train
+	@export PROMISEBOT_DATABASE_URL=$$(PGTEST_DIR=/tmp/promisebot-scale-postgres PGTEST_PORT=55433 scripts/start-test-postgres) && \
+	  lock_store=$$(REDISTEST_DIR=/tmp/promisebot-scale-redis REDISTEST_PORT=56380 scripts/start-test-redis) && \
+	  $(BIN)/promisebot run --replicas 2 --lock-store "$$lock_store"
 
 chat: setup
 	$(BIN)/promisebot chat

@@ -47,6 +47,11 @@ def main(argv=None) -> int:
     run.add_argument("--web-host", default="127.0.0.1",
                      help="where the web chat listens (behind the council's reverse proxy in production)")
     run.add_argument("--log-dir", type=Path, default=None, help="write each service's output here")
+    run.add_argument("--replicas", type=int, default=1,
+                     help="Rasa servers to run (on the ports after --rasa-port); more than 1 needs --lock-store "
+                          "and PROMISEBOT_DATABASE_URL on PostgreSQL (docs/deployment.md)")
+    run.add_argument("--lock-store", metavar="redis://HOST:PORT/DB", default=None,
+                     help="Redis lock store shared by the Rasa replicas")
     train = commands.add_parser("train", help="train the model when its inputs changed")
     train.add_argument("--force", action="store_true")
     commands.add_parser("model-path", help="print the current model's path")
@@ -91,7 +96,11 @@ def main(argv=None) -> int:
     saving = tester_commands.add_parser("save-tests", help="write testers' saved conversations into tests/")
     saving.add_argument("--dir", type=Path, default=Path("tests/conversations"))
     bench = commands.add_parser("bench", help="print benchmark figures")
-    bench.add_argument("--turns", type=int, default=200)
+    bench.add_argument("--users", type=int, default=10, help="simulated users at saturation (default 10)")
+    bench.add_argument("--seconds", type=float, default=60, help="length of each load (default 60)")
+    bench.add_argument("--training", action="store_true", help="also time training both recipes from scratch (slow)")
+    bench.add_argument("--no-default-recipe", action="store_true", help="only this assistant")
+    bench.add_argument("--no-quality", action="store_true", help="skip the NLU and safeguarding figures")
     args = parser.parse_args(argv)
 
     if args.command == "check-content":
@@ -172,10 +181,16 @@ def main(argv=None) -> int:
         if args.log_dir:
             args.log_dir.mkdir(parents=True, exist_ok=True)
         ports = Ports(rasa=args.rasa_port, actions=args.action_port, web=args.web_port, staff=args.staff_port)
-        return supervise(assistant_services(model, ports, web_host=args.web_host), args.log_dir)
+        if args.replicas > 1 and (not args.lock_store or "postgresql" not in os.environ.get("PROMISEBOT_DATABASE_URL", "")):
+            print("--replicas needs --lock-store redis://... and PROMISEBOT_DATABASE_URL=postgresql://... "
+                  "(`make scale-out` starts both)", file=sys.stderr)
+            return 2
+        return supervise(assistant_services(model, ports, web_host=args.web_host, replicas=args.replicas,
+                                            lock_store=args.lock_store), args.log_dir)
     if args.command == "bench":
         from bot.benchmark import main as bench_main
-        return bench_main(turns=args.turns)
+        return bench_main(users=args.users, seconds=args.seconds, with_training=args.training,
+                          with_default=not args.no_default_recipe, with_quality=not args.no_quality)
     return 2
 
 

@@ -19,11 +19,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Sequence
+from urllib.parse import urlsplit
 
 import requests
 import yaml
 
 from bot.model_cache import ROOT, rasa_env
+from bot.store.database import migrate
 
 RESTART_LIMIT = 5  # a service that keeps dying is a fault to report, not to hide
 
@@ -36,6 +38,7 @@ class Service:
     ready_path: str = "/"
     env: Dict[str, str] = field(default_factory=dict)
     essential: bool = True  # a non-essential service that keeps failing is left stopped; the rest go on
+    uses_database: bool = False  # its schema is migrated before it starts
     process: Optional[subprocess.Popen] = field(default=None, repr=False)
     restarts: int = 0
 
@@ -77,12 +80,21 @@ class Service:
             self.process.wait()
 
 
-def endpoints_for(action_port: int) -> Path:
-    """endpoints.yml, pointed at an action server on another port (tests, benchmark)."""
+def endpoints_for(action_port: int, lock_store: Optional[str] = None) -> Path:
+    """endpoints.yml, pointed at an action server on another port (tests, benchmark), and for
+    Rasa replicas at a shared Redis lock store (redis://HOST:PORT/DB), so that two replicas
+    never handle the same conversation at once."""
     endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text())
     endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{action_port}/webhook"
+    if lock_store:
+        redis = urlsplit(lock_store)
+        endpoints["lock_store"] = {"type": "bot.store.lock_store.SharedRedisLockStore", "url": redis.hostname or "127.0.0.1", "port": redis.port or 6379,
+                                   "db": int(redis.path.strip("/") or 0), "key_prefix": "promisebot"}
+        if redis.password:
+            endpoints["lock_store"]["password"] = redis.password
     path = Path(tempfile.mkdtemp(prefix="promisebot-")) / "endpoints.yml"
     path.write_text(yaml.safe_dump(endpoints))
+    path.chmod(0o600)  # it may hold Redis's password
     return path
 
 
@@ -95,24 +107,36 @@ class Ports:
 
 
 def assistant_services(model: Path, ports: Ports = Ports(), web_host: str = "127.0.0.1",
-                       telegram: Optional[bool] = None, rasa_token: Optional[str] = None) -> List[Service]:
+                       telegram: Optional[bool] = None, rasa_token: Optional[str] = None,
+                       replicas: int = 1, lock_store: Optional[str] = None) -> List[Service]:
     """Every process of the assistant. Telegram runs when PROMISEBOT_TELEGRAM_TOKEN is set
     (or `telegram` says so); Rasa's HTTP API, used only to delete conversations, needs a
-    token that only these processes are given."""
+    token that only these processes are given. With `replicas` > 1, Rasa runs that many times
+    on the ports after ports.rasa (rasa, rasa-2, ...), sharing `lock_store` (Redis) and the
+    tracker store's database, which must then be a server (PostgreSQL)."""
+    if replicas > 1 and not lock_store:
+        raise ValueError("Rasa replicas need a shared lock store (Redis)")
     python = sys.executable
-    endpoints = ROOT / "endpoints.yml" if ports.actions == 5055 else endpoints_for(ports.actions)
+    endpoints = (ROOT / "endpoints.yml" if ports.actions == 5055 and not lock_store
+                 else endpoints_for(ports.actions, lock_store))
     rasa_token = rasa_token or secrets.token_urlsafe(32)
-    channel_env = {"PROMISEBOT_RASA_URL": f"http://127.0.0.1:{ports.rasa}", "PROMISEBOT_RASA_TOKEN": rasa_token}
-    services = [
-        Service("actions", [python, "-m", "bot.action_server", "--port", str(ports.actions)], ports.actions, "/health"),
-        Service("rasa", [python, "-m", "rasa", "run", "--model", str(model), "--endpoints", str(endpoints),
-                         "--credentials", str(ROOT / "credentials.yml"), "--interface", "127.0.0.1",
-                         "--port", str(ports.rasa), "--enable-api", "--auth-token", rasa_token], ports.rasa),
+    rasa_ports = [ports.rasa + n for n in range(replicas)]
+    channel_env = {"PROMISEBOT_RASA_URL": ",".join(f"http://127.0.0.1:{port}" for port in rasa_ports),
+                   "PROMISEBOT_RASA_TOKEN": rasa_token}
+    services = [Service("actions", [python, "-m", "bot.action_server", "--port", str(ports.actions)], ports.actions,
+                        "/health", uses_database=True)]
+    for number, port in enumerate(rasa_ports, start=1):
+        services.append(Service("rasa" if number == 1 else f"rasa-{number}", [
+            python, "-m", "bot.rasa_server", "run", "--model", str(model), "--endpoints", str(endpoints),
+            "--credentials", str(ROOT / "credentials.yml"), "--interface", "127.0.0.1", "--port", str(port),
+            # One word: a token may begin with "-", which would be read as an option.
+            "--enable-api", f"--auth-token={rasa_token}"], port, uses_database=True))
+    services += [
         Service("webchat", [python, "-m", "bot.channels.webchat.server", "--host", web_host, "--port", str(ports.web)],
                 ports.web, "/health", env=channel_env),
         # Staff pages failing must never take the children's chat down with them.
         Service("staff", [python, "-m", "bot.staff.server", "--port", str(ports.staff)], ports.staff, "/health",
-                essential=False),
+                essential=False, uses_database=True),
     ]
     if telegram if telegram is not None else bool(os.environ.get("PROMISEBOT_TELEGRAM_TOKEN")):
         services.append(Service("telegram", [python, "-m", "bot.channels.telegram"], None, env=channel_env,
@@ -126,6 +150,14 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def free_port_run(count: int) -> int:
+    """The first of `count` free ports in a row (Rasa replicas take consecutive ports)."""
+    while True:
+        first = free_port()
+        if all(port_is_free(first + n) for n in range(1, count)):
+            return first
+
+
 @dataclass
 class Throwaway:
     """A running assistant on free ports with its own database (see `throwaway_assistant`)."""
@@ -133,10 +165,16 @@ class Throwaway:
     rasa_token: str
     workdir: Path
     services: List[Service]
+    database_url: str
 
     @property
     def database_path(self) -> Path:
         return self.workdir / "assistant.sqlite"
+
+    @property
+    def rasa_urls(self) -> List[str]:
+        """Every Rasa replica, in order."""
+        return [f"http://127.0.0.1:{s.port}" for s in self.services if s.name == "rasa" or s.name.startswith("rasa-")]
 
     @property
     def rest_url(self) -> str:
@@ -157,18 +195,25 @@ class Throwaway:
 
 @contextlib.contextmanager
 def throwaway_assistant(model: Path, names: Sequence[str] = ("actions", "rasa", "webchat", "staff"),
-                        prefix: str = "promisebot-") -> Iterator[Throwaway]:
+                        prefix: str = "promisebot-", database_url: Optional[str] = None, replicas: int = 1,
+                        lock_store: Optional[str] = None) -> Iterator[Throwaway]:
     """The named services on free ports with a throwaway database, so nothing they write
-    reaches the real one (the tests, and `promisebot phrasings answer`). Logs go to its workdir."""
+    reaches the real one (the tests, the benchmark, and `promisebot phrasings answer`): a new
+    SQLite file unless `database_url` names another. Logs go to its workdir. With `replicas`,
+    the Rasa replicas are named rasa, rasa-2, ... (and need not be listed in `names`)."""
     workdir = Path(tempfile.mkdtemp(prefix=prefix))
     saved = os.environ.get("PROMISEBOT_DATABASE_URL")
-    os.environ["PROMISEBOT_DATABASE_URL"] = f"sqlite:///{workdir / 'assistant.sqlite'}"
-    ports = Ports(rasa=free_port(), actions=free_port(), web=free_port(), staff=free_port())
+    database_url = database_url or f"sqlite:///{workdir / 'assistant.sqlite'}"
+    os.environ["PROMISEBOT_DATABASE_URL"] = database_url
+    rasa_port = free_port_run(replicas)
+    ports = Ports(rasa=rasa_port, actions=free_port(), web=free_port(), staff=free_port())
     token = secrets.token_urlsafe(24)
-    services = [s for s in assistant_services(model, ports, telegram=False, rasa_token=token) if s.name in names]
+    services = [s for s in assistant_services(model, ports, telegram=False, rasa_token=token, replicas=replicas,
+                                              lock_store=lock_store)
+                if s.name in names or (s.name.startswith("rasa-") and "rasa" in names)]
     try:
         start_all(services, log_dir=workdir)
-        yield Throwaway(ports, token, workdir, services)
+        yield Throwaway(ports, token, workdir, services, database_url)
     finally:
         stop_all(services)
         if saved is None:
@@ -191,8 +236,14 @@ def start_all(services: List[Service], log_dir: Optional[Path] = None, timeout: 
     busy = [f"{s.name} ({s.port})" for s in services if s.port and not port_is_free(s.port)]
     if busy:
         raise RuntimeError(f"port already in use for {', '.join(busy)}: is the assistant already running?")
+    # The schema is brought up to date once, here, so that processes starting together never
+    # race to create the same tables.
+    if any(s.uses_database for s in services):
+        migrate()
+    # All start at once (Rasa loading its model is the slow part), then each is waited for.
     for service in services:
         service.start(log_dir)
+    for service in services:
         try:
             service.wait_ready(timeout)
         except Exception as error:

@@ -1,5 +1,11 @@
 """The one way the channels reach the Rasa server: its REST webhook, and its HTTP API
-(token-protected, loopback only) for deleting a conversation."""
+(token-protected, loopback only) for deleting a conversation.
+
+PROMISEBOT_RASA_URL may name several Rasa replicas, separated by commas (the scale-out
+profile, docs/deployment.md): calls go to each in turn, and a replica that refuses the
+connection is passed over for the next. Any replica can take any message because they share
+the tracker store and lock conversations in Redis.
+"""
 from __future__ import annotations
 
 import asyncio
@@ -68,7 +74,9 @@ def replies_from(rasa_json: object) -> List[Reply]:
 
 class RasaClient:
     def __init__(self, url: Optional[str] = None, token: Optional[str] = None, timeout: float = 60):
-        self.url = (url or os.environ.get("PROMISEBOT_RASA_URL") or DEFAULT_RASA_URL).rstrip("/")
+        urls = (url or os.environ.get("PROMISEBOT_RASA_URL") or DEFAULT_RASA_URL).split(",")
+        self.urls = [u.strip().rstrip("/") for u in urls if u.strip()] or [DEFAULT_RASA_URL]
+        self._next = 0
         self.token = token if token is not None else os.environ.get("PROMISEBOT_RASA_TOKEN")
         self.timeout = aiohttp.ClientTimeout(total=timeout, connect=5)
         self._session: Optional[aiohttp.ClientSession] = None
@@ -102,12 +110,18 @@ class RasaClient:
 
     async def _call(self, method: str, path: str, **kwargs) -> object:
         http = await self._http()
-        try:
-            async with http.request(method, self.url + path, **kwargs) as response:
-                if response.status != 200:
-                    raise RasaUnavailable(f"Rasa answered HTTP {response.status}", retry_safe=response.status == 503)
-                return await response.json()
-        except aiohttp.ClientConnectorError as error:
-            raise RasaUnavailable(f"cannot connect to Rasa: {error}", retry_safe=True) from error
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
-            raise RasaUnavailable(f"no answer from Rasa: {type(error).__name__}", retry_safe=False) from error
+        first, self._next = self._next, (self._next + 1) % len(self.urls)
+        refused: Optional[aiohttp.ClientConnectorError] = None
+        for attempt in range(len(self.urls)):
+            url = self.urls[(first + attempt) % len(self.urls)]
+            try:
+                async with http.request(method, url + path, **kwargs) as response:
+                    if response.status != 200:
+                        raise RasaUnavailable(f"Rasa answered HTTP {response.status}",
+                                              retry_safe=response.status == 503)
+                    return await response.json()
+            except aiohttp.ClientConnectorError as error:
+                refused = error  # never reached this replica: the next one may take it
+            except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+                raise RasaUnavailable(f"no answer from Rasa: {type(error).__name__}", retry_safe=False) from error
+        raise RasaUnavailable(f"cannot connect to Rasa: {refused}", retry_safe=True) from refused

@@ -16,10 +16,12 @@ subclass (configured in endpoints.yml):
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import logging
 import re
 import time
+from collections import OrderedDict
 from typing import Any, Dict, Iterator, List, Optional
 
 from rasa.core.tracker_store import SQLTrackerStore
@@ -43,6 +45,24 @@ PURGE_EVERY = 3600  # seconds
 FORGET_SLOT = "forget_conversation"
 
 
+# The bot says the same content over and over (a band's promises are long), so its redacted
+# text is kept by a hash of the text: redacting a long answer again took longer than the rest
+# of saving a turn. Only the redacted text, which is stored anyway, is held.
+_redacted_bot_texts: "OrderedDict[bytes, str]" = OrderedDict()
+BOT_TEXTS_KEPT = 2048
+
+
+def redact_bot_text(text: str) -> str:
+    key = hashlib.sha256(text.encode()).digest()
+    if key in _redacted_bot_texts:
+        _redacted_bot_texts.move_to_end(key)
+        return _redacted_bot_texts[key]
+    safe = _redacted_bot_texts[key] = redact(text)
+    if len(_redacted_bot_texts) > BOT_TEXTS_KEPT:
+        _redacted_bot_texts.popitem(last=False)
+    return safe
+
+
 def redact_event(event: Event, requested_slot: Optional[str], answers: Dict[str, str]) -> Event:
     """A copy of `event` that is safe to store."""
     data = event.as_dict()
@@ -61,7 +81,7 @@ def redact_event(event: Event, requested_slot: Optional[str], answers: Dict[str,
             if value and value.strip():
                 placeholder = WHOLE_ANSWER_PLACEHOLDER.get(slot, f"[{slot.upper()}]")
                 text = re.sub(rf"(?<!\w){re.escape(value.strip())}(?!\w)", placeholder, text)
-        data["text"] = redact(text)
+        data["text"] = redact_bot_text(text)
     elif isinstance(event, SlotSet) and isinstance(event.value, str):
         data["value"] = WHOLE_ANSWER_PLACEHOLDER.get(event.key) or redact(event.value)
     else:

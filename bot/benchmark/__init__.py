@@ -1,0 +1,194 @@
+"""`promisebot bench`: the figures the project is judged by, printed, not asserted.
+
+- held-out NLU intent macro F1 and safeguarding recall / false alarms (`--no-quality` skips)
+- for this assistant and, in the same run, for Rasa's default recipe (its default pipeline
+  and TED policies, bot/benchmark/default_recipe.yml) trained on the same domain and data,
+  with the same action server and tracker store:
+  - cold start: starting the action server and Rasa until the first answer
+  - saturation: N simulated users, each sending the next message as soon as the answer
+    arrives (turns per second is the figure)
+  - realistic load: 20 users each sending a message about every 2 s (latency is the figure)
+  - the memory of every process, and training time from scratch (`--training`; otherwise
+    the time recorded when the model in models/ was trained)
+The simulated conversations are in bot/benchmark/load.py. docs/benchmarks.md has results.
+"""
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import rasa
+import requests
+
+from bot.benchmark.load import LoadResult, drive, shows_something
+from bot.model_cache import ensure_model, rasa_env, recorded_training_seconds, train
+
+
+@dataclass(frozen=True)
+class Recipe:
+    label: str
+    config: str
+    prefix: str
+
+
+THIS_ASSISTANT = Recipe("this assistant", "config.yml", "promises")
+DEFAULT_RECIPE = Recipe("Rasa default recipe", "bot/benchmark/default_recipe.yml", "default-recipe")
+
+
+@dataclass
+class Figures:
+    recipe: Recipe
+    training_seconds: Optional[float] = None
+    training_note: str = ""
+    cold_start_seconds: float = 0.0
+    saturation: Optional[LoadResult] = None
+    realistic: Optional[LoadResult] = None
+    memory_mb: Dict[str, float] = field(default_factory=dict)
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor() or "unknown CPU")
+    memory_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                     if line.startswith("MemTotal"))
+    return (f"{os.cpu_count()} cores ({cpu}), {memory_kb / 2**20:.0f} GiB RAM, {platform.system()} "
+            f"{platform.release()}, Python {platform.python_version()}, Rasa {rasa.__version__}")
+
+
+def process_tree_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants (from /proc), in MB."""
+    children: Dict[int, List[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    total_kb, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        todo += children.get(current, [])
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total_kb += next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
+        except (OSError, StopIteration):
+            continue
+    return total_kb / 1024
+
+
+def time_training(recipe: Recipe) -> float:
+    """Train once from scratch (Rasa's cache empty) into a throwaway folder."""
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(rasa_env(), RASA_CACHE_DIRECTORY=str(Path(tmp) / "cache"))
+        started = time.monotonic()
+        train(Path(tmp), "bench", env=env, quiet=True, config=recipe.config)
+        return time.monotonic() - started
+
+
+def first_answer(rest_url: str, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            reply = requests.post(rest_url, json={"sender": "bench-cold-start", "message": "hi"}, timeout=30)
+            if reply.status_code == 200 and shows_something(reply.json()):
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.05)
+    raise TimeoutError("no answer from the assistant")
+
+
+def measure(recipe: Recipe, users: int, seconds: float, with_training: bool) -> Figures:
+    from bot.supervisor import throwaway_assistant
+
+    model = ensure_model(config=recipe.config, prefix=recipe.prefix)
+    figures = Figures(recipe)
+    if with_training:
+        print(f"  training {recipe.label} from scratch...", flush=True)
+        figures.training_seconds, figures.training_note = time_training(recipe), "from scratch, in this run"
+    else:
+        figures.training_seconds = recorded_training_seconds(model)
+        figures.training_note = "recorded when models/ was trained (--training measures it again)"
+    started = time.monotonic()
+    with throwaway_assistant(model, ("actions", "rasa"), prefix="promisebot-bench-") as running:
+        first_answer(running.rest_url)
+        figures.cold_start_seconds = time.monotonic() - started
+        drive(running.rest_url, users=4, seconds=5)  # warm up: first calls of every code path
+        print(f"  saturation, {users} users for {seconds:.0f} s...", flush=True)
+        figures.saturation = drive(running.rest_url, users=users, seconds=seconds)
+        print(f"  realistic load, 20 users every ~2 s for {seconds:.0f} s...", flush=True)
+        figures.realistic = drive(running.rest_url, users=20, seconds=seconds, pace=2.0)
+        figures.memory_mb = {s.name: process_tree_mb(s.process.pid) for s in running.services}
+    return figures
+
+
+def report(ours: Figures, default: Optional[Figures], users: int) -> str:
+    columns = [ours] + ([default] if default else [])
+
+    def row(label: str, value, ratio: str = "") -> str:
+        cells = " | ".join(value(f) for f in columns)
+        return f"| {label} | {cells} |" + (f" {ratio} |" if default else "")
+
+    def ms(result: Optional[LoadResult], p: float) -> str:
+        return f"{result.percentile(p):.0f} ms" if result and result.turns else "-"
+
+    def times(mine: float, theirs: float) -> str:
+        return f"{mine / theirs:.1f}x" if theirs else "-"
+
+    header = "| | " + " | ".join(f.recipe.label for f in columns) + " |" + (" ratio |" if default else "")
+    lines = [header, "|---" * (len(columns) + 1 + bool(default)) + "|",
+             row(f"saturation ({users} users): turns/s", lambda f: f"{f.saturation.turns_per_second:.1f}",
+                 default and times(ours.saturation.turns_per_second, default.saturation.turns_per_second)),
+             row("saturation: p50 / p99", lambda f: f"{ms(f.saturation, 50)} / {ms(f.saturation, 99)}"),
+             row("realistic (20 users, ~2 s): p50", lambda f: ms(f.realistic, 50),
+                 default and times(default.realistic.percentile(50), ours.realistic.percentile(50)) + " faster"),
+             row("realistic: p95", lambda f: ms(f.realistic, 95)),
+             row("realistic: p99", lambda f: ms(f.realistic, 99),
+                 default and times(default.realistic.percentile(99), ours.realistic.percentile(99)) + " faster"),
+             row("turns answered / errors", lambda f: f"{f.saturation.turns + f.realistic.turns} / "
+                 f"{f.saturation.error_count + f.realistic.error_count}"),
+             row("cold start (to first answer)", lambda f: f"{f.cold_start_seconds:.1f} s",
+                 default and times(default.cold_start_seconds, ours.cold_start_seconds) + " faster"),
+             row("training", lambda f: f"{f.training_seconds:.0f} s" if f.training_seconds else "not recorded")]
+    for name in ours.memory_mb:
+        lines.append(row(f"memory: {name}", lambda f, n=name: f"{f.memory_mb.get(n, 0):.0f} MB"))
+    for f in columns:
+        errors = {**f.saturation.errors, **f.realistic.errors}
+        if errors:
+            lines.append(f"\n{f.recipe.label} errors: {errors}")
+        lines.append(f"\n{f.recipe.label}: training time {f.training_note}")
+    return "\n".join(lines)
+
+
+def quality_figures() -> None:
+    from bot.nlu_eval import evaluate
+    from bot.safeguarding import evaluate as safeguarding
+
+    model = ensure_model()
+    scores = evaluate(model)
+    print(f"held-out intent macro F1: {scores.macro_f1:.3f} "
+          f"(accuracy {scores.accuracy:.3f}, {len(scores.mistakes)} mistakes)")
+    for label, disclosures, benign in (("held-out", "disclosures", "benign"),
+                                       ("fresh", "fresh_disclosures", "fresh_benign")):
+        print(safeguarding.summary(f"safeguarding {label}", *safeguarding.evaluate(model, disclosures, benign)))
+
+
+def main(users: int = 10, seconds: float = 60, with_training: bool = False, with_default: bool = True,
+         with_quality: bool = True) -> int:
+    print(f"{datetime.datetime.now():%Y-%m-%d %H:%M}; {machine()}", flush=True)
+    if with_quality:
+        quality_figures()
+    figures = []
+    for recipe in [THIS_ASSISTANT] + ([DEFAULT_RECIPE] if with_default else []):
+        print(f"{recipe.label} ({recipe.config}):", flush=True)
+        figures.append(measure(recipe, users, seconds, with_training))
+    print()
+    print(report(figures[0], figures[1] if with_default else None, users))
+    return 0
+
