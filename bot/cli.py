@@ -101,6 +101,12 @@ def main(argv=None) -> int:
     bench.add_argument("--training", action="store_true", help="also time training both recipes from scratch (slow)")
     bench.add_argument("--no-default-recipe", action="store_true", help="only this assistant")
     bench.add_argument("--no-quality", action="store_true", help="skip the NLU and safeguarding figures")
+    bench.add_argument("--replicas", type=int, default=1,
+                       help="also measure this assistant with N Rasa replicas (needs --lock-store)")
+    bench.add_argument("--lock-store", metavar="redis://HOST:PORT/DB", default=None)
+    bench.add_argument("--postgres", metavar="postgresql://...", default=None,
+                       help="for the replicas: a PostgreSQL server, on which a new database is made "
+                            "(default: a throwaway SQLite file)")
     args = parser.parse_args(argv)
 
     if args.command == "check-content":
@@ -190,7 +196,8 @@ def main(argv=None) -> int:
     if args.command == "bench":
         from bot.benchmark import main as bench_main
         return bench_main(users=args.users, seconds=args.seconds, with_training=args.training,
-                          with_default=not args.no_default_recipe, with_quality=not args.no_quality)
+                          with_default=not args.no_default_recipe, with_quality=not args.no_quality,
+                          replicas=args.replicas, lock_store=args.lock_store, postgres=args.postgres)
     return 2
 
 

@@ -88,7 +88,8 @@ def endpoints_for(action_port: int, lock_store: Optional[str] = None) -> Path:
     endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{action_port}/webhook"
     if lock_store:
         redis = urlsplit(lock_store)
-        endpoints["lock_store"] = {"type": "bot.store.lock_store.SharedRedisLockStore", "url": redis.hostname or "127.0.0.1", "port": redis.port or 6379,
+        endpoints["lock_store"] = {"type": "bot.store.lock_store.SharedRedisLockStore",
+                                   "url": redis.hostname or "127.0.0.1", "port": redis.port or 6379,
                                    "db": int(redis.path.strip("/") or 0), "key_prefix": "promisebot"}
         if redis.password:
             endpoints["lock_store"]["password"] = redis.password
@@ -108,12 +109,14 @@ class Ports:
 
 def assistant_services(model: Path, ports: Ports = Ports(), web_host: str = "127.0.0.1",
                        telegram: Optional[bool] = None, rasa_token: Optional[str] = None,
-                       replicas: int = 1, lock_store: Optional[str] = None) -> List[Service]:
+                       replicas: int = 1, lock_store: Optional[str] = None,
+                       rasa_module: str = "bot.rasa_server") -> List[Service]:
     """Every process of the assistant. Telegram runs when PROMISEBOT_TELEGRAM_TOKEN is set
     (or `telegram` says so); Rasa's HTTP API, used only to delete conversations, needs a
     token that only these processes are given. With `replicas` > 1, Rasa runs that many times
     on the ports after ports.rasa (rasa, rasa-2, ...), sharing `lock_store` (Redis) and the
-    tracker store's database, which must then be a server (PostgreSQL)."""
+    tracker store's database, which must then be a server (PostgreSQL). `rasa_module` "rasa"
+    runs Rasa without this project's fixes (the benchmark's baseline)."""
     if replicas > 1 and not lock_store:
         raise ValueError("Rasa replicas need a shared lock store (Redis)")
     python = sys.executable
@@ -127,7 +130,7 @@ def assistant_services(model: Path, ports: Ports = Ports(), web_host: str = "127
                         "/health", uses_database=True)]
     for number, port in enumerate(rasa_ports, start=1):
         services.append(Service("rasa" if number == 1 else f"rasa-{number}", [
-            python, "-m", "bot.rasa_server", "run", "--model", str(model), "--endpoints", str(endpoints),
+            python, "-m", rasa_module, "run", "--model", str(model), "--endpoints", str(endpoints),
             "--credentials", str(ROOT / "credentials.yml"), "--interface", "127.0.0.1", "--port", str(port),
             # One word: a token may begin with "-", which would be read as an option.
             "--enable-api", f"--auth-token={rasa_token}"], port, uses_database=True))
@@ -196,7 +199,7 @@ class Throwaway:
 @contextlib.contextmanager
 def throwaway_assistant(model: Path, names: Sequence[str] = ("actions", "rasa", "webchat", "staff"),
                         prefix: str = "promisebot-", database_url: Optional[str] = None, replicas: int = 1,
-                        lock_store: Optional[str] = None) -> Iterator[Throwaway]:
+                        lock_store: Optional[str] = None, rasa_module: str = "bot.rasa_server") -> Iterator[Throwaway]:
     """The named services on free ports with a throwaway database, so nothing they write
     reaches the real one (the tests, the benchmark, and `promisebot phrasings answer`): a new
     SQLite file unless `database_url` names another. Logs go to its workdir. With `replicas`,
@@ -209,7 +212,7 @@ def throwaway_assistant(model: Path, names: Sequence[str] = ("actions", "rasa", 
     ports = Ports(rasa=rasa_port, actions=free_port(), web=free_port(), staff=free_port())
     token = secrets.token_urlsafe(24)
     services = [s for s in assistant_services(model, ports, telegram=False, rasa_token=token, replicas=replicas,
-                                              lock_store=lock_store)
+                                              lock_store=lock_store, rasa_module=rasa_module)
                 if s.name in names or (s.name.startswith("rasa-") and "rasa" in names)]
     try:
         start_all(services, log_dir=workdir)

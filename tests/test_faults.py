@@ -1,6 +1,7 @@
-"""Faults, each as the young person would meet it: the action server dying mid-form, and
-everything restarting mid-conversation. The assistant here is a private copy (this module
-kills and restarts it), on free ports with its own database."""
+"""Faults, each as the young person would meet it: the action server dying mid-form, the
+database refusing a request as it is sent, and everything restarting mid-conversation. The
+assistant here is a private copy (this module kills and restarts it), on free ports with its
+own database."""
 import sqlite3
 import uuid
 
@@ -55,3 +56,43 @@ def test_everything_restarting_mid_conversation_keeps_the_age_and_the_form(priva
     assert "12 to 15" in child.hears("what are my promises")  # and the age band was kept
     database = sqlite3.connect(private.database_path)
     assert database.execute("select count(*) from requests").fetchone()[0] == 0  # stopped: nothing sent
+
+
+def test_a_request_the_database_cannot_take_is_never_said_to_be_sent_and_nothing_is_half_written(private, tmp_path):
+    actions = private.services[0]
+    requests_database = tmp_path / "requests.sqlite"
+    usual_env = actions.env
+    actions.stop()  # the action server alone writes requests: give it a database we can lock
+    actions.env = {**usual_env, "PROMISEBOT_DATABASE_URL": f"sqlite:///{requests_database}"}
+    actions.start(private.workdir)
+    actions.wait_ready(60)
+    try:
+        child = WebChild(private.web_url)
+        child.hears("im 13")
+        child.hears(payload="/message_social_worker")
+        for answer in ("please ring me about seeing my nan", "Whenever", "Sam", "Here in this chat"):
+            child.hears(answer)
+        holder = sqlite3.connect(requests_database, timeout=0)
+        holder.execute("BEGIN EXCLUSIVE")  # another writer holds the database: it is unavailable
+        try:
+            failed = child.hears(payload="/affirm")
+        finally:
+            holder.rollback()
+            holder.close()
+        assert "did NOT go through" in failed and "0800 1111" in failed  # told, and what else to do
+        assert "S-2026-" not in failed
+        count = "select count(*) from requests"
+        assert sqlite3.connect(requests_database).execute(count).fetchone()[0] == 0  # nothing half-written
+
+        child = WebChild(private.web_url)  # with the database back, sending again works (a new session:
+        child.hears("im 13")                # the web chat allows 8 messages in 10 s)
+        child.hears(payload="/message_social_worker")
+        for answer in ("please ring me about seeing my nan", "Whenever", "Sam", "Here in this chat"):
+            child.hears(answer)
+        assert "S-2026-" in child.hears(payload="/affirm")
+        assert sqlite3.connect(requests_database).execute(count).fetchone()[0] == 1
+    finally:
+        actions.stop()
+        actions.env = usual_env
+        actions.start(private.workdir)
+        actions.wait_ready(60)

@@ -29,19 +29,13 @@ def server_url(variable: str) -> str:
     return url
 
 
-def fresh_database(server: str) -> str:
-    """A new, empty PostgreSQL database of its own on the test server."""
-    name = f"promisebot_scale_{uuid.uuid4().hex[:8]}"
-    with create_engine(server, isolation_level="AUTOCOMMIT").connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    return server.rsplit("/", 1)[0] + "/" + name
-
-
 @pytest.fixture(scope="module")
 def replicas(model_path):
     from bot.supervisor import throwaway_assistant
 
-    database = fresh_database(server_url("PROMISEBOT_TEST_POSTGRES_URL"))
+    from bot.store.database import new_postgres_database
+
+    database = new_postgres_database(server_url("PROMISEBOT_TEST_POSTGRES_URL"), "promisebot_scale")
     with throwaway_assistant(model_path, ("actions", "rasa"), prefix="promisebot-scale-", database_url=database,
                              replicas=2, lock_store=server_url("PROMISEBOT_TEST_REDIS_URL")) as running:
         assert len(running.rasa_urls) == 2

@@ -34,11 +34,13 @@ from bot.model_cache import ensure_model, rasa_env, recorded_training_seconds, t
 class Recipe:
     label: str
     config: str
-    prefix: str
+    prefix: str  # of its model's file name in models/
+    rasa_module: str  # how its Rasa server is started: `python -m <rasa_module> run`
 
 
-THIS_ASSISTANT = Recipe("this assistant", "config.yml", "promises")
-DEFAULT_RECIPE = Recipe("Rasa default recipe", "bot/benchmark/default_recipe.yml", "default-recipe")
+THIS_ASSISTANT = Recipe("this assistant", "config.yml", "promises", "bot.rasa_server")
+# Rasa as it comes: its default recipe, served by `rasa run` (without bot/rasa_server.py's fixes).
+DEFAULT_RECIPE = Recipe("Rasa default recipe", "bot/benchmark/default_recipe.yml", "default-recipe", "rasa")
 
 
 @dataclass
@@ -104,7 +106,8 @@ def first_answer(rest_url: str, timeout: float = 300) -> None:
     raise TimeoutError("no answer from the assistant")
 
 
-def measure(recipe: Recipe, users: int, seconds: float, with_training: bool) -> Figures:
+def measure(recipe: Recipe, users: int, seconds: float, with_training: bool, replicas: int = 1,
+            lock_store: Optional[str] = None, database_url: Optional[str] = None) -> Figures:
     from bot.supervisor import throwaway_assistant
 
     model = ensure_model(config=recipe.config, prefix=recipe.prefix)
@@ -116,14 +119,17 @@ def measure(recipe: Recipe, users: int, seconds: float, with_training: bool) -> 
         figures.training_seconds = recorded_training_seconds(model)
         figures.training_note = "recorded when models/ was trained (--training measures it again)"
     started = time.monotonic()
-    with throwaway_assistant(model, ("actions", "rasa"), prefix="promisebot-bench-") as running:
-        first_answer(running.rest_url)
+    with throwaway_assistant(model, ("actions", "rasa", "webchat", "staff"), prefix="promisebot-bench-",
+                             rasa_module=recipe.rasa_module,
+                             replicas=replicas, lock_store=lock_store, database_url=database_url) as running:
+        rest_urls = [f"{url}/webhooks/rest/webhook" for url in running.rasa_urls]
+        first_answer(rest_urls[0])
         figures.cold_start_seconds = time.monotonic() - started
-        drive(running.rest_url, users=4, seconds=5)  # warm up: first calls of every code path
+        drive(rest_urls, users=4, seconds=5)  # warm up: first calls of every code path
         print(f"  saturation, {users} users for {seconds:.0f} s...", flush=True)
-        figures.saturation = drive(running.rest_url, users=users, seconds=seconds)
+        figures.saturation = drive(rest_urls, users=users, seconds=seconds)
         print(f"  realistic load, 20 users every ~2 s for {seconds:.0f} s...", flush=True)
-        figures.realistic = drive(running.rest_url, users=20, seconds=seconds, pace=2.0)
+        figures.realistic = drive(rest_urls, users=20, seconds=seconds, pace=2.0)
         figures.memory_mb = {s.name: process_tree_mb(s.process.pid) for s in running.services}
     return figures
 
@@ -180,7 +186,8 @@ def quality_figures() -> None:
 
 
 def main(users: int = 10, seconds: float = 60, with_training: bool = False, with_default: bool = True,
-         with_quality: bool = True) -> int:
+         with_quality: bool = True, replicas: int = 1, lock_store: Optional[str] = None,
+         postgres: Optional[str] = None) -> int:
     print(f"{datetime.datetime.now():%Y-%m-%d %H:%M}; {machine()}", flush=True)
     if with_quality:
         quality_figures()
@@ -190,5 +197,12 @@ def main(users: int = 10, seconds: float = 60, with_training: bool = False, with
         figures.append(measure(recipe, users, seconds, with_training))
     print()
     print(report(figures[0], figures[1] if with_default else None, users))
-    return 0
+    if replicas > 1:
+        from bot.store.database import new_postgres_database
 
+        database_url = new_postgres_database(postgres, "promisebot_bench") if postgres else None
+        where = "PostgreSQL" if postgres else "SQLite"
+        print(f"\nthis assistant, {replicas} Rasa replicas (Redis lock store, {where}):", flush=True)
+        print(report(measure(THIS_ASSISTANT, users, seconds, False, replicas, lock_store, database_url),
+                     None, users))
+    return 0

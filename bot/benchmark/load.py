@@ -11,7 +11,7 @@ import asyncio
 import random
 import time
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Union
 
 import aiohttp
 
@@ -36,6 +36,13 @@ class LoadResult:
     latencies_ms: List[float] = field(default_factory=list)
     errors: Dict[str, int] = field(default_factory=dict)
     sent: Dict[str, int] = field(default_factory=dict)  # sender -> messages answered
+    scripts: Dict[str, int] = field(default_factory=dict)  # sender -> its conversation in CONVERSATIONS
+
+    @property
+    def requests_sent(self) -> int:
+        """Conversations that ended with a request confirmed, every message answered."""
+        return sum(1 for sender, script in self.scripts.items() if CONVERSATIONS[script][-1] == "/affirm"
+                   and self.sent.get(sender) == len(CONVERSATIONS[script]))
 
     @property
     def turns(self) -> int:
@@ -68,19 +75,22 @@ def shows_something(replies: object) -> bool:
                                              for r in replies)
 
 
-async def _user(number: int, rest_url: str, http: aiohttp.ClientSession, deadline: float,
+async def _user(number: int, rest_urls: Sequence[str], http: aiohttp.ClientSession, deadline: float,
                 result: LoadResult, pace: Optional[float], timeout: float, run_id: str) -> None:
     rng = random.Random(number)
     if pace:  # people do not all start typing at the same moment
         await asyncio.sleep(rng.uniform(0, pace))
     conversation_number = 0
     while time.monotonic() < deadline:
-        script = CONVERSATIONS[(number + conversation_number) % len(CONVERSATIONS)]
+        script_number = (number + conversation_number) % len(CONVERSATIONS)
+        script = CONVERSATIONS[script_number]
         sender = f"load-{run_id}-{number}-{conversation_number}"
+        result.scripts[sender] = script_number
         conversation_number += 1
-        for message in script:
+        for turn, message in enumerate(script):
             if time.monotonic() >= deadline:
                 return
+            rest_url = rest_urls[(number + turn) % len(rest_urls)]  # Rasa replicas by turns, as a balancer would
             started = time.monotonic()
             try:
                 async with http.post(rest_url, json={"sender": sender, "message": message},
@@ -102,22 +112,25 @@ async def _user(number: int, rest_url: str, http: aiohttp.ClientSession, deadlin
                 await asyncio.sleep(max(0.0, rng.uniform(0.75, 1.25) * pace - (time.monotonic() - started)))
 
 
-async def _drive(rest_url: str, users: int, seconds: float, pace: Optional[float], timeout: float) -> LoadResult:
+async def _drive(rest_urls: Sequence[str], users: int, seconds: float, pace: Optional[float], timeout: float) -> LoadResult:
     run_id = f"{random.getrandbits(32):08x}"
     connector = aiohttp.TCPConnector(limit=users + 5)
     async with aiohttp.ClientSession(connector=connector) as http:
         started = time.monotonic()
         result = LoadResult(seconds=seconds)
-        await asyncio.gather(*(_user(n, rest_url, http, started + seconds, result, pace, timeout, run_id)
+        await asyncio.gather(*(_user(n, rest_urls, http, started + seconds, result, pace, timeout, run_id)
                                for n in range(users)))
         result.seconds = time.monotonic() - started
         return result
 
 
-def drive(rest_url: str, users: int, seconds: float, pace: Optional[float] = None, timeout: float = 30) -> LoadResult:
+def drive(rest_url: Union[str, Sequence[str]], users: int, seconds: float, pace: Optional[float] = None,
+          timeout: float = 30) -> LoadResult:
     """`users` simulated young people for `seconds`. With no `pace` each sends its next message
-    as soon as the answer arrives (saturation); with a pace, about one message per `pace` s."""
-    return asyncio.run(_drive(rest_url, users, seconds, pace, timeout))
+    as soon as the answer arrives (saturation); with a pace, about one message per `pace` s.
+    Several REST URLs (Rasa replicas) take a conversation's messages in turn."""
+    rest_urls = [rest_url] if isinstance(rest_url, str) else list(rest_url)
+    return asyncio.run(_drive(rest_urls, users, seconds, pace, timeout))
 
 
 def lost_turns(rasa_url: str, token: str, sent: Dict[str, int]) -> Dict[str, int]:

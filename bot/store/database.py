@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import os
+import uuid
 from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -63,3 +64,12 @@ def migrate(url: Optional[str] = None) -> None:
 def tracker_database_url() -> str:
     """Where Rasa's conversations are kept: the same database unless told otherwise."""
     return os.environ.get("PROMISEBOT_TRACKER_DATABASE_URL") or database_url()
+
+
+def new_postgres_database(server_url: str, prefix: str) -> str:
+    """Create an empty database named `prefix` + a random suffix on a PostgreSQL server and
+    return its URL (the scale-out tests and benchmark, so they never share data)."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    with create_engine(server_url, isolation_level="AUTOCOMMIT").connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    return server_url.rsplit("/", 1)[0] + "/" + name
