@@ -122,3 +122,32 @@ def test_saying_no_to_deleting_keeps_the_conversation(child):
     child.says(no)
     child.says("yes")  # a yes afterwards deletes nothing
     assert "12 to 15" in child.hears("what are my promises")
+
+
+@pytest.mark.parametrize("body, problem", [
+    ({"message": "hi"}, "sender"), ({"sender": "", "message": "hi"}, "sender"),
+    ({"sender": 7, "message": "hi"}, "sender"), ({"sender": "x", "message": {"text": "hi"}}, "message"),
+    (["sender", "message"], "JSON object"),
+])
+def test_the_rest_channel_refuses_what_is_not_a_message_clearly(assistant, body, problem):
+    import requests
+
+    response = requests.post(assistant.rest_url, json=body, timeout=30)
+    assert response.status_code == 400 and problem in response.json()["error"]
+    not_json = requests.post(assistant.rest_url, data=b"{oops", headers={"Content-Type": "application/json"}, timeout=30)
+    assert not_json.status_code == 400
+
+
+def test_a_huge_message_over_rest_is_read_in_part_and_answered(child):
+    # Cut to 4,096 characters as the channels cut it; read whole, it took Rasa's memory to 7 GB.
+    assert child.hears("my foster dad hits me " + "and " * 5000)
+
+
+def test_a_failure_is_logged_without_the_childs_words():
+    from bot.channels.rasa_rest import where_it_failed
+
+    try:
+        raise ValueError("my name is Jade Smith and I live at 4 Elm Road")
+    except ValueError as error:
+        logged = where_it_failed(error)
+    assert logged.startswith("ValueError at test_a_failure_is_logged") and "Jade" not in logged
