@@ -11,7 +11,9 @@ something else reaches it:
   classifier's attention grows with the square of a message's length: one 20,000-character
   message took Rasa's memory to 7 GB.
 - A request with no sender, or a message that is not text, gets a clear 400; Rasa's own
-  would put every such request into one shared conversation called "default".
+  would put every such request into one shared conversation called "default". A sender id
+  that cannot be stored (a lone surrogate) gets a 400 too: it used to stop Rasa altogether
+  (see RedactingTrackerStore.session_scope).
 """
 from __future__ import annotations
 
@@ -29,6 +31,14 @@ from sanic.response import HTTPResponse
 from bot.channels.rasa_client import MAX_MESSAGE_CHARS
 
 logger = logging.getLogger(__name__)
+
+
+def encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 def where_it_failed(error: BaseException) -> str:
@@ -59,16 +69,18 @@ class ChildSafeRestInput(RestInput):
             if not isinstance(body, dict):
                 return response.json({"error": "send a JSON object with sender and message"}, status=400)
             sender, text = body.get("sender"), body.get("message")
-            if not isinstance(sender, str) or not sender.strip() or len(sender) > 256:
+            if not isinstance(sender, str) or not sender.strip() or len(sender) > 256 or not encodable(sender):
                 return response.json({"error": "sender must be a non-empty string"}, status=400)
             if text is not None and not isinstance(text, str):
                 return response.json({"error": "message must be a string"}, status=400)
+            # Lone surrogates (possible in JSON, never in real typing) cannot be stored or matched.
+            text = (text or "").encode("utf-8", "ignore").decode("utf-8")
             channel = body.get("input_channel")
             metadata = body.get("metadata")
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(UserMessage(
-                    (text or "")[:MAX_MESSAGE_CHARS], collector, sender,
+                    text[:MAX_MESSAGE_CHARS], collector, sender,
                     input_channel=channel if isinstance(channel, str) and channel else self.name(),
                     metadata=metadata if isinstance(metadata, dict) else None))
             except (Exception, asyncio.CancelledError) as error:  # as Rasa's own: answer with what was said

@@ -15,6 +15,7 @@ subclass (configured in endpoints.yml):
 """
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import json
@@ -24,7 +25,8 @@ import time
 from collections import OrderedDict
 from typing import Any, Dict, Iterator, List, Optional
 
-from rasa.core.tracker_store import SQLTrackerStore
+import rasa.shared.utils.cli
+from rasa.core.tracker_store import POSTGRESQL_SCHEMA, SQLTrackerStore, ensure_schema_exists
 from rasa.shared.core.events import ActiveLoop, BotUttered, Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import delete, select
@@ -101,6 +103,23 @@ class RedactingTrackerStore(SQLTrackerStore):
         migrate(database_url())  # pending answers and the topic log live in the project's database
         self._last_purge = 0.0
         self._purge_if_due()
+
+    @contextlib.contextmanager
+    def session_scope(self) -> Iterator[Any]:
+        """Rasa's, except that an error while handling one message fails that message only.
+        Rasa's own stops the whole server on any ValueError, taking it to mean a missing
+        PostgreSQL schema (a sender id SQLite could not encode did that)."""
+        session = self.sessionmaker()
+        try:
+            try:
+                ensure_schema_exists(session)
+            except ValueError as missing:
+                rasa.shared.utils.cli.print_error_and_exit(
+                    f"PostgreSQL schema '{missing}' was not found in the database: create it, or unset "
+                    f"{POSTGRESQL_SCHEMA}.")
+            yield session
+        finally:
+            session.close()
 
     # --- loading -----------------------------------------------------------------------
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:

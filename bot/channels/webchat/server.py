@@ -146,9 +146,10 @@ class WebChat:
     async def body(self, request: web.Request) -> dict:
         try:
             body = await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):  # RecursionError: [[[[...]]]] nested deep
             raise web.HTTPBadRequest(reason="The body is not valid JSON.")
-        if not isinstance(body, dict) or not isinstance(body.get("session"), str) or not SESSION_ID.match(body["session"]):
+        session_id = body.get("session") if isinstance(body, dict) else None
+        if not isinstance(session_id, str) or not SESSION_ID.fullmatch(session_id):
             raise web.HTTPBadRequest(reason="Send {\"session\": ID, ...} with the page's session id.")
         return body
 
