@@ -23,7 +23,7 @@ import logging
 import re
 import time
 from collections import OrderedDict
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 import rasa.shared.utils.cli
 from rasa.core.tracker_store import POSTGRESQL_SCHEMA, SQLTrackerStore, ensure_schema_exists
@@ -65,7 +65,7 @@ def redact_bot_text(text: str) -> str:
     return safe
 
 
-def redact_event(event: Event, requested_slot: Optional[str], answers: Dict[str, str]) -> Event:
+def redact_event(event: Event, requested_slot: Optional[str], answers: Iterable[Tuple[str, str]]) -> Event:
     """A copy of `event` that is safe to store."""
     data = event.as_dict()
     if isinstance(event, UserUttered):
@@ -79,7 +79,7 @@ def redact_event(event: Event, requested_slot: Optional[str], answers: Dict[str,
         data["metadata"] = {}
     elif isinstance(event, BotUttered):
         text = data.get("text") or ""
-        for slot, value in answers.items():  # the read-back of a request quotes the answers
+        for slot, value in answers:  # the read-back of a request quotes the answers
             if value and value.strip():
                 placeholder = WHOLE_ANSWER_PLACEHOLDER.get(slot, f"[{slot.upper()}]")
                 text = re.sub(rf"(?<!\w){re.escape(value.strip())}(?!\w)", placeholder, text)
@@ -124,7 +124,9 @@ class RedactingTrackerStore(SQLTrackerStore):
     # --- loading -----------------------------------------------------------------------
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
         tracker = await super().retrieve(sender_id)
-        pending = pending_answers(sender_id) if tracker is not None else {}
+        # Only a conversation with an answer kept (redacted) in a slot can have one waiting.
+        waiting = tracker is not None and any(tracker.get_slot(s) is not None for s in KEPT_ANSWERS)
+        pending = pending_answers(sender_id) if waiting else {}
         if not pending:
             return tracker
         # The stored answers are redacted: put back what was written, in the events themselves,
@@ -164,8 +166,10 @@ class RedactingTrackerStore(SQLTrackerStore):
         self._purge_if_due()
 
     def _redacted(self, tracker: DialogueStateTracker, first_new: int) -> Iterator[Event]:
-        answers = pending_answers(tracker.sender_id)
-        answers.update({s: tracker.get_slot(s) for s in KEPT_ANSWERS if isinstance(tracker.get_slot(s), str)})
+        # Every answer this conversation holds, as written: `retrieve` put the waiting ones back
+        # into the events, and this turn's are new events (a read-back quotes them).
+        answers = {(e.key, e.value) for e in tracker.events
+                   if isinstance(e, SlotSet) and e.key in KEPT_ANSWERS and isinstance(e.value, str)}
         requested_slot = None
         for index, event in enumerate(tracker.events):
             if index >= first_new:
