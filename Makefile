@@ -43,8 +43,11 @@ test: train
 	  --fail-on-prediction-errors --out results/conversations
 	$(BIN)/pytest
 
+# Starts PostgreSQL and Redis as `scale-out` does, for the two-replica figures.
 bench: train
-	$(BIN)/promisebot bench
+	@postgres=$$(PGTEST_DIR=/tmp/promisebot-bench-postgres PGTEST_PORT=55434 scripts/start-test-postgres) && \
+	  lock_store=$$(REDISTEST_DIR=/tmp/promisebot-bench-redis REDISTEST_PORT=56381 scripts/start-test-redis) && \
+	  $(BIN)/promisebot bench --training --replicas 2 --lock-store "$$lock_store" --postgres "$$postgres"
 
 # Re-pin every dependency after changing pyproject.toml.
 lock:

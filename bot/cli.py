@@ -2,11 +2,13 @@
 
   promisebot run            train if needed, then start and supervise the assistant: the action
                             server, Rasa, the web chat, and Telegram when a bot token is set
+                            (--replicas N --lock-store redis://...: N Rasa servers, on PostgreSQL)
   promisebot train          train the model if its inputs changed (--force to retrain)
   promisebot model-path     print the path of the model for the current inputs
   promisebot chat           chat in the terminal with a running assistant
   promisebot check-content  check content/ against its schema
-  promisebot bench          print NLU, safeguarding, training, load and latency figures
+  promisebot bench          print NLU, safeguarding, load, latency, cold start, training and memory
+                            figures, against Rasa's default recipe (docs/benchmarks.md)
   promisebot migrate        bring the database schema up to date
   promisebot counts         safeguarding disclosures by week (no text, no ids; 1-4 shown as "fewer than 5")
   promisebot purge          delete what is past its retention period

@@ -268,6 +268,9 @@ def running_message(services: List[Service]) -> str:
              f"  web chat:     http://127.0.0.1:{by_name['webchat'].port}/",
              f"  staff dashboard: http://127.0.0.1:{by_name['staff'].port}/ (users: promisebot staff add)",
              f"  REST channel: POST http://127.0.0.1:{by_name['rasa'].port}/webhooks/rest/webhook"]
+    replicas = [s.port for s in services if s.name.startswith("rasa-")]
+    if replicas:
+        lines.append(f"  more Rasa replicas on: {', '.join(map(str, replicas))} (sharing the lock store and database)")
     if "telegram" in by_name:
         lines.append("  Telegram bridge: running")
     return "\n".join(lines)

@@ -10,6 +10,8 @@
   - realistic load: 20 users each sending a message about every 2 s (latency is the figure)
   - the memory of every process, and training time from scratch (`--training`; otherwise
     the time recorded when the model in models/ was trained)
+- with `--replicas 2`, this assistant again with two Rasa replicas sharing a Redis lock store
+  (and a new PostgreSQL database with `--postgres`), each taking a conversation's turns in turn
 The simulated conversations are in bot/benchmark/load.py. docs/benchmarks.md has results.
 """
 from __future__ import annotations
