@@ -149,20 +149,26 @@ def report(ours: Figures, default: Optional[Figures], users: int) -> str:
     def times(mine: float, theirs: float) -> str:
         return f"{mine / theirs:.1f}x" if theirs else "-"
 
+    def quicker(mine: float, theirs: float) -> str:
+        """How much less time this assistant took than the default recipe, or more."""
+        if not mine or not theirs:
+            return "-"
+        return f"{theirs / mine:.1f}x faster" if theirs >= mine else f"{mine / theirs:.1f}x slower"
+
     header = "| | " + " | ".join(f.recipe.label for f in columns) + " |" + (" ratio |" if default else "")
     lines = [header, "|---" * (len(columns) + 1 + bool(default)) + "|",
              row(f"saturation ({users} users): turns/s", lambda f: f"{f.saturation.turns_per_second:.1f}",
                  default and times(ours.saturation.turns_per_second, default.saturation.turns_per_second)),
              row("saturation: p50 / p99", lambda f: f"{ms(f.saturation, 50)} / {ms(f.saturation, 99)}"),
              row("realistic (20 users, ~2 s): p50", lambda f: ms(f.realistic, 50),
-                 default and times(default.realistic.percentile(50), ours.realistic.percentile(50)) + " faster"),
+                 default and quicker(ours.realistic.percentile(50), default.realistic.percentile(50))),
              row("realistic: p95", lambda f: ms(f.realistic, 95)),
              row("realistic: p99", lambda f: ms(f.realistic, 99),
-                 default and times(default.realistic.percentile(99), ours.realistic.percentile(99)) + " faster"),
+                 default and quicker(ours.realistic.percentile(99), default.realistic.percentile(99))),
              row("turns answered / errors", lambda f: f"{f.saturation.turns + f.realistic.turns} / "
                  f"{f.saturation.error_count + f.realistic.error_count}"),
              row("cold start (to first answer)", lambda f: f"{f.cold_start_seconds:.1f} s",
-                 default and times(default.cold_start_seconds, ours.cold_start_seconds) + " faster"),
+                 default and quicker(ours.cold_start_seconds, default.cold_start_seconds)),
              row("training", lambda f: f"{f.training_seconds:.0f} s" if f.training_seconds else "not recorded")]
     for name in ours.memory_mb:
         lines.append(row(f"memory: {name}", lambda f, n=name: f"{f.memory_mb.get(n, 0):.0f} MB"))
