@@ -167,9 +167,11 @@ class RedactingTrackerStore(SQLTrackerStore):
 
     def _redacted(self, tracker: DialogueStateTracker, first_new: int) -> Iterator[Event]:
         # Every answer this conversation holds, as written: `retrieve` put the waiting ones back
-        # into the events, and this turn's are new events (a read-back quotes them).
-        answers = {(e.key, e.value) for e in tracker.events
-                   if isinstance(e, SlotSet) and e.key in KEPT_ANSWERS and isinstance(e.value, str)}
+        # into the events, and this turn's are new events (a read-back quotes them). Longest
+        # first, so an answer inside another ("Sam" in "Sam's room") never splits it.
+        answers = sorted({(e.key, e.value) for e in tracker.events
+                          if isinstance(e, SlotSet) and e.key in KEPT_ANSWERS and isinstance(e.value, str)},
+                         key=lambda answer: (-len(answer[1]), answer))
         requested_slot = None
         for index, event in enumerate(tracker.events):
             if index >= first_new:
