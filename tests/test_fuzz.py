@@ -152,12 +152,17 @@ def test_random_text_over_rest_always_gets_an_answer(fuzzed, text):
 
 # --- the web chat server ---------------------------------------------------------------------
 
+def messages_with_words(response: requests.Response) -> list:
+    messages = response.json()["messages"]
+    assert messages and all(isinstance(m["text"], str) and m["text"].strip() for m in messages), messages
+    return messages
+
+
 def check_web_answer(response: requests.Response, sent) -> list:
     """A 200 with the bot's messages, each with words, none of them a notice that Rasa failed."""
     assert response.status_code == 200, f"{sent!r} -> {response.status_code} {response.text[:200]}"
     assert "json" in response.headers["Content-Type"]
-    messages = response.json()["messages"]
-    assert messages and all(isinstance(m["text"], str) and m["text"].strip() for m in messages), messages
+    messages = messages_with_words(response)
     failed = {channel_message(key) for key in NOT_AN_ANSWER}
     assert not failed & {m["text"] for m in messages}, f"Rasa did not answer {sent!r}: {messages}"
     return messages
@@ -173,8 +178,7 @@ def check_web_refusal(response: requests.Response, sent) -> None:
 def check_web_answer_or_refusal(response: requests.Response, sent) -> None:
     assert response.status_code < 500, f"{sent[:120]!r} -> {response.status_code} {response.text[:200]}"
     if response.status_code == 200:
-        messages = response.json()["messages"]
-        assert messages and all(isinstance(m["text"], str) and m["text"].strip() for m in messages), messages
+        messages_with_words(response)
     else:
         check_web_refusal(response, sent)
 

@@ -7,7 +7,6 @@ locally these tests skip without them, under CI they fail.
 import concurrent.futures
 import itertools
 import os
-import sys
 import threading
 import uuid
 
@@ -16,6 +15,7 @@ import requests
 from sqlalchemy import create_engine, text
 
 from fakes import FakeTelegram
+from test_telegram import start_bridge, wait_for_port
 
 chat_ids = itertools.count(9101)
 
@@ -100,22 +100,17 @@ def test_messages_of_one_conversation_on_both_replicas_at_once_are_all_kept_in_o
 @pytest.fixture(scope="module")
 def telegram_in_front(replicas, tmp_path_factory):
     """The real Telegram bridge in webhook mode, in front of both replicas (a fake Bot API)."""
-    from bot.supervisor import Service, free_port, start_all, stop_all
+    from bot.supervisor import free_port, stop_all
 
     telegram, port = FakeTelegram().start(), free_port()
-    env = {"PROMISEBOT_TELEGRAM_TOKEN": telegram.token, "PROMISEBOT_TELEGRAM_API_URL": telegram.base_url,
-           "PROMISEBOT_RASA_URL": ",".join(replicas.rasa_urls), "PROMISEBOT_RASA_TOKEN": replicas.rasa_token,
-           "PROMISEBOT_SENDER_KEY": "test-sender-key", "PROMISEBOT_TELEGRAM_WEBHOOK_URL": "https://bot.example.test/telegram",
-           "PROMISEBOT_TELEGRAM_WEBHOOK_SECRET": "scale-secret", "PROMISEBOT_TELEGRAM_WEBHOOK_PORT": str(port)}
-    bridge = Service("telegram", [sys.executable, "-m", "bot.channels.telegram"], None, env=env)
-    start_all([bridge], log_dir=tmp_path_factory.mktemp("scale-telegram"))
+    bridge = start_bridge(telegram, ",".join(replicas.rasa_urls), tmp_path_factory.mktemp("scale-telegram"),
+                          replicas.rasa_token, PROMISEBOT_TELEGRAM_WEBHOOK_URL="https://bot.example.test/telegram",
+                          PROMISEBOT_TELEGRAM_WEBHOOK_SECRET="scale-secret", PROMISEBOT_TELEGRAM_WEBHOOK_PORT=str(port))
     telegram.wait_for(lambda: telegram.calls_to("setWebhook"), 60, "the bridge to set its webhook")
     webhook = f"http://127.0.0.1:{port}/telegram"
     updates = itertools.count(1)
 
     def user_sends(chat: int, words: str) -> None:
-        from test_telegram import wait_for_port
-
         wait_for_port(port)
         update = {"update_id": next(updates), "message": FakeTelegram._message(chat, text=words)}
         response = requests.post(webhook, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "scale-secret"},
