@@ -10,20 +10,15 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 
 .PHONY: setup train run scale-out chat test bench lock clean
 
-setup: $(VENV)/.installed
-
-$(VENV)/.installed: pyproject.toml requirements.lock
-	@python310=$$(scripts/find-python310) || exit 1; \
-	  echo "Creating $(VENV) with $$python310"; \
-	  "$$python310" -m venv --clear $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e ".[test]"
-	@touch $@
+setup:
+	@scripts/setup-venv "$(VENV)"
 
 train: setup
 	$(BIN)/promisebot train
 
+# RUN_ARGS: options for `promisebot run` (ports, --log-dir; `promisebot run --help`).
 run: train
-	$(BIN)/promisebot run
+	$(BIN)/promisebot run $(RUN_ARGS)
 
 # Two Rasa replicas sharing a PostgreSQL tracker store and a Redis lock store, each started
 # fresh from Debian's packages (throwaway data). Telegram runs in webhook mode in front when

@@ -38,6 +38,15 @@ os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
 
 def main(argv=None) -> int:
+    from bot.store.database import StorageError
+    try:
+        return run_command(argv)
+    except StorageError as error:  # a database or key setting that cannot work: one line, no traceback
+        print(f"promisebot: {error}", file=sys.stderr)
+        return 1
+
+
+def run_command(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="promisebot", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)

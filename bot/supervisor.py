@@ -226,7 +226,11 @@ def throwaway_assistant(model: Path, names: Sequence[str] = ("actions", "rasa", 
 
 
 def port_is_free(port: int) -> bool:
+    """Whether a server could listen on `port` now. The probe binds as the servers themselves
+    do, with SO_REUSEADDR, so connections of a run just stopped (still in TIME_WAIT for up to a
+    minute) do not count: only something really listening does."""
     with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
             return True

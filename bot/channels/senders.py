@@ -13,6 +13,7 @@ import secrets
 from pathlib import Path
 
 from bot.model_cache import ROOT
+from bot.store.database import private_folder
 
 KEY_FILE = ROOT / "var" / "sender.key"
 
@@ -22,7 +23,7 @@ def sender_key(path: Path = KEY_FILE) -> bytes:
     if configured:
         return configured.encode()
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)
         # Created readable by this user only; written once, so concurrent starts agree.
         try:
             descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -29,7 +29,7 @@ from bot.staff import users
 from bot.staff.pages import Raw, bar_chart, csrf_field, esc, login_form, page, table, topic_label
 from bot.store import topic_log
 from bot.store.counters import disclosure_counts, shown
-from bot.store.database import migrate
+from bot.store.database import StorageError, migrate
 from bot.store.requests import STATUSES, access_log, get_request, list_requests, update_request
 
 logger = logging.getLogger(__name__)
@@ -351,7 +351,11 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
-    migrate()
+    try:
+        migrate()
+    except StorageError as error:
+        print(f"staff dashboard: {error}", file=sys.stderr)
+        return 1
     web.run_app(Dashboard().app(), host=args.host, port=args.port, print=None)
     return 0
 

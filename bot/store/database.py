@@ -1,4 +1,10 @@
-"""Engine, sessions and migrations for the project's database."""
+"""Engine, sessions and migrations for the project's database.
+
+Every engine of the project's, and Alembic's migrations, come from `engine()`, which first
+checks the URL with `usable_url()`: a SQLite file's folder is created (a fresh clone has no
+`var/`), and a setting that cannot work becomes one `StorageError` line saying what was
+tried and what to change, never a traceback.
+"""
 from __future__ import annotations
 
 import os
@@ -10,7 +16,8 @@ from typing import Optional
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -18,8 +25,55 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 DEFAULT_URL = f"sqlite:///{ROOT / 'var' / 'promisebot.sqlite'}"
 
 
+CHANGE_IT = ("set PROMISEBOT_DATABASE_URL to a database this user can write (sqlite:////path/file.sqlite "
+             "or postgresql://user:password@host/name), or unset it to use var/promisebot.sqlite")
+
+
+class StorageError(RuntimeError):
+    """A database or key setting that cannot work, said in one line: what was tried, what to change."""
+
+
 def database_url() -> str:
-    return os.environ.get("PROMISEBOT_DATABASE_URL", DEFAULT_URL)
+    return os.environ.get("PROMISEBOT_DATABASE_URL") or DEFAULT_URL
+
+
+def private_folder(folder: Path) -> Path:
+    """Create `folder` if it is missing (readable by this user only) and check it can be
+    written: the one place the SQLite file's folder and the sender key's folder are made."""
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as error:
+        raise StorageError(f"cannot create the folder {folder} ({error.strerror})") from error
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise StorageError(f"cannot write in the folder {folder} (permission denied)")
+    return folder
+
+
+def shown(url: str) -> str:
+    """A URL safe to print: no password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(unreadable)"
+
+
+def usable_url(url: str) -> str:
+    """`url`, checked: it parses, its driver is installed, and a SQLite file's folder exists."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:  # SQLAlchemy's message quotes the whole setting, password and all
+        raise StorageError(f"the database setting is not a URL: {CHANGE_IT}") from None
+    try:
+        parsed.get_dialect()
+    except NoSuchModuleError:
+        raise StorageError(f"the database URL {parsed.drivername}://... names a database this "
+                           f"installation has no driver for: {CHANGE_IT}") from None
+    if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
+        try:
+            private_folder(Path(parsed.database).expanduser().absolute().parent)
+        except StorageError as error:
+            raise StorageError(f"{error}, for the database {shown(url)}: {CHANGE_IT}") from error
+    return url
 
 
 def engine(url: Optional[str] = None) -> Engine:
@@ -29,9 +83,7 @@ def engine(url: Optional[str] = None) -> Engine:
 @lru_cache(maxsize=None)
 def _engine(url: str) -> Engine:
     """One engine (and connection pool) per database URL."""
-    if url.startswith("sqlite:///"):
-        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-    created = create_engine(url, future=True, pool_pre_ping=True)
+    created = create_engine(usable_url(url), future=True, pool_pre_ping=True)
     overwrite_deleted_rows(created)
     return created
 
@@ -54,11 +106,19 @@ def session(url: Optional[str] = None) -> Session:
 
 
 def migrate(url: Optional[str] = None) -> None:
-    """Bring the database schema up to date (safe to run at every start)."""
+    """Bring the database schema up to date (safe to run at every start). Alembic is handed
+    a connection from `engine()`, so it never makes an engine of its own."""
+    url = url or database_url()
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", (url or database_url()).replace("%", "%%"))
-    command.upgrade(config, "head")
+    try:
+        with engine(url).connect() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+            connection.commit()
+    except DBAPIError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
+        raise StorageError(f"cannot open the database {shown(url)} ({reason}): {CHANGE_IT}") from None
 
 
 def tracker_database_url() -> str:

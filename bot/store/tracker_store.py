@@ -35,7 +35,8 @@ from sqlalchemy.engine import make_url
 from bot.flows import FREE_TEXT_SLOTS, SHORT_TEXT_SLOTS
 from bot.privacy.redaction import redact
 from bot.store import retention, topic_log
-from bot.store.database import database_url, migrate, overwrite_deleted_rows, session, tracker_database_url
+from bot.store.database import (database_url, migrate, overwrite_deleted_rows, session, tracker_database_url,
+                                 usable_url)
 from bot.store.models import PendingAnswer
 
 logger = logging.getLogger(__name__)
@@ -94,7 +95,7 @@ def redact_event(event: Event, requested_slot: Optional[str], answers: Iterable[
 class RedactingTrackerStore(SQLTrackerStore):
     def __init__(self, domain=None, host=None, event_broker=None, url: Optional[str] = None,
                  retention_days: int = 30, **kwargs: Any) -> None:
-        url = make_url(url or tracker_database_url())
+        url = make_url(usable_url(url or tracker_database_url()))
         super().__init__(domain=domain, dialect=url.drivername, host=url.host, port=url.port, db=url.database,
                          username=url.username, password=url.password, query=dict(url.query) or None,
                          event_broker=event_broker, **kwargs)

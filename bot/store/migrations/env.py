@@ -1,12 +1,10 @@
+"""Alembic runs the migrations on the connection `bot.store.database.migrate` hands it, from
+the project's one engine per URL (which creates a SQLite file's folder first)."""
 from alembic import context
-from sqlalchemy import engine_from_config, pool
 
 from bot.store.models import Base
 
-config = context.config
-connectable = engine_from_config(config.get_section(config.config_ini_section) or {}, prefix="sqlalchemy.",
-                                 poolclass=pool.NullPool, future=True)
-with connectable.connect() as connection:
-    context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
-    with context.begin_transaction():
-        context.run_migrations()
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+with context.begin_transaction():
+    context.run_migrations()
