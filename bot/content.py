@@ -37,8 +37,8 @@ MAX_TITLE = 28
 
 # Said by bot/channels without the Rasa server, so they must always be there.
 CHANNEL_MESSAGES = ("channel_trouble", "channel_gave_up", "channel_no_answer", "channel_empty", "channel_too_long",
-                    "channel_slow_down", "channel_forgotten", "channel_forget_failed", "telegram_start",
-                    "telegram_not_text", "telegram_edited")
+                    "channel_slow_down", "channel_button_refused", "channel_forgotten", "channel_forget_failed",
+                    "telegram_start", "telegram_not_text", "telegram_edited")
 
 
 class ContentError(ValueError):

@@ -18,14 +18,19 @@ def private(model_path):
 
 
 class WebChild:
+    """A young person on the web chat: types, or taps a button the bot has just shown."""
+
     def __init__(self, web):
         self.web, self.session = web, uuid.uuid4().hex
+        self.buttons = {}
 
-    def hears(self, text=None, payload=None):
-        body = {"session": self.session, **({"payload": payload} if payload else {"text": text})}
+    def hears(self, text=None, tap=None):
+        body = {"session": self.session, **({"payload": self.buttons[tap]} if tap else {"text": text})}
         response = requests.post(self.web + "/api/message", json=body, timeout=60)
         assert response.status_code == 200
-        return "\n".join(m["text"] for m in response.json()["messages"])
+        messages = response.json()["messages"]
+        self.buttons = {b["title"]: b["payload"] for m in messages for b in m["buttons"]}
+        return "\n".join(m["text"] for m in messages)
 
 
 def saved_references(private):
@@ -36,14 +41,16 @@ def test_the_action_server_dying_mid_form_is_never_silent_and_the_form_carries_o
     actions = private.services[0]
     child = WebChild(private.web_url)
     child.hears("im 14")
-    child.hears(payload="/request_advocate")  # one request sent before anything goes wrong
+    child.hears("what is an advocate")
+    child.hears(tap="Ask for an advocate")  # one request sent before anything goes wrong
     for answer in ("my contact with my mum keeps being cancelled", "Jo", "Here in this chat"):
         child.hears(answer)
-    assert "A-2026-" in child.hears(payload="/affirm")
+    assert "A-2026-" in child.hears(tap="Yes")
     sent_before = saved_references(private)
     child = WebChild(private.web_url)  # the same young person, a new tab (the web chat allows 8 messages in 10 s)
     child.hears("im 14")
-    assert "What is your complaint about?" in child.hears(payload="/start_complaint")
+    child.hears("how do i make a complaint")
+    assert "What is your complaint about?" in child.hears(tap="Start a complaint")
     actions.process.kill()
     actions.process.wait()
     trouble = child.hears("my room has no curtains")
@@ -60,7 +67,8 @@ def test_everything_restarting_mid_conversation_keeps_the_age_and_the_form(priva
     child = WebChild(private.web_url)
     sent_before = saved_references(private)
     child.hears("im 15")
-    child.hears(payload="/start_complaint")
+    child.hears("how do i make a complaint")
+    child.hears(tap="Start a complaint")
     assert "What would you like to happen" in child.hears("they read my letters")
     stop_all(private.services)
     start_all(private.services, log_dir=private.workdir)
@@ -81,13 +89,14 @@ def test_a_request_the_database_cannot_take_is_never_said_to_be_sent_and_nothing
     try:
         child = WebChild(private.web_url)
         child.hears("im 13")
-        child.hears(payload="/message_social_worker")
+        child.hears("who is my social worker")
+        child.hears(tap="Message my social worker")
         for answer in ("please ring me about seeing my nan", "Whenever", "Sam", "Here in this chat"):
             child.hears(answer)
         holder = sqlite3.connect(requests_database, timeout=0)
         holder.execute("BEGIN EXCLUSIVE")  # another writer holds the database: it is unavailable
         try:
-            failed = child.hears(payload="/affirm")
+            failed = child.hears(tap="Yes")
         finally:
             holder.rollback()
             holder.close()
@@ -98,10 +107,11 @@ def test_a_request_the_database_cannot_take_is_never_said_to_be_sent_and_nothing
 
         child = WebChild(private.web_url)  # with the database back, sending again works (a new session:
         child.hears("im 13")                # the web chat allows 8 messages in 10 s)
-        child.hears(payload="/message_social_worker")
+        child.hears("who is my social worker")
+        child.hears(tap="Message my social worker")
         for answer in ("please ring me about seeing my nan", "Whenever", "Sam", "Here in this chat"):
             child.hears(answer)
-        assert "S-2026-" in child.hears(payload="/affirm")
+        assert "S-2026-" in child.hears(tap="Yes")
         assert sqlite3.connect(requests_database).execute(count).fetchone()[0] == 1
     finally:
         actions.stop()

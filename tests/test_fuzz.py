@@ -25,7 +25,6 @@ import requests
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.channels.rasa_client import BUTTON_PAYLOAD, is_button_payload
 from bot.channels.webchat.server import MAX_BODY_BYTES
 from fakes import FakeTelegram
 from test_telegram import start_bridge
@@ -131,6 +130,8 @@ def channel_message(key: str) -> str:
 
 # The channels' own notices that mean the bot did not answer (Rasa failed, or said nothing).
 NOT_AN_ANSWER = ("channel_trouble", "channel_gave_up", "channel_no_answer")
+# Shaped like a button's payload (an intent, maybe with entities), the way a forger would write one.
+INTENT_SHAPED = r"^/[a-z_]{1,64}(\{[^{}]{0,200}\})?$"
 
 
 # --- Rasa's REST channel ---------------------------------------------------------------------
@@ -201,19 +202,20 @@ def test_random_text_in_the_web_chat_always_gets_an_answer(fuzzed, text):
 
 
 @fuzz_settings(100)
-@given(payload=st.one_of(st.text(CHARACTERS, max_size=300), st.from_regex(BUTTON_PAYLOAD, fullmatch=True)))
+@given(payload=st.one_of(st.text(CHARACTERS, max_size=300), st.from_regex(INTENT_SHAPED, fullmatch=True)))
 @example(payload="")
 @example(payload="/")
+@example(payload="/help")  # a real button, but this conversation was never shown it
 @example(payload='/inform_age{"age_band":"not_a_band"}')
 @example(payload='/inform_age{"age_band":}')
 @example(payload="/no_such_intent")
-def test_random_payloads_in_the_web_chat_get_an_answer_or_a_clear_4xx(fuzzed, payload):
+def test_random_payloads_in_the_web_chat_are_refused_kindly(fuzzed, payload):
+    """A new conversation was shown no buttons, so every tap is refused: kindly, never silently,
+    with buttons to tap instead."""
     response = post(fuzzed, fuzzed.web_url + "/api/message", payload,
                     json={"session": uuid.uuid4().hex, "payload": payload})
-    if is_button_payload(payload):
-        check_web_answer(response, payload)
-    else:
-        check_web_refusal(response, payload)
+    (refusal,) = check_web_answer(response, payload)
+    assert refusal["text"] == channel_message("channel_button_refused") and refusal["buttons"]
 
 
 @fuzz_settings(300)
@@ -286,7 +288,7 @@ def callback_data() -> st.SearchStrategy[str]:
         return data.encode()[:64].decode(errors="ignore")
 
     return st.one_of(st.text(CHARACTERS, max_size=64).map(fits),
-                     st.from_regex(BUTTON_PAYLOAD, fullmatch=True).map(fits),  # shaped like a button's payload
+                     st.from_regex(INTENT_SHAPED, fullmatch=True).map(fits),
                      st.text(ANY_CHARACTER, max_size=30).map(lambda s: fits("#" + s)))
 
 
@@ -318,16 +320,17 @@ def help_in_a_new_chat(bridge):
 @example(data="")
 @example(data="#0123456789abcdef0123")  # a long payload's key this bridge never handed out
 @example(data="/no_such_intent")
-def test_random_button_data_on_telegram_is_answered_and_the_bridge_carries_on(fuzzed, bridge, help_in_a_new_chat, data):
+def test_random_button_data_on_telegram_is_refused_kindly_and_the_bridge_carries_on(fuzzed, bridge, help_in_a_new_chat, data):
     telegram, process = bridge
     chat = next(chat_ids)
     query_id = telegram.user_taps(chat, data)
     telegram.wait_for(lambda: tap_was_answered(telegram, query_id), 30, f"the tap on {data!r} to be answered")
+    refused = channel_message("channel_button_refused")
+    telegram.wait_for_text(chat, refused)  # never silence: a new chat was offered no buttons
     telegram.user_sends(chat, "/help")  # the chat still works
     texts = until_the_menu(telegram, chat)
-    if not is_button_payload(data):
-        # Forged data is ignored: the chat is sent just what a new chat is sent for /help.
-        assert texts == help_in_a_new_chat, texts
+    # Nothing was sent to Rasa for the tap: after the refusal, just what a new chat gets for /help.
+    assert texts == [refused] + help_in_a_new_chat, texts
     failed = {channel_message(key) for key in NOT_AN_ANSWER}
     assert not failed & set(texts), f"Rasa did not answer the tap on {data!r}: {texts}"
     assert_alive(process, fuzzed, data)

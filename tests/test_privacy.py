@@ -8,8 +8,8 @@ from pathlib import Path
 
 import requests
 
-CHAT = [  # (what is sent, as text or as a button payload)
-    ("payload", "/greet"),
+CHAT = [  # (what is sent: the page opening, typed text, or a tap on a button just shown, by its title)
+    ("start", True),
     ("text", "im 14"),
     ("text", "hi my name is Tamsin Okonkwo"),
     ("text", "my email is tamsin.okon@example.com and my number is 07700 900461"),
@@ -17,14 +17,15 @@ CHAT = [  # (what is sent, as text or as a button payload)
     ("text", "my dob is 03/04/2011 and my nhs number is 943 476 5919"),
     ("text", "my ni number is AB 12 34 56 C and my insta is @tamsin_ok22"),
     ("text", "can my sw Gemma ring me on 07700 900388 bout my pep"),
-    ("payload", "/start_complaint"),
+    ("text", "how do i make a complaint"),
+    ("tap", "Start a complaint"),
     ("text", "my sw Priya Raman never calls me back, ring me on 07700 900462"),
     ("text", "i want a new social worker"),
     ("text", "yes"),
     ("text", "Tamsin"),
     ("text", "Phone"),
     ("text", "07700 900463"),
-    ("payload", "/affirm"),
+    ("tap", "Yes"),
 ]
 SUBMITTED = ["Priya Raman", "07700 900462", "Tamsin", "07700 900463"]  # the request the child sent
 NEVER_STORED = ["Okonkwo", "tamsin.okon@example.com", "900461", "Birchfield", "WS2 8PL", "03/04/2011", "943 476 5919",
@@ -39,12 +40,15 @@ def database_text(path: Path, skip_table: str) -> str:
 
 def test_personal_details_are_kept_only_in_the_request_the_child_sent(assistant):
     session = uuid.uuid4().hex
-    replies = []
+    replies, buttons = [], {}
     for kind, message in CHAT:
         time.sleep(1.3)  # typed like a person: the web chat allows 8 messages in 10 s
-        response = requests.post(assistant.web_url + "/api/message", json={"session": session, kind: message}, timeout=60)
+        sent = {"payload": buttons[message]} if kind == "tap" else {kind: message}
+        response = requests.post(assistant.web_url + "/api/message", json={"session": session, **sent}, timeout=60)
         assert response.status_code == 200
-        replies.append("\n".join(m["text"] for m in response.json()["messages"]))
+        messages = response.json()["messages"]
+        buttons = {b["title"]: b["payload"] for m in messages for b in m["buttons"]}
+        replies.append("\n".join(m["text"] for m in messages))
     assert "Your complaint has been sent" in replies[-1], replies[-3:]
 
     written = sorted(p for p in assistant.workdir.rglob("*") if p.is_file())

@@ -5,12 +5,14 @@ import itertools
 import json
 import os
 import socket
+import sqlite3
 import sys
 import time
 
 import pytest
 import requests
 
+import request_flows
 from bot.supervisor import free_port
 from fakes import FakeRasa, FakeTelegram
 
@@ -103,12 +105,21 @@ def test_tapping_a_button_answers_the_tap_and_sends_its_payload(telegram, chat):
     assert telegram.calls_to("editMessageReplyMarkup"), "the tapped keyboard should be taken away"
 
 
-def test_a_tap_with_forged_data_is_answered_and_ignored(telegram, chat):
-    telegram.user_taps(chat, "not a payload")
-    telegram.wait_for(lambda: len(telegram.calls_to("answerCallbackQuery")) >= 1)
-    telegram.user_sends(chat, "/help")  # the chat still works, and nothing was sent for the tap
-    telegram.wait_for_text(chat, "Here's what I can help with")
-    assert "didn't understand" not in telegram.texts_to(chat)
+@pytest.mark.parametrize("data", ["not a payload", "/safeguarding_disclosure", '/inform_age{"age_band":"=1+1"}',
+                                  "phone", "#0123456789abcdef0123"])
+def test_a_tap_on_a_button_this_chat_was_not_shown_is_refused_kindly(telegram, chat, data):
+    telegram.user_sends(chat, "what is an advocate")
+    telegram.wait_for_text(chat, "advocate")
+    query_id = telegram.user_taps(chat, data)
+    refusal = telegram.wait_for_text(chat, "that button doesn't work")
+    assert any(p["callback_query_id"] == query_id for p in telegram.calls_to("answerCallbackQuery"))
+    again = buttons_of(refusal)
+    assert again and data not in again.values()  # the buttons shown again
+    before = len(telegram.messages_to(chat))
+    telegram.user_taps(chat, next(iter(again.values())))  # and they work
+    telegram.wait_for(lambda: len(telegram.messages_to(chat)) > before, 30, "an answer to the tap")
+    assert "Thank you for telling me" not in telegram.texts_to(chat)
+    assert telegram.texts_to(chat).count("that button doesn't work") == 1
 
 
 def test_help_shows_the_menu(telegram, chat):
@@ -239,13 +250,11 @@ def test_long_replies_are_split_under_telegrams_limit_at_a_break():
 
 
 def test_long_button_payloads_fit_telegrams_64_bytes():
-    from bot.channels.telegram import ButtonPayloads
+    from bot.channels.telegram import callback_data
 
-    payloads = ButtonPayloads()
     long = '/inform_age{"age_band":"' + "x" * 80 + '"}'
-    packed = payloads.pack(long)
-    assert len(packed.encode()) <= 64 and payloads.unpack(packed) == long
-    assert payloads.pack("/help") == "/help"
+    assert len(callback_data(long).encode()) <= 64 and callback_data(long) == callback_data(long)
+    assert callback_data("/help") == "/help"
 
 
 def test_a_wrong_bot_token_stops_the_bridge_with_a_clear_message():
@@ -260,3 +269,40 @@ def test_a_wrong_bot_token_stops_the_bridge_with_a_clear_message():
         assert run.returncode == 2 and "refused the bot token" in run.stderr
     finally:
         telegram.stop()
+
+
+# --- the request flows, driven to their reference by tapping ------------------------------------
+
+def latest_buttons(telegram: FakeTelegram, chat: int) -> dict:
+    """The inline keyboard of the last message that had one."""
+    with_buttons = [m for m in telegram.messages_to(chat) if buttons_of(m)]
+    return buttons_of(with_buttons[-1]) if with_buttons else {}
+
+
+@pytest.mark.parametrize("flow, contact", request_flows.FLOWS_AND_CHOICES)
+def test_a_request_is_sent_by_tapping_every_inline_button_the_bot_offers(telegram, assistant, chat, flow, contact):
+    telegram.user_sends(chat, "/start")
+    telegram.wait_for_text(chat, "How old are you?")
+    answer = ""
+    for step in request_flows.script(flow, contact, age_button="16 to 18"):
+        time.sleep(request_flows.PAUSE)
+        seen = len(telegram.messages_to(chat))
+        if step.tap:
+            data = latest_buttons(telegram, chat).get(step.tap)
+            assert data, f"no button {step.tap!r} was offered: {telegram.texts_to(chat)[-1500:]}"
+            telegram.user_taps(chat, data)
+        else:
+            telegram.user_sends(chat, step.type)
+        expect = step.expect or ""
+
+        def shown():  # the new messages' words and their buttons' titles
+            return "\n".join(m["text"] + "\n" + "\n".join(buttons_of(m)) for m in telegram.messages_to(chat)[seen:])
+        telegram.wait_for(lambda: expect in shown(), 30, f"{expect!r} after {step}")
+        answer = shown()
+        assert "that button doesn't work" not in answer.lower(), answer
+    reference = request_flows.REFERENCE.search(answer)
+    assert reference, answer
+    with sqlite3.connect(assistant.database_path) as database:
+        saved = database.execute("select kind, contact_preference from requests where reference = ?",
+                                 (reference.group(),)).fetchone()
+    assert saved == request_flows.saved_as(flow, contact), f"{reference.group()}: {saved}"

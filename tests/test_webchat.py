@@ -42,7 +42,7 @@ def test_the_page_is_served_with_no_external_scripts_fonts_or_styles(web):
 
 def test_a_message_gets_the_bot_answer_and_its_buttons(web):
     session = new_session()
-    welcome = post(web, "/api/message", {"session": session, "payload": "/greet"}).json()
+    welcome = post(web, "/api/message", {"session": session, "start": True}).json()
     age_question = welcome["messages"][-1]
     assert "How old are you" in age_question["text"]
     assert {"title": "12 to 15", "payload": '/inform_age{"age_band":"12_15"}'} in age_question["buttons"]
@@ -51,20 +51,35 @@ def test_a_message_gets_the_bot_answer_and_its_buttons(web):
 
 def test_a_tapped_button_works_like_typing(web):
     session = new_session()
+    post(web, "/api/message", {"session": session, "start": True})
     reply = texts(post(web, "/api/message", {"session": session, "payload": '/inform_age{"age_band":"16_18"}'}))
     assert "16 to 18" in reply
 
 
 def test_typed_text_is_never_read_as_a_button_payload(web):
-    # Typed "/safeguarding_disclosure" is words; as a payload it would set the bot's intent.
-    payload = texts(post(web, "/api/message", {"session": new_session(), "payload": "/safeguarding_disclosure"}))
+    # Typed "/safeguarding_disclosure" is words, never the bot's intent.
     typed = texts(post(web, "/api/message", {"session": new_session(), "text": "/safeguarding_disclosure"}))
-    assert "Thank you for telling me" in payload and "Thank you for telling me" not in typed
+    assert "Thank you for telling me" not in typed
 
 
-def test_a_payload_that_is_not_a_button_shape_is_refused_clearly(web):
-    response = post(web, "/api/message", {"session": new_session(), "payload": "hello <script>"})
-    assert response.status_code == 400 and "button" in response.json()["error"]
+@pytest.mark.parametrize("payload", [
+    "/safeguarding_disclosure",  # an intent no button offers: it would set the bot's intent
+    '/inform_age{"age_band":"=HYPERLINK(1)"}',  # a made-up entity value
+    '/inform_age{"age_band":"12_15"}',  # a real button, but not one this conversation was shown
+    "phone",  # a real button's payload, from another conversation's question
+    "hello <script>", "", 42, ["/help"],
+])
+def test_a_tap_on_a_button_this_conversation_was_not_shown_is_refused_kindly(web, payload):
+    session = new_session()
+    post(web, "/api/message", {"session": session, "text": "what is an advocate"})
+    response = post(web, "/api/message", {"session": session, "payload": payload})
+    (refusal,) = response.json()["messages"]
+    assert response.status_code == 200 and "that button doesn't work" in refusal["text"]
+    assert refusal["buttons"], "the buttons are shown again"
+    assert all(b["payload"] != payload for b in refusal["buttons"] if payload != "/help")
+    again = refusal["buttons"][0]  # and the buttons shown again work
+    assert "that button doesn't work" not in texts(post(web, "/api/message", {"session": session,
+                                                                                "payload": again["payload"]}))
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\x00\x01\x02"])

@@ -4,12 +4,15 @@ axe-core accessibility check against WCAG 2.2 AA."""
 import json
 import os
 import shutil
+import sqlite3
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
 
+import request_flows
 from bot.supervisor import free_port
 from fakes import FakeRasa
 
@@ -215,3 +218,41 @@ def test_a_council4kidz_tester_rates_an_answer_and_staff_see_it(browser, assista
     browser.get(assistant.staff_url + "/feedback")
     row = next(r for r in browser.find_elements(By.TAG_NAME, "tr") if "topics.yml advocacy" in r.text)
     assert "Too many long words for me" in row.text
+
+
+# --- the request flows, driven to their reference by tapping ------------------------------------
+
+def bot_messages(driver) -> list:
+    return driver.find_elements(By.CSS_SELECTOR, ".msg.bot")
+
+
+def answer_after(driver, seen: int, expect: str, timeout: float = 30) -> str:
+    """The bot's messages after the first `seen`, once one of them contains `expect`."""
+    def new_text(d):
+        text = "\n".join(m.text for m in bot_messages(d)[seen:])
+        return text if expect in text else None
+    try:
+        return WebDriverWait(driver, timeout).until(new_text)
+    except TimeoutException:
+        pytest.fail(f"{expect!r} never came; the chat shows:\n{log_text(driver)}")
+
+
+@pytest.mark.parametrize("flow, contact", request_flows.FLOWS_AND_CHOICES)
+def test_a_request_is_sent_by_tapping_every_button_the_bot_offers(browser, assistant, flow, contact):
+    open_chat(browser, assistant.web_url)
+    answer = ""
+    for step in request_flows.script(flow, contact, age_button="12 to 15"):
+        time.sleep(request_flows.PAUSE)
+        seen = len(bot_messages(browser))
+        if step.tap:
+            enabled_choice(browser, step.tap).click()
+        else:
+            type_message(browser, step.type)
+        answer = answer_after(browser, seen, step.expect or "")
+        assert "that button doesn't work" not in answer.lower(), answer
+    reference = request_flows.REFERENCE.search(answer)
+    assert reference, answer
+    with sqlite3.connect(assistant.database_path) as database:
+        saved = database.execute("select kind, contact_preference from requests where reference = ?",
+                                 (reference.group(),)).fetchone()
+    assert saved == request_flows.saved_as(flow, contact), f"{reference.group()}: {saved}"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
@@ -20,8 +19,6 @@ import aiohttp
 DEFAULT_RASA_URL = "http://127.0.0.1:5005"
 # Telegram's own limit for one message; the web chat uses the same, so both behave alike.
 MAX_MESSAGE_CHARS = 4096
-# What a button tap may send: an intent, optionally with entities, like /inform_age{"age_band":"12_15"}.
-BUTTON_PAYLOAD = re.compile(r"^/[a-z_]{1,64}(\{[^{}]{0,200}\})?$")
 
 
 class RasaUnavailable(Exception):
@@ -51,10 +48,6 @@ def typed_text(text: str) -> Tuple[str, bool]:
     if len(cleaned) > MAX_MESSAGE_CHARS:
         return cleaned[:MAX_MESSAGE_CHARS], True
     return cleaned, False
-
-
-def is_button_payload(payload: str) -> bool:
-    return bool(BUTTON_PAYLOAD.match(payload))
 
 
 def replies_from(rasa_json: object) -> List[Reply]:

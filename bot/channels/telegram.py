@@ -18,7 +18,7 @@ import logging
 import os
 import sys
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from dataclasses import dataclass
 from typing import Deque, Dict, List, Optional, Sequence
 
@@ -28,10 +28,12 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler, ContextTypes,
                           MessageHandler, filters)
 
-from bot.channels.rasa_client import RasaClient, RasaUnavailable, Reply, is_button_payload, typed_text
+from bot.channels.offered import Taps
+from bot.channels.rasa_client import RasaClient, RasaUnavailable, Reply, typed_text
 from bot.channels.rate_limit import RateLimiter
 from bot.channels.senders import sender_id, sender_key
 from bot.content import current_content
+from bot.store.database import StorageError
 
 logger = logging.getLogger(__name__)
 
@@ -85,27 +87,16 @@ def split_for_telegram(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> 
     return chunks + [text] if text else chunks
 
 
-class ButtonPayloads:
-    """Telegram allows 64 bytes of callback data; longer payloads are kept here under a key."""
+CALLBACK_DATA_BYTES = 64  # Telegram's limit for a button's callback data
 
-    LIMIT = 64
 
-    def __init__(self, capacity: int = 10_000):
-        self._long: "OrderedDict[str, str]" = OrderedDict()
-        self.capacity = capacity
-
-    def pack(self, payload: str) -> str:
-        if len(payload.encode()) <= self.LIMIT and not payload.startswith("#"):
-            return payload
-        key = "#" + hashlib.sha256(payload.encode()).hexdigest()[:20]
-        self._long[key] = payload
-        self._long.move_to_end(key)
-        while len(self._long) > self.capacity:
-            self._long.popitem(last=False)
-        return key
-
-    def unpack(self, data: str) -> Optional[str]:
-        return self._long.get(data) if data.startswith("#") else data
+def callback_data(payload: str) -> str:
+    """What a button carries back when tapped: its payload, or for a payload over Telegram's
+    64 bytes a key made from it ("#" and a hash), which `Bridge.tapped_payload` looks up among
+    the payloads that chat was offered. Nothing to keep, so it survives a restart."""
+    if len(payload.encode()) <= CALLBACK_DATA_BYTES and not payload.startswith("#"):
+        return payload
+    return "#" + hashlib.sha256(payload.encode()).hexdigest()[:20]
 
 
 class Bridge:
@@ -113,7 +104,7 @@ class Bridge:
                  limiter: Optional[RateLimiter] = None):
         self.settings, self.rasa, self.key = settings, rasa, key
         self.limiter = limiter or RateLimiter()
-        self.payloads = ButtonPayloads()
+        self.taps = Taps(rasa)
         self._queues: Dict[int, Deque[str]] = {}
 
     # --- wiring -------------------------------------------------------------------------
@@ -165,6 +156,7 @@ class Bridge:
     async def on_forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat_id = update.effective_chat.id
         self._queues.get(chat_id, deque()).clear()  # nothing still waiting is sent after this
+        self.taps.forget(self.sender(chat_id))
         try:
             await self.rasa.forget(self.sender(chat_id))
             key = "channel_forgotten"
@@ -192,15 +184,24 @@ class Bridge:
         except TelegramError:
             pass  # too old to answer; the tap itself still counts
         chat_id = update.effective_chat.id if update.effective_chat else None
-        payload = self.payloads.unpack(query.data or "")
-        if chat_id is None or not payload or not is_button_payload(payload):
-            return  # a button from an old copy of the bridge, or forged data: nothing to relay
+        if chat_id is None or not self._allowed(context, chat_id):
+            return
         try:  # the buttons have done their job; leaving them invites stale taps
             await query.edit_message_reply_markup(reply_markup=None)
         except TelegramError:
             pass
-        if self._allowed(context, chat_id):
-            self.relay(context, chat_id, payload)
+        payload = await self.tapped_payload(chat_id, query.data or "")
+        if payload is None:  # never offered to this chat (forged, or too old to know): say so, never silence
+            await self.say(context, chat_id, [self.taps.refused(self.sender(chat_id), current_content())])
+            return
+        self.relay(context, chat_id, payload)
+
+    async def tapped_payload(self, chat_id: int, data: str) -> Optional[str]:
+        """The payload of a button this chat was offered, from the tap's callback data; None if none."""
+        sender = self.sender(chat_id)
+        if data.startswith("#"):
+            return await self.taps.find(sender, lambda payload: callback_data(payload) == data)
+        return data if await self.taps.accepts(sender, data) else None
 
     async def on_not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat_id = update.effective_chat.id
@@ -282,13 +283,14 @@ class Bridge:
             pass
 
     async def say(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, replies: Sequence[Reply]) -> None:
+        self.taps.shown(self.sender(chat_id), replies)
         for reply in replies:
             chunks = split_for_telegram(reply.text) or [""]
             for i, chunk in enumerate(chunks):
                 last = i == len(chunks) - 1
                 markup = None
                 if last and reply.buttons:
-                    markup = InlineKeyboardMarkup([[InlineKeyboardButton(title, callback_data=self.payloads.pack(payload))]
+                    markup = InlineKeyboardMarkup([[InlineKeyboardButton(title, callback_data=callback_data(payload))]
                                                    for title, payload in reply.buttons])
                 try:
                     await context.bot.send_message(chat_id, chunk or "\u2193", reply_markup=markup)
@@ -306,7 +308,11 @@ def main() -> int:
     except ValueError as error:
         print(f"Telegram bridge: {error}", file=sys.stderr)
         return 2
-    bridge = Bridge(settings, RasaClient(), sender_key())
+    try:
+        bridge = Bridge(settings, RasaClient(), sender_key())
+    except StorageError as error:
+        print(f"Telegram bridge: {error}", file=sys.stderr)
+        return 2
     delay = 5
     while True:  # a council network that drops out for a minute must not end Telegram for good
         application = bridge.build()

@@ -6,7 +6,10 @@ Rasa only ever sees a keyed hash of it. Rasa itself stays on loopback: this serv
 only way in.
 
   GET  /               the page (urgent contacts are in it, so they work without JavaScript)
-  POST /api/message    {"session": ID, "text": "..."} or {"session": ID, "payload": "/intent"}
+  POST /api/message    {"session": ID, "start": true} when the page opens (the welcome);
+                       {"session": ID, "text": "..."} or {"session": ID, "payload": P}, where P is the
+                       payload of a button this session was shown (any other gets a kind answer
+                       with the buttons again, bot.channels.offered)
                        -> {"messages": [{"text": ..., "buttons": [{"title", "payload"}]}], "retry": bool}
   POST /api/forget     {"session": ID} -> {"messages": [...], "forgotten": bool}: deletes the conversation
   POST /api/tester     {"session": ID, "code": CODE} -> {"label", "ages"}: a Council4Kidz tester code
@@ -31,11 +34,13 @@ from typing import List, Optional
 
 from aiohttp import web
 
-from bot.channels.rasa_client import RasaClient, RasaUnavailable, Reply, is_button_payload, typed_text
+from bot.channels.offered import Taps
+from bot.channels.rasa_client import RasaClient, RasaUnavailable, Reply, typed_text
 from bot.channels.rate_limit import RateLimiter
 from bot.channels.senders import sender_id, sender_key
 from bot.content import PROMISE_BAND, Contact, Content, current_content
 from bot.council4kidz.testers import save_conversation, save_rating, story_from_events, valid_code
+from bot.store.database import StorageError
 from bot.store.models import TesterCode
 
 logger = logging.getLogger(__name__)
@@ -45,6 +50,7 @@ STATIC = Path(__file__).parent / "static"
 SESSION_ID = re.compile(r"^[A-Za-z0-9-]{16,64}$")
 HELP_NOW = ("emergency", "childline", "edt", "samaritans", "shout")  # the "Get help now" list, most urgent first
 MAX_BODY_BYTES = 64 * 1024
+GREET = "/greet"  # what the channel sends Rasa when the page opens
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
                                "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
@@ -98,6 +104,7 @@ class WebChat:
     def __init__(self, rasa: RasaClient, key: bytes, limiter: Optional[RateLimiter] = None):
         self.rasa, self.key = rasa, key
         self.limiter = limiter or RateLimiter()
+        self.taps = Taps(rasa)
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[self.safety])
@@ -155,35 +162,40 @@ class WebChat:
 
     async def message(self, request: web.Request) -> web.Response:
         body = await self.body(request)
-        session = body["session"]
+        sender = sender_id("web", body["session"], self.key)
         text, payload = body.get("text"), body.get("payload")
-        if payload is not None:
-            if not isinstance(payload, str) or not is_button_payload(payload):
-                raise web.HTTPBadRequest(reason="That is not a button this chat offers.")
+        if payload is None and not isinstance(text, str) and body.get("start") is not True:
+            raise web.HTTPBadRequest(reason="Send \"text\" (what was typed) or \"payload\" (a button).")
+        if not self.limiter.allow(body["session"]):
+            return web.json_response(as_json([said("channel_slow_down")]))
+        if body.get("start") is True:  # the page was opened: the welcome, as if they had said hello
+            message, notices = GREET, []
+        elif payload is not None:
+            if not await self.taps.accepts(sender, payload):
+                return web.json_response(as_json([self.taps.refused(sender, current_content())]))
             message, notices = payload, []
-        elif isinstance(text, str):
+        else:
             message, shortened = typed_text(text)
             if not message:
                 return web.json_response(as_json([said("channel_empty")]))
             notices = [said("channel_too_long")] if shortened else []
-        else:
-            raise web.HTTPBadRequest(reason="Send \"text\" (what was typed) or \"payload\" (a button).")
-        if not self.limiter.allow(session):
-            return web.json_response(as_json([said("channel_slow_down")]))
         try:
-            replies = await self.rasa.send(sender_id("web", session, self.key), message, CHANNEL)
+            replies = await self.rasa.send(sender, message, CHANNEL)
         except RasaUnavailable as error:
             logger.warning("Rasa unavailable (%s)", error)
             # Retry only what surely never arrived; the page does it, and tells the young person.
             return web.json_response(as_json(notices + [said("channel_trouble" if error.retry_safe else "channel_gave_up")],
                                              retry=error.retry_safe))
+        self.taps.shown(sender, replies)
         # Rasa answers nothing when an action failed (the action server down, say): never silence.
         return web.json_response(as_json(notices + (replies or [said("channel_no_answer")])))
 
     async def forget(self, request: web.Request) -> web.Response:
         body = await self.body(request)
+        sender = sender_id("web", body["session"], self.key)
+        self.taps.forget(sender)
         try:
-            await self.rasa.forget(sender_id("web", body["session"], self.key))
+            await self.rasa.forget(sender)
         except RasaUnavailable as error:
             logger.warning("could not delete a conversation: %s", error)
             return web.json_response({**as_json([said("channel_forget_failed")]), "forgotten": False})
@@ -198,9 +210,11 @@ class WebChat:
         return code
 
     async def tester(self, request: web.Request) -> web.Response:
-        code = self.tester_code(await self.body(request))
-        content = current_content()
-        return web.json_response({"label": code.label, "ages": [{"title": t, "payload": p} for t, p in content.buttons["age"]]})
+        body = await self.body(request)
+        code = self.tester_code(body)
+        ages = Reply("", tuple(current_content().buttons["age"]))
+        self.taps.shown(sender_id("web", body["session"], self.key), [ages])  # the page shows them as buttons
+        return web.json_response({"label": code.label, "ages": [{"title": t, "payload": p} for t, p in ages.buttons]})
 
     async def feedback(self, request: web.Request) -> web.Response:
         body = await self.body(request)
@@ -237,7 +251,12 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)  # access lines would record visitors' IP addresses
-    web.run_app(WebChat(RasaClient(), sender_key()).app(), host=args.host, port=args.port, print=None)
+    try:
+        key = sender_key()
+    except StorageError as error:
+        print(f"web chat: {error}", file=sys.stderr)
+        return 1
+    web.run_app(WebChat(RasaClient(), key).app(), host=args.host, port=args.port, print=None)
     return 0
 
 

@@ -269,7 +269,7 @@
   });
 
   // Open with the welcome, as if the young person had said hello.
-  send({ session: sessionId, payload: "/greet" });
+  send({ session: sessionId, start: true });
   try {  // a tester who reloads the page stays in test mode
     var savedCode = sessionStorage.getItem(TESTER_KEY);
     if (savedCode) {
