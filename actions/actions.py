@@ -208,6 +208,10 @@ class ActionAnswerTopic(Action):
         return []
 
 
+WATCH = "safeguarding_watch"  # after an urgent answer or a check-in, short replies may be urgent too
+SHORT_REPLY_WORDS = 6
+
+
 class ActionSafeguarding(Action):
     """A young person may be telling us they are not safe: every route to help, at once."""
 
@@ -216,7 +220,67 @@ class ActionSafeguarding(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         respond_to_disclosure(dispatcher, tracker)
-        return []
+        return [SlotSet(WATCH, True)]
+
+
+def understood_as(tracker: Tracker) -> str:
+    """What the classifier made of a message the safeguarding judgement turned into a check-in."""
+    ranking = tracker.latest_message.get("intent_ranking") or []
+    skip = {"safeguarding_check_in", "safeguarding_disclosure", "nlu_fallback"}
+    return next((r.get("name") for r in ranking if r.get("name") not in skip), "") or ""
+
+
+class ActionSafeguardingCheckIn(Action):
+    """It might be harm: answer what was asked, then ask gently whether they are safe right now."""
+
+    def name(self) -> str:
+        return "action_safeguarding_check_in"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        content = current_content()
+        asked = intent_of(tracker) if intent_of(tracker) == "safeguarding_past" else understood_as(tracker)
+        answer(dispatcher, tracker, replies.check_in(content, asked, known_band(tracker)))
+        count(tracker, "check_in")
+        return [SlotSet(WATCH, True)]
+
+
+class ActionSafeguardingFollowUp(Action):
+    """After an urgent answer or a check-in, a short reply the bot cannot place ("hes back",
+    "pls", "not really") is taken as not safe; a longer one is answered as usual."""
+
+    def name(self) -> str:
+        return "action_safeguarding_follow_up"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        content = current_content()
+        text = tracker.latest_message.get("text") or ""
+        if len(text.split()) <= SHORT_REPLY_WORDS:
+            send(dispatcher, replies.safeguarding_follow_up(content, known_band(tracker)))
+            count(tracker, "follow_up")
+            return []
+        intent = intent_of(tracker)
+        answer(dispatcher, tracker, replies.small_talk(content, intent) if intent in SMALL_TALK_INTENTS
+               else replies.fallback(content))
+        return [SlotSet(WATCH, False)]
+
+
+class ActionSafeNow(Action):
+    """"I'm OK": glad, and how to get help if that changes."""
+
+    def name(self) -> str:
+        return "action_safe_now"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        answer(dispatcher, tracker, replies.safe_now(current_content()))
+        return [SlotSet(WATCH, False)]
+
+
+def count(tracker: Tracker, kind: str) -> None:
+    """An anonymous count for staff: week, band, kind and channel only - no text, no sender id."""
+    try:
+        record_disclosure(known_band(tracker) or "unknown", kind, tracker.get_latest_input_channel() or "unknown")
+    except Exception:  # the child's answer must never wait on, or fail with, the count
+        logger.exception("could not record a safeguarding count")
 
 
 def respond_to_disclosure(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
@@ -224,8 +288,4 @@ def respond_to_disclosure(dispatcher: CollectingDispatcher, tracker: Tracker) ->
     kind = next((e.get("value") for e in tracker.latest_message.get("entities") or []
                  if e.get("entity") == "disclosure_kind"), None)
     send(dispatcher, replies.safeguarding(current_content(), known_band(tracker), kind))
-    try:  # counted for staff: week, band, kind and channel only - no text, no sender id
-        record_disclosure(known_band(tracker) or "unknown", kind or "classifier",
-                          tracker.get_latest_input_channel() or "unknown")
-    except Exception:  # the child's answer must never wait on, or fail with, the count
-        logger.exception("could not record a safeguarding count")
+    count(tracker, kind or "classifier")

@@ -24,7 +24,9 @@ MODEL_PREFIX = "promises"
 
 
 def training_inputs(root: Path = ROOT, config: str = CONFIG) -> List[Path]:
-    files: Iterable[Path] = [root / config, root / "domain.yml", root / "bot" / "age.py"]
+    # The learned safeguarding model is fitted at training time (bot/nlu/safeguarding_judge.py).
+    files: Iterable[Path] = [root / config, root / "domain.yml", root / "bot" / "age.py",
+                             root / "bot" / "safeguarding" / "model.py"]
     files = list(files) + sorted((root / "data").rglob("*.yml")) + sorted((root / "bot" / "nlu").rglob("*.py"))
     return files
 

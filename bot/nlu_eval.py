@@ -69,8 +69,8 @@ def score(pairs: List[Tuple[str, str]], predictions: List[Tuple[str, float]]) ->
     )
 
 
-def predict(model: Path, texts: List[str]) -> List[Tuple[str, float]]:
-    """Top intent and confidence for each text, as the running bot would see it."""
+def parse(model: Path, texts: List[str]) -> List[dict]:
+    """Rasa's whole parse of each text, as the running bot would see it."""
     import logging
 
     from rasa.core.agent import Agent
@@ -80,13 +80,14 @@ def predict(model: Path, texts: List[str]) -> List[Tuple[str, float]]:
     agent = Agent.load(str(model))
 
     async def parse_all():
-        results = []
-        for text in texts:
-            parsed = await agent.parse_message(text)
-            results.append((parsed["intent"]["name"], parsed["intent"].get("confidence") or 0.0))
-        return results
+        return [await agent.parse_message(text) for text in texts]
 
     return asyncio.run(parse_all())
+
+
+def predict(model: Path, texts: List[str]) -> List[Tuple[str, float]]:
+    """Top intent and confidence for each text, as the running bot would see it."""
+    return [(p["intent"]["name"], p["intent"].get("confidence") or 0.0) for p in parse(model, texts)]
 
 
 def evaluate(model: Path, path: Path = HELD_OUT) -> Scores:

@@ -10,6 +10,7 @@ import re
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from bot.content import PROMISE_BAND, THEME_INTENTS, Band, Content, Promise, Theme
+from bot.safeguarding.judgement import ASKING_PREFIX, PAST_INTENT
 
 Reply = Dict[str, object]
 
@@ -225,8 +226,31 @@ def topic(content: Content, intent: str, age_band: Optional[str]) -> List[Reply]
     offers = [(flow["button"], f"/{FLOW_INTENT[name]}") for name, flow in content.flows.items()
               if flow.get("offered_after_topic") == found.id]
     buttons = offers + [(content.topics[r].title, f"/{content.topics[r].intent}") for r in found.related]
+    if found.intent.startswith(ASKING_PREFIX):  # asked about harm: a way to say it is happening to them
+        buttons = content.buttons["not_safe"] + buttons
     return [_reply(content.fill(found.answer_for(age_band)), buttons + content.buttons["after_answer"],
                    source=f"topics.yml {found.id}")]
+
+
+def check_in(content: Content, asked: str, age_band: Optional[str]) -> List[Reply]:
+    """It might be harm: answer what was asked (a topic), or acknowledge it, then ask if they
+    are safe right now, with buttons for both answers."""
+    if content.topic_for_intent(asked) is not None:
+        first = [dict(reply, buttons=[]) for reply in topic(content, asked, age_band)]
+    else:
+        first = [_said(content, "check_in_past" if asked == PAST_INTENT else "check_in_lead")]
+    return first + [_said(content, "check_in", content.buttons["check_in"])]
+
+
+def safeguarding_follow_up(content: Content, age_band: Optional[str]) -> List[Reply]:
+    """A short reply after an urgent answer or a check-in ("hes back", "no"): the urgent routes again."""
+    if age_band == "up_to_11":
+        return [_said(content, "safeguarding_up_to_11", content.buttons["check_in"][:1])]
+    return [_said(content, "safeguarding_follow_up", content.buttons["check_in"][:1])]
+
+
+def safe_now(content: Content) -> List[Reply]:
+    return [_said(content, "safe_now", content.buttons["menu"])]
 
 
 # Extra routes for some kinds of disclosure, on top of the ones every disclosure gets.
@@ -235,7 +259,12 @@ SAFEGUARDING_EXTRAS = {
     "self_harm": "safeguarding_self_harm",
     "online_grooming": "safeguarding_online",
     "sexual_exploitation": "safeguarding_online",
+    "nude_images": "safeguarding_images",
     "running_away": "safeguarding_running_away",
+    "forced_marriage": "safeguarding_forced_marriage",
+    "fgm": "safeguarding_fgm",
+    "substances": "safeguarding_substances",
+    "stranger": "safeguarding_stranger",
 }
 
 
@@ -244,17 +273,20 @@ def safeguarding(content: Content, age_band: Optional[str], kind: Optional[str])
 
     `kind` is what the detector recognised (None when only the classifier did): it adds
     the routes for that kind. Samaritans and Shout are given whenever the kind is not
-    known, as a disclosure the detector missed may be about self-harm.
+    known, as a disclosure the detector missed may be about self-harm. Nothing here names
+    the child's carer as the one to turn to: the disclosure may be about them.
     """
     extra = SAFEGUARDING_EXTRAS.get(kind or "", None if kind else "safeguarding_self_harm")
     if age_band == "up_to_11":
         replies = [_said(content, "safeguarding_up_to_11")]
-        if extra == "safeguarding_self_harm" and kind:
+        if extra and kind:
             replies.append(_said(content, extra))
         return replies
     replies = [_said(content, "safeguarding")]
     if extra:
         replies.append(_said(content, extra))
+    if age_band == "18_plus":  # Childline is for under 19s
+        replies.append(_said(content, "safeguarding_care_leaver"))
     offer = [(content.flows["social_worker"]["button"], f"/{FLOW_INTENT['social_worker']}")]
     replies.append(_said(content, "safeguarding_next", offer))
     return replies

@@ -5,7 +5,9 @@ The browser tests and the Telegram tests drive these same scripts, each through 
 channel, so every contact choice is tapped at least once in each channel.
 """
 import re
+import sqlite3
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Optional, Tuple
 
 REFERENCE = re.compile(r"\b[CAS]-\d{4}-\d{6}\b")
@@ -64,8 +66,14 @@ def script(flow: str, contact: str, age_button: str) -> Tuple[Step, ...]:
     return steps + (tap("Yes", expect=SENT[flow]),)
 
 
-def saved_as(flow: str, contact: str) -> Tuple[str, str]:
-    """(kind, contact_preference) as the request must be saved."""
+def assert_sent(answer: str, database: Path, flow: str, contact: str) -> None:
+    """The last answer gave a reference, and that request is in the database as the child chose."""
     from bot.content import current_content
 
-    return flow, dict(current_content().flow_common["contact_choices"])[contact]
+    reference = REFERENCE.search(answer)
+    assert reference, answer
+    with sqlite3.connect(database) as connection:
+        saved = connection.execute("select kind, contact_preference from requests where reference = ?",
+                                   (reference.group(),)).fetchone()
+    expected = (flow, dict(current_content().flow_common["contact_choices"])[contact])
+    assert saved == expected, f"{reference.group()} was confirmed, but saved as {saved}"

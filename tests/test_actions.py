@@ -13,6 +13,9 @@ from actions.actions import (
     ActionForgetConversation,
     ActionGreet,
     ActionSafeguarding,
+    ActionSafeguardingCheckIn,
+    ActionSafeguardingFollowUp,
+    ActionSafeNow,
     ActionSetAge,
     ActionShowMenu,
     ActionSmallTalk,
@@ -30,7 +33,7 @@ def user_event(text: str, intent: str, entities=None) -> Dict:
 
 
 def tracker(text: str, intent: str, age_band: Optional[str] = None, entities=None,
-            events: Optional[List[Dict]] = None, pending: Optional[str] = None) -> Tracker:
+            events: Optional[List[Dict]] = None, pending: Optional[str] = None, ranking=None) -> Tracker:
     """A tracker as the action server receives it, just after the young person's message.
 
     By default the conversation is under way (the bot has spoken); `events=[]` makes this
@@ -43,7 +46,8 @@ def tracker(text: str, intent: str, age_band: Optional[str] = None, entities=Non
     return Tracker(
         sender_id="test-child",
         slots={"age_band": age_band, "pending_intent": pending},
-        latest_message={"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": entities or []},
+        latest_message={"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": entities or [],
+                        "intent_ranking": [{"name": intent, "confidence": 1.0}, *(ranking or [])]},
         events=history, paused=False, followup_action=None, active_loop={}, latest_action_name="action_listen",
     )
 
@@ -257,7 +261,8 @@ def test_safeguarding_reply_reassures_is_honest_and_gives_routes(band):
                                                     entities=disclosure("physical_abuse")))
     text = said(messages)
     assert "You did the right thing" in text and "not your fault" in text
-    assert "I'm a computer" in text and "can't keep" in text  # never promises secrecy
+    assert "I'm a computer" in text and "nobody reads this" in text  # honest: no person is reading
+    assert "secret" not in text  # neither promises secrecy nor claims to tell anyone
     assert "999" in text and "0800 1111" in text
 
 
@@ -303,3 +308,78 @@ def test_delete_my_chat_asks_first_and_only_the_yes_button_deletes():
     messages, events = run(ActionForgetConversation(), confirmed)
     assert "deleted our conversation" in said(messages)
     assert {"event": "slot", "timestamp": None, "name": "forget_conversation", "value": True} in events
+
+
+# --- safeguarding: honest words, routes by kind, never the wrong adult, three answers -------
+
+KIND_ROUTES = {"forced_marriage": "020 7008 0151", "fgm": "0800 028 3550", "substances": "111",
+               "nude_images": "Report Remove", "stranger": "Don't go to meet them", "running_away": "116 000",
+               "online_grooming": "CEOP", "suicide": "116 123"}
+
+
+@pytest.mark.parametrize("kind, route", KIND_ROUTES.items())
+@pytest.mark.parametrize("band", ["up_to_11", "16_18"])
+def test_each_kind_of_disclosure_adds_its_own_route(kind, route, band):
+    messages, events = run(ActionSafeguarding(), tracker("x", "safeguarding_disclosure", age_band=band,
+                                                         entities=disclosure(kind)))
+    assert route in said(messages)
+    assert SlotSet("safeguarding_watch", True) in events  # short replies next are read as urgent
+
+
+@pytest.mark.parametrize("kind", [None, *KIND_ROUTES])
+@pytest.mark.parametrize("band", [None, *BANDS])
+def test_the_urgent_answer_never_sends_the_child_to_their_carer(kind, band):
+    # "my foster carer hits me": the answer must not suggest asking the person they named.
+    messages, _ = run(ActionSafeguarding(), tracker("my foster carer hits me", "safeguarding_disclosure",
+                                                    age_band=band, entities=disclosure(kind) if kind else None))
+    assert "carer" not in said(messages).lower()
+
+
+def test_the_social_worker_button_says_when_the_message_is_read():
+    messages, _ = run(ActionSafeguarding(), tracker("x", "safeguarding_disclosure", age_band="12_15",
+                                                    entities=disclosure("physical_abuse")))
+    assert "office hours" in said(messages) and "/message_social_worker" in buttons(messages)
+
+
+def test_care_leavers_are_given_lines_for_over_19s():
+    messages, _ = run(ActionSafeguarding(), tracker("x", "safeguarding_disclosure", age_band="18_plus",
+                                                    entities=disclosure("physical_abuse")))
+    assert "0800 023 2033" in said(messages) and "19 or over" in said(messages)
+
+
+def test_a_check_in_answers_the_question_first_then_asks_if_they_are_safe():
+    messages, events = run(ActionSafeguardingCheckIn(), tracker(
+        "what is grooming", "safeguarding_check_in", age_band="12_15",
+        ranking=[{"name": "topic_sg_grooming", "confidence": 0.7}]))
+    assert messages[0]["custom"] == {"source": "topics.yml sg_grooming"}
+    assert "are you safe right now?" in messages[-1]["text"]
+    assert buttons(messages) == ["/safe_now", "/safeguarding_disclosure"]
+    assert SlotSet("safeguarding_watch", True) in events
+
+
+def test_a_check_in_on_something_past_is_kind_and_says_it_is_not_too_late_to_tell():
+    messages, _ = run(ActionSafeguardingCheckIn(), tracker("i used to self harm but im ok now", "safeguarding_past",
+                                                           age_band="16_18"))
+    assert "better now" in said(messages) and "not too late" in said(messages)
+    assert "are you safe right now?" in said(messages)
+
+
+@pytest.mark.parametrize("reply", ["hes back", "pls", "not really", "im scared he's outside"])
+def test_a_short_reply_after_a_check_in_gets_the_urgent_answer(reply):
+    messages, events = run(ActionSafeguardingFollowUp(), tracker(reply, "nlu_fallback", age_band="12_15"))
+    assert messages[0]["custom"]["source"].startswith("messages.yml safeguarding")
+    assert "999" in said(messages) and "0800 1111" in said(messages)
+    assert events == []  # still watching
+
+
+def test_a_longer_reply_after_a_check_in_is_answered_as_usual_and_the_watch_ends():
+    messages, events = run(ActionSafeguardingFollowUp(), tracker(
+        "anyway what time does the youth club open on saturdays", "out_of_scope", age_band="12_15"))
+    assert not messages[0]["custom"]["source"].startswith("messages.yml safeguarding")
+    assert SlotSet("safeguarding_watch", False) in events
+
+
+def test_safe_now_ends_the_watch_and_says_how_to_get_help_if_that_changes():
+    messages, events = run(ActionSafeNow(), tracker("im ok", "safe_now", age_band="12_15"))
+    assert "glad" in said(messages) and "0800 1111" in said(messages)
+    assert SlotSet("safeguarding_watch", False) in events

@@ -66,7 +66,7 @@ def test_a_disclosure_first_thing_gets_help(child):
 def test_a_disclosure_interrupts_and_the_child_can_go_back(child):
     assert "how old are you" in child.hears("can i keep my toys").lower()
     help_text = child.hears("my mums boyfriend touches me")
-    assert "not your fault" in help_text and "can't keep this a secret" in help_text
+    assert "not your fault" in help_text and "nobody reads this chat" in help_text
     assert "favourite toys" in child.hears("im 9")  # the question they asked before is still answered
 
 
@@ -151,3 +151,47 @@ def test_a_failure_is_logged_without_the_childs_words():
     except ValueError as error:
         logged = where_it_failed(error)
     assert logged.startswith("ValueError at test_a_failure_is_logged") and "Jade" not in logged
+
+
+# --- safeguarding: three answers, and what comes after ----------------------------------------
+
+def sources_of_answer(child, message) -> list:
+    """The content each reply came from (the urgent answer's start "messages.yml safeguarding")."""
+    import requests
+
+    from bot.channels.rasa_client import replies_from
+
+    response = requests.post(child.url, json={"sender": child.sender, "message": message}, timeout=60)
+    return [r.source for r in replies_from(response.json())]
+
+
+def test_a_question_about_a_safeguarding_topic_gets_that_topics_answer_not_the_alarm(child):
+    child.says("im 16")
+    text = child.hears("what is county lines?")
+    assert "County lines" in text or "county lines" in text
+    assert "Thank you for telling me" not in text
+    replies = child.says("what does grooming mean")
+    assert "Thank you for telling me" not in "\n".join(r.get("text", "") for r in replies)
+    assert "/safeguarding_disclosure" in [b["payload"] for r in replies for b in r.get("buttons", [])]
+
+
+def test_harm_in_the_past_gets_a_check_in_and_no_is_urgent(child):
+    child.says("im 15")
+    text = child.hears("i used to self harm but ive been ok for a year now")
+    assert "are you safe right now?" in text and "Thank you for telling me. You did the right thing" not in text
+    urgent = child.hears("no")
+    assert "999" in urgent and "0800 1111" in urgent
+
+
+def test_after_a_disclosure_a_short_follow_up_is_urgent_too(child):
+    child.says("im 13")
+    assert "not your fault" in child.hears("my stepdad hits me")
+    follow_up = sources_of_answer(child, "hes back")
+    assert any(s and s.startswith("messages.yml safeguarding") for s in follow_up), follow_up
+
+
+def test_i_am_ok_after_a_check_in_carries_on(child):
+    child.says("im 14")
+    child.says("i used to get bullied in year 7 but it stopped ages ago")
+    assert "glad" in child.hears("/safe_now")
+    assert "12 to 15" in child.hears("what are my promises")

@@ -5,7 +5,6 @@ import itertools
 import json
 import os
 import socket
-import sqlite3
 import sys
 import time
 
@@ -300,9 +299,4 @@ def test_a_request_is_sent_by_tapping_every_inline_button_the_bot_offers(telegra
         telegram.wait_for(lambda: expect in shown(), 30, f"{expect!r} after {step}")
         answer = shown()
         assert "that button doesn't work" not in answer.lower(), answer
-    reference = request_flows.REFERENCE.search(answer)
-    assert reference, answer
-    with sqlite3.connect(assistant.database_path) as database:
-        saved = database.execute("select kind, contact_preference from requests where reference = ?",
-                                 (reference.group(),)).fetchone()
-    assert saved == request_flows.saved_as(flow, contact), f"{reference.group()}: {saved}"
+    request_flows.assert_sent(answer, assistant.database_path, flow, contact)

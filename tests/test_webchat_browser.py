@@ -4,7 +4,6 @@ axe-core accessibility check against WCAG 2.2 AA."""
 import json
 import os
 import shutil
-import sqlite3
 import sys
 import tempfile
 import time
@@ -250,9 +249,31 @@ def test_a_request_is_sent_by_tapping_every_button_the_bot_offers(browser, assis
             type_message(browser, step.type)
         answer = answer_after(browser, seen, step.expect or "")
         assert "that button doesn't work" not in answer.lower(), answer
-    reference = request_flows.REFERENCE.search(answer)
-    assert reference, answer
-    with sqlite3.connect(assistant.database_path) as database:
-        saved = database.execute("select kind, contact_preference from requests where reference = ?",
-                                 (reference.group(),)).fetchone()
-    assert saved == request_flows.saved_as(flow, contact), f"{reference.group()}: {saved}"
+    request_flows.assert_sent(answer, assistant.database_path, flow, contact)
+
+
+# --- safeguarding in the web chat: a frightened child, and a teenager asking ------------------
+
+def asked_as(browser, web_url: str, age_button: str, message: str, expect: str):
+    """A new young person taps their age, types `message`: the answer, and each reply's source."""
+    open_chat(browser, web_url)
+    enabled_choice(browser, age_button).click()
+    wait_for_text(browser, "What would you like to see?")
+    seen = len(bot_messages(browser))
+    type_message(browser, message)
+    answer = answer_after(browser, seen, expect)
+    return answer, [m.get_attribute("data-source") for m in bot_messages(browser)[seen:]]
+
+
+def test_a_frightened_ten_year_old_gets_the_urgent_answer(browser, assistant):
+    answer, sources = asked_as(browser, assistant.web_url, "11 or under",
+                               "my mums boyfriend hurts me and im scared to go home", "999")
+    assert "not your fault" in answer and "0800 1111" in answer and "grown-up you trust" in answer
+    assert sources[0].startswith("messages.yml safeguarding"), sources
+
+
+def test_a_sixteen_year_old_asking_what_county_lines_is_gets_an_answer_not_an_alarm(browser, assistant):
+    answer, sources = asked_as(browser, assistant.web_url, "16 to 18", "what is county lines?", "exploitation")
+    assert "Thank you for telling me" not in answer
+    assert sources[0] == "topics.yml sg_county_lines", sources
+    assert enabled_choice(browser, "I'm not safe right now")  # a way to say it is happening to them

@@ -1062,6 +1062,54 @@ KINDS = {
         # living with a man they just met
         "live|stay|stop|sleep ~2 with ~1 a|some|this|an ~1 guy|man|bloke|lad|stranger|old ~3 i meet",
     ],
+    # Being made to marry: "taking me back home to marry my cousin", "they took my passport".
+    "forced_marriage": [
+        "make|force|pressure|want|arrange|plan|push ~3 @ME|i ~3 marry|marriage|wedding|engaged|husband|wife",
+        "marry|married|engaged ~3 my ~1 cousin",
+        "marry|married|engaged ~4 when|before i ~1 be? ~1 13|14|15|16|17",
+        "take|send|sending|taking @ME ~4 back home|abroad|country ~8 marry|married|wedding|husband|wife|engaged",
+        "take|took|hide|hid|keep|kept|lock ~2 my passport",
+        "find|found|choose|chose|pick|picked @ME a ~1 husband|wife",
+        "engaged|promised ~3 to ~1 a|an|my|some ~1 older|man|cousin|guy|stranger|someone",
+        "@BE ~1 not allowed ~2 say|choose|refuse ~3 marry|marriage|wedding|husband|wife",
+    ],
+    # Female genital mutilation, in a child's own words.
+    "fgm": [
+        "fgm",
+        "@BE|go|going ~1 cut ~4 holiday|abroad|summer|auntie|aunt|ceremony|trip|clean|pure|woman|tradition",
+        "cut ~3 down there|private|privates|bits|@PRIVATES",
+        "cut @ME ~6 clean|pure|woman|ceremony|tradition|holiday|abroad|summer",
+        "special ~1 ceremony|procedure|operation|party ~6 woman|clean|pure|cut|down|there|become|becoming",
+        "make|made @ME ~1 clean|pure ~4 down|there|ceremony|cut|woman",
+        "sunna|khitan|tahara|gudniin|bondo|kakia",
+        "circumcise|circumcision|circumcised ~3 girl|girls|@ME|sister|her|daughter|cousin",
+    ],
+    # Has taken or mixed drugs or alcohol and feels ill, or is being given them.
+    "substances": [
+        "take|took|swallow|mix|drink|drank|smoke|smoked ~5 pill|pills|drugs|tablets|xanax|xans|ket|mdma|molly|mandy|spice|vodka|alcohol|pingers|edibles ~6 feel|sick|ill|dizzy|weird|heart|breathe|faint|spin|spinning|collapse|shaking|shake|throw|puke|vomit",
+        "feel|feeling ~2 sick|ill|dizzy|weird|faint|funny|awful ~6 after|since ~3 take|took|drank|drink|smoke|smoked|pill|pills|drugs|vodka|spice|edible|edibles",
+        "spike|spiked ~2 my ~1 drink|drinks|food",
+        "mix|mixed ~4 drink|alcohol|vodka|pills|drugs|xanax|xans|tablets|meds|ket|spice",
+        "too much ~2 drink|vodka|alcohol|pills|drugs|spice|weed ~6 can|not|feel|sick|stand|breathe|walk",
+        "give|gave|make|made|force ~2 @ME ~4 drink|drugs|pills|spice|vodka|alcohol|xanax|ket ~4 sick|ill|feel|dizzy|weird|sleepy",
+        "can not ~1 breathe|stand|wake|move ~6 pill|pills|drugs|drink|vodka|spice|xanax",
+    ],
+    # Someone a child does not know luring them: lifts, gifts, "come back to my flat".
+    "stranger": [
+        "@MEN|someone|woman|lady|person ~5 offer|ask|want|keep|try ~2 @ME? ~3 lift|ride|sweets|money|vape|vapes|cigs|present|presents ~6 car|van|flat|house|place|come|go|home",
+        "come|go|back ~2 to|round ~1 his|their|her ~1 flat|house|place|car|van|hotel",
+        "get in|into ~1 his|their|her|a|the ~1 car|van ~4 man|men|guy|bloke|stranger|someone|do not know",
+        "follow|following|followed @ME ~3 home|school|shop|street|bus|park|around|everywhere",
+        "do not|not ~1 know ~1 him|her|them ~8 flat|house|car|van|meet|meeting|lift|secret",
+        "meet|meeting|see ~2 him|her|them ~3 his|her|their ~1 flat|house|place|car",
+    ],
+    # Nude pictures shared, or threatened: sextortion.
+    "nude_images": [
+        "threaten|threat|going|will|say ~4 share|post|send|leak|show|put|expose ~4 @PICS|pics|nudes",
+        "@PICS ~3 of @ME ~4 share|send|post|leak|going|round|everyone|group|chat|online",
+        "pay|money|£|cash|bitcoin|gift|giftcard ~6 or ~4 share|post|send|leak|expose|show",
+        "share|send|post|leak|show ~3 my ~1 nudes|nude|naked|@PICS ~4 school|everyone|group|chat|friends|family|online",
+    ],
     "danger_now": [
         "hear ~2 come|coming ~3 stairs|door",
         "come|coming up the stairs",

@@ -1,0 +1,113 @@
+"""Rasa NLU component: three answers, not one (bot.safeguarding.judgement).
+
+Runs after the intent classifier and the fallback classifier on every message from every
+channel, and weighs three independent signals: the spaCy patterns (the never-miss net), the
+classifier's intent, and the learned safeguarding model, which `rasa train` fits here from
+the project's own phrasings (bot.safeguarding.model). Then:
+
+- urgent: the intent becomes `safeguarding_disclosure`, so the safeguarding rule answers,
+  interrupting anything, with a `disclosure_kind` entity for the routes of that kind;
+- check-in: the intent becomes `safeguarding_check_in`; what the classifier made of the
+  message stays next in the ranking, so the check-in can answer it first;
+- otherwise the classifier's intent stands (a question about grooming gets that topic).
+
+The model's probabilities are added to the parse (`safeguarding`) for review and for the
+evaluation; the thresholds are this component's settings in config.yml.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.safeguarding.detector import detector
+from bot.safeguarding.judgement import (CHECK_IN, CHECK_IN_INTENT, DISCLOSURE_INTENT, NOT_HARM_AFTER_ALL, PAST_INTENT,
+                                        TELLING, URGENT, Thresholds, judge)
+from bot.safeguarding.model import SafeguardingModel
+
+logger = logging.getLogger(__name__)
+MODEL_FILE = "safeguarding_model.pkl"
+
+
+def next_guess(message: Message) -> str:
+    """The classifier's best intent that is not a disclosure ("can i ring my mum tonight")."""
+    ranking = message.get(INTENT_RANKING_KEY) or []
+    return next((r["name"] for r in ranking if r.get("name") not in (DISCLOSURE_INTENT, CHECK_IN_INTENT)),
+                "nlu_fallback")
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class SafeguardingJudge(GraphComponent):
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        defaults = Thresholds()
+        return {name: getattr(defaults, name) for name in Thresholds.__dataclass_fields__}
+
+    def __init__(self, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
+                 model: Optional[SafeguardingModel] = None) -> None:
+        self.thresholds = Thresholds.from_config(config)
+        self._model_storage, self._resource, self.model = model_storage, resource, model
+        detector()  # build the matcher at load time, not on a child's first message
+
+    @classmethod
+    def create(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> GraphComponent:
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> GraphComponent:
+        with model_storage.read_from(resource) as directory:
+            return cls(config, model_storage, resource, SafeguardingModel.load(directory / MODEL_FILE))
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [m for m in training_data.intent_examples if m.get(TEXT) and m.get(INTENT)]
+        self.model = SafeguardingModel().fit([m.get(TEXT) for m in examples], [m.get(INTENT) for m in examples])
+        with self._model_storage.write_to(self._resource) as directory:
+            self.model.save(directory / MODEL_FILE)
+        return self._resource
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            if not text or text.startswith("/"):  # a button tap says what it means
+                continue
+            disclosure = detector().detect(text)
+            intent = message.get(INTENT) or {}
+            probabilities = self.model.probabilities([text])[0] if self.model else None
+            level = judge(disclosure.kind if disclosure else None, intent.get("name") or "",
+                          float(intent.get("confidence") or 0.0),
+                          probabilities.get(TELLING) if probabilities else None, self.thresholds)
+            # What was weighed, for review and for choosing thresholds (no text: kinds and numbers).
+            message.set("safeguarding", {"level": level, "detector": disclosure.kind if disclosure else None,
+                                         "classifier": {k: intent.get(k) for k in ("name", "confidence")},
+                                         **(probabilities or {})}, add_to_output=True)
+            if level == URGENT:
+                self._set_intent(message, DISCLOSURE_INTENT)
+                if disclosure:
+                    entity = {"entity": "disclosure_kind", "value": disclosure.kind, "start": disclosure.start,
+                              "end": disclosure.end, "confidence": 1.0, "extractor": type(self).__name__}
+                    message.set(ENTITIES, message.get(ENTITIES, []) + [entity], add_to_output=True)
+            elif level == CHECK_IN and intent.get("name") != PAST_INTENT:  # the past has a check-in rule of its own
+                self._set_intent(message, CHECK_IN_INTENT)
+            elif level == NOT_HARM_AFTER_ALL:
+                self._set_intent(message, next_guess(message))
+        return messages
+
+    @staticmethod
+    def _set_intent(message: Message, name: str) -> None:
+        """`name` first, with what the classifier said kept next in the ranking for review."""
+        override = {"name": name, "confidence": 1.0}
+        ranking = [r for r in message.get(INTENT_RANKING_KEY, []) if r.get("name") != name]
+        message.set(INTENT, override, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [override] + ranking, add_to_output=True)

@@ -1,0 +1,85 @@
+"""Three answers, not one: is a child telling of harm now, might they be, or asking about it?
+
+One alarm with one answer could not tell "what is grooming?" from a child being groomed:
+every retraining only moved the trade-off. So the signals are weighed here into one of
+three answers (docs/design.md, "Safeguarding: three answers, not one"):
+
+- URGENT: telling of harm now, or of risk to life: the urgent answer, routes by kind;
+- CHECK_IN: it might be (past and resolved, an idiom, fiction, low confidence): answer
+  what was asked, then "are you safe right now?", where "no" gives the urgent answer;
+- None: not about harm to them, or a question about a safeguarding topic, which gets that
+  topic's answer (with a "not safe" button of its own).
+
+The signals: the spaCy patterns (`bot.safeguarding.detector`, the never-miss net), the
+intent classifier, and the learned safeguarding model's graded probabilities
+(`bot.safeguarding.model`). The thresholds live in config.yml, chosen on the dev sets.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Optional
+
+URGENT = "urgent"
+CHECK_IN = "check_in"
+NOT_HARM_AFTER_ALL = "not_harm"  # the classifier alone heard a disclosure the learned model is sure is not one
+
+DISCLOSURE_INTENT = "safeguarding_disclosure"
+CHECK_IN_INTENT = "safeguarding_check_in"
+PAST_INTENT = "safeguarding_past"
+ASKING_PREFIX = "topic_sg_"  # questions about a safeguarding topic: topic_sg_grooming, ...
+# Everyday chat the classifier knows well: idioms, games and films, house rules.
+EVERYDAY_INTENTS = ("out_of_scope",)
+# What must never wait for a check-in: a whole message that is a cry for help, or danger now.
+NEVER_MISS = frozenset({"cry_for_help", "danger_now", "suicide"})
+
+# The learned model's classes (bot.safeguarding.model).
+TELLING, ASKING, PAST, NOT_HARM = "telling", "asking", "past", "not_harm"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Set in config.yml, under the SafeguardingJudge component."""
+    urgent: float = 0.8  # the model's P(telling) at or above which a message is urgent on its own
+    check_in: float = 0.6  # at or above which it is at least a check-in
+    telling_beats_other: float = 0.15  # words of harm stay urgent unless P(telling) is below this ...
+    classifier_sure: float = 0.9  # ... or the classifier is this sure it is a question, the past, or everyday chat
+    classifier_urgent: float = 0.8  # the classifier alone hearing a disclosure: urgent if P(telling) is this high,
+    classifier_overruled: float = 0.2  # a check-in down to this, and below it the classifier's next guess
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, object]) -> "Thresholds":
+        return cls(**{name: float(config[name]) for name in cls.__dataclass_fields__ if name in config})
+
+
+def judge(detector_kind: Optional[str], intent: str, confidence: float,
+          telling: Optional[float], thresholds: Thresholds = Thresholds()) -> Optional[str]:
+    """URGENT, CHECK_IN, NOT_HARM_AFTER_ALL (answer the classifier's next guess) or None (its answer stands). `telling` is the learned model's P(telling of harm now), or
+    None when there is no model (then the classifier's own confidence stands in for it)."""
+    sure = confidence >= thresholds.classifier_sure
+    other_reading = sure and (intent.startswith(ASKING_PREFIX) or intent == PAST_INTENT or intent in EVERYDAY_INTENTS)
+    if detector_kind in NEVER_MISS:
+        return URGENT if not (sure and intent == PAST_INTENT) else CHECK_IN
+    if detector_kind is not None:
+        if telling is not None and telling >= thresholds.urgent:
+            return URGENT
+        if other_reading or (telling is not None and telling < thresholds.telling_beats_other):
+            # The words of harm are there, but it reads as a question, the past, or everyday talk:
+            # a question gets its topic's answer, unless the model hears telling ("a man online
+            # is groomin me", taken for a question about grooming).
+            asking = intent.startswith(ASKING_PREFIX) and (telling is None or telling < thresholds.check_in)
+            return None if asking else CHECK_IN
+        return URGENT
+    if intent == DISCLOSURE_INTENT:  # the classifier alone: the learned model must agree to raise the alarm
+        if telling is None or telling >= thresholds.classifier_urgent:
+            return URGENT
+        return CHECK_IN if telling >= thresholds.classifier_overruled else NOT_HARM_AFTER_ALL
+    if intent == PAST_INTENT:
+        return CHECK_IN
+    if telling is not None and not intent.startswith(ASKING_PREFIX):
+        if telling >= thresholds.urgent:
+            return URGENT
+        # A check-in from the model alone only where the classifier is unsure: "can i ring my mum
+        # tonight" answered with confidence is a question about family time, not a worry.
+        if telling >= thresholds.check_in and (not sure or intent in EVERYDAY_INTENTS):
+            return CHECK_IN
+    return None
