@@ -216,7 +216,7 @@ class ActionSubmitRequest(Action):
             send(dispatcher, [replies.flow_message(failed, "common.save_failed")])
             return done
         messages = [replies.flow_message(content.fill(spec["done"]).format(reference=reference).strip(), f"{flow}.done")]
-        if flow == "social_worker" and not flows.is_office_hours():
+        if flow == "social_worker" and not flows.is_office_hours(content):
             messages.append(replies.flow_message(content.fill(spec["out_of_hours"]), f"{flow}.out_of_hours"))
         send(dispatcher, messages)
         return done + [SlotSet("request_reference", reference)]  # the topic log counts a completed flow

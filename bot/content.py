@@ -6,6 +6,7 @@ mistake is reported with the file and the place, never half-loaded.
 """
 from __future__ import annotations
 
+import datetime
 import logging
 import re
 from dataclasses import dataclass
@@ -249,6 +250,12 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
     for key in ("questions", "contact_choices", "urgency_choices", "yes_no", "confirm", "labels", "empty", "need_words",
                 "too_long", "cancelled", "not_confirmed", "save_failed", "resume", "not_understood_choice"):
         _require(key in common, "flows.yml common", f"needs `{key}`")
+    hours = common.get("office_hours") or {}
+    for key in ("opens", "closes", "friday_closes"):  # HH:MM, compared as text
+        _require(re.fullmatch(r"[0-2]\d:[0-5]\d", str(hours.get(key, ""))) is not None, "flows.yml common.office_hours",
+                 f"needs `{key}` as HH:MM")
+    _require(all(isinstance(d, datetime.date) for d in hours.get("bank_holidays") or []),
+             "flows.yml common.office_hours", "bank_holidays must be dates (YYYY-MM-DD)")
     texts.update({f"flows.yml common.{k}": v for k, v in common.items() if isinstance(v, str)})
     _check_placeholders(texts, contacts)
     return Content(

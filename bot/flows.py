@@ -119,9 +119,14 @@ def summary(content: Content, flow: str, slots: Dict[str, object]) -> str:
     return "\n".join(lines)
 
 
-def is_office_hours(moment: Optional[datetime.datetime] = None) -> bool:
-    """Monday to Friday, 9:00 to 17:00 in Walsall."""
+def is_office_hours(content: Content, moment: Optional[datetime.datetime] = None) -> bool:
+    """Whether the council's offices are open (content/flows.yml, common.office_hours): weekdays
+    that are not bank holidays, closing earlier on Fridays. Otherwise the duty team answers."""
+    hours = content.flow_common["office_hours"]
     local = (moment or datetime.datetime.now(datetime.timezone.utc)).astimezone(LONDON)
-    return local.weekday() < 5 and 9 <= local.hour < 17
+    if local.weekday() >= 5 or local.date() in set(hours.get("bank_holidays") or []):
+        return False
+    closes = hours["friday_closes"] if local.weekday() == 4 else hours["closes"]
+    return hours["opens"] <= local.strftime("%H:%M") < closes
 
 

@@ -27,7 +27,6 @@ SPELLINGS = {
 }
 # The intent that starts each request flow (content/flows.yml), for its buttons.
 FLOW_INTENT = {"complaint": "start_complaint", "advocacy": "request_advocate", "social_worker": "message_social_worker"}
-BAND_LABEL_FOR_18_PLUS = "young people aged 16 to 18 and care leavers"
 
 
 def button_list(rows: Sequence[Tuple[str, str]]) -> List[Dict[str, str]]:
@@ -50,8 +49,8 @@ def _said(content: Content, key: str, buttons: Sequence[Tuple[str, str]] = (), *
 
 
 def band_label(content: Content, age_band: str) -> str:
-    if age_band == "18_plus":
-        return BAND_LABEL_FOR_18_PLUS
+    """Care leavers are shown the 16-18 promises, which the strategy makes to 16-18 year olds:
+    the label says so, and never that they were made to care leavers."""
     return content.band_for(age_band).label
 
 

@@ -49,10 +49,13 @@ def test_contact_detail_is_asked_only_for_phone_or_email():
     assert flows.required_slots(CONTENT, "complaint", None)[-1] == "confirm_request"
 
 
-def test_office_hours_are_weekdays_nine_to_five_in_walsall():
-    monday_10am = datetime.datetime(2026, 11, 23, 10, 0, tzinfo=datetime.timezone.utc)
-    saturday = datetime.datetime(2026, 11, 28, 10, 0, tzinfo=datetime.timezone.utc)
-    assert flows.is_office_hours(monday_10am) and not flows.is_office_hours(saturday)
+def test_office_hours_are_weekdays_nine_to_five_in_walsall_fridays_to_half_past_four_not_bank_holidays():
+    def at(day, hour, minute=0):  # Walsall is on UTC in winter
+        return flows.is_office_hours(CONTENT, datetime.datetime(2026, 12, day, hour, minute, tzinfo=datetime.timezone.utc))
+    assert at(7, 10) and at(7, 16, 59) and not at(7, 17) and not at(7, 8, 59)  # a Monday
+    assert at(11, 16, 29) and not at(11, 16, 30)  # a Friday: the duty team from 4.30pm
+    assert not at(12, 10)  # a Saturday
+    assert not at(25, 10) and not at(28, 10)  # Christmas Day, and the Boxing Day holiday on the Monday
 
 
 def form_tracker(text, intent="out_of_scope", confidence=0.9, slots=None, loop="complaint_form"):
