@@ -78,8 +78,9 @@ class ActionAskQuestion(Action):
             own = content.flows[flow]["questions"].get(self.slot)
             text = own or common["questions"][self.slot]
             source = f"{flow}.questions.{self.slot}" if own else f"common.questions.{self.slot}"
-            rows = {"contact_preference": common["contact_choices"], "sw_urgency": common["urgency_choices"],
-                    "wants_advocate": common["yes_no"]}.get(self.slot, [])
+            answers = {slot: tracker.get_slot(slot) for slot in flows.FREE_TEXT_SLOTS}
+            rows = {"contact_preference": flows.contact_choices(content, answers),
+                    "sw_urgency": common["urgency_choices"], "wants_advocate": common["yes_no"]}.get(self.slot, [])
         send(dispatcher, [replies.flow_message(content.fill(text), source, rows)])
         return []
 
@@ -215,7 +216,13 @@ class ActionSubmitRequest(Action):
             failed = content.fill(common["save_failed"]).format(what=spec["what"]).strip()
             send(dispatcher, [replies.flow_message(failed, "common.save_failed")])
             return done
-        messages = [replies.flow_message(content.fill(spec["done"]).format(reference=reference).strip(), f"{flow}.done")]
+        done_text = content.fill(spec["done"]).format(reference=reference).strip()
+        if tracker.get_slot("contact_preference") == "none":  # nobody will get in touch: say how to follow it up
+            sent_line = done_text.splitlines()[0]
+            follow_up = content.fill(common["no_contact_done"])
+            messages = [replies.flow_message(f"{sent_line}\n{follow_up}", "common.no_contact_done")]
+        else:
+            messages = [replies.flow_message(done_text, f"{flow}.done")]
         if flow == "social_worker" and not flows.is_office_hours(content):
             messages.append(replies.flow_message(content.fill(spec["out_of_hours"]), f"{flow}.out_of_hours"))
         send(dispatcher, messages)

@@ -24,7 +24,6 @@ CONFIRM_SLOT = "confirm_request"
 INTENT_FLOW = {intent: flow for flow, intent in FLOW_INTENT.items()}
 WORDS_FOR = {
     "contact_preference": {
-        "chat": ["chat", "here", "this chat", "online", "in here", "on here"],
         "phone": ["phone", "call", "ring", "text", "mobile", "number", "fone"],
         "email": ["email", "e-mail", "mail", "gmail", "hotmail"],
         "carer": ["carer", "foster", "fc", "carers", "staff", "key worker", "keyworker"],
@@ -85,6 +84,23 @@ def check_yes_no(intent: str, text: object) -> Checked:
     if words & NO and not words & YES:
         return Checked(False)
     return Checked(None, "not_understood_choice")
+
+
+# Words that say a request is about the child's carer or the people they live with: then
+# "Through my carer" is not offered as the way back to them.
+ABOUT_CARER = ("carer", "carers", "fc", "foster", "key worker", "keyworker", "staff", "care home", "childrens home",
+               "children's home", "placement", "residential", "support worker")
+
+
+def is_about_carer(answers: Dict[str, object]) -> bool:
+    words = _words(" ".join(str(answers.get(slot) or "") for slot in FREE_TEXT_SLOTS))
+    return any(f" {phrase} " in words for phrase in ABOUT_CARER)
+
+
+def contact_choices(content: Content, answers: Dict[str, object]) -> List[List[str]]:
+    """How they can be got back to, as buttons: never through their carer when it is about them."""
+    rows = content.flow_common["contact_choices"]
+    return [row for row in rows if row[1] != "carer"] if is_about_carer(answers) else list(rows)
 
 
 def needs_contact_detail(preference: Optional[str]) -> bool:

@@ -43,7 +43,8 @@ OWN_QUESTIONS = {  # the questions only that flow asks, answered
     "complaint": (type_("they keep moving me without asking me first", expect="What would you like to happen"),
                   type_("ask me before any more moves", expect="advocate"),
                   tap("No", expect="What name does your social worker know you by?")),
-    "advocacy": (type_("i want help at my next review meeting", expect="What name does your social worker know you by?"),),
+    "advocacy": (type_("i want help at my next review meeting",
+                       expect="What name does your social worker know you by?"),),
     "social_worker": (type_("can we talk about seeing my brother at christmas", expect="How soon"),
                       tap("This week", expect="What name does your social worker know you by?")),
 }
@@ -51,8 +52,8 @@ SENT = {"complaint": "Your complaint has been sent", "advocacy": "Your request f
         "social_worker": "Your message has been sent"}
 
 # Every contact choice tapped at least once, spread over the three flows.
-FLOWS_AND_CHOICES = [("complaint", "Here in this chat"), ("complaint", "Phone"), ("advocacy", "Email"),
-                     ("advocacy", "Through my carer"), ("social_worker", "Through my social worker"),
+FLOWS_AND_CHOICES = [("complaint", "Through my social worker"), ("complaint", "Phone"), ("advocacy", "Email"),
+                     ("advocacy", "Through my carer"), ("social_worker", "Phone"),
                      ("social_worker", "Don't contact me")]
 
 

@@ -72,7 +72,7 @@ conversations = (f"web-{n}" for n in itertools.count())
 
 def test_the_content_offers_buttons_of_every_kind():
     payloads = {payload for _, payload in EVERY_BUTTON}
-    assert {"chat", "phone", "/affirm", "/help", '/inform_age{"age_band":"12_15"}', "/start_complaint"} <= payloads
+    assert {"carer", "phone", "/affirm", "/help", '/inform_age{"age_band":"12_15"}', "/start_complaint"} <= payloads
     assert len(EVERY_BUTTON) > 40
 
 

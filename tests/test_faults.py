@@ -43,7 +43,7 @@ def test_the_action_server_dying_mid_form_is_never_silent_and_the_form_carries_o
     child.hears("im 14")
     child.hears("what is an advocate")
     child.hears(tap="Ask for an advocate")  # one request sent before anything goes wrong
-    for answer in ("my contact with my mum keeps being cancelled", "Jo", "Here in this chat"):
+    for answer in ("my contact with my mum keeps being cancelled", "Jo", "Through my social worker"):
         child.hears(answer)
     assert "A-2026-" in child.hears(tap="Yes")
     sent_before = saved_references(private)
@@ -91,7 +91,7 @@ def test_a_request_the_database_cannot_take_is_never_said_to_be_sent_and_nothing
         child.hears("im 13")
         child.hears("who is my social worker")
         child.hears(tap="Message my social worker")
-        for answer in ("please ring me about seeing my nan", "Whenever", "Sam", "Here in this chat"):
+        for answer in ("please ring me about seeing my nan", "Whenever", "Sam", "Through my social worker"):
             child.hears(answer)
         holder = sqlite3.connect(requests_database, timeout=0)
         holder.execute("BEGIN EXCLUSIVE")  # another writer holds the database: it is unavailable
@@ -109,7 +109,7 @@ def test_a_request_the_database_cannot_take_is_never_said_to_be_sent_and_nothing
         child.hears("im 13")                # the web chat allows 8 messages in 10 s)
         child.hears("who is my social worker")
         child.hears(tap="Message my social worker")
-        for answer in ("please ring me about seeing my nan", "Whenever", "Sam", "Here in this chat"):
+        for answer in ("please ring me about seeing my nan", "Whenever", "Sam", "Through my social worker"):
             child.hears(answer)
         assert "S-2026-" in child.hears(tap="Yes")
         assert sqlite3.connect(requests_database).execute(count).fetchone()[0] == 1

@@ -30,7 +30,7 @@ def test_a_real_answer_is_kept_as_written():
 
 
 @pytest.mark.parametrize("text,value", [
-    ("Phone", "phone"), ("ring me", "phone"), ("email pls", "email"), ("here", "chat"),
+    ("Phone", "phone"), ("ring me", "phone"), ("email pls", "email"),
     ("thru my fc", "carer"), ("my sw", "social_worker"), ("dont contact me", "none")])
 def test_contact_preference_from_buttons_or_words(text, value):
     assert flows.check_choice("contact_preference", text).value == value
@@ -120,7 +120,7 @@ def submit(slots):
 
 
 CONFIRMED = {"complaint_about": "cold room", "complaint_outcome": "a heater", "wants_advocate": False,
-             "known_name": "Sam", "contact_preference": "chat", "confirm_request": True}
+             "known_name": "Sam", "contact_preference": "social_worker", "confirm_request": True}
 
 
 def test_a_confirmed_complaint_is_saved_then_confirmed_with_its_reference(database):
@@ -159,3 +159,27 @@ def test_cancel_says_nothing_was_saved(database):
 def test_only_a_clear_stop_cancels_a_half_written_request(text, cancels):
     from bot.nlu.explicit_cancel import is_explicit_cancel
     assert is_explicit_cancel(text) is cancels
+
+
+def test_nothing_offers_a_reply_here_in_this_chat_which_nothing_could_send():
+    titles = [title for title, _ in CONTENT.flow_common["contact_choices"]]
+    assert "Here in this chat" not in titles and "Phone" in titles
+    assert flows.check_choice("contact_preference", "here in this chat").value is None  # asked again, with buttons
+
+
+@pytest.mark.parametrize("about", ["my foster carer shouts at me", "the staff at my home took my phone",
+                                   "my fc wont let me see my mates", "my key worker is never there"])
+def test_through_my_carer_is_not_offered_when_the_request_is_about_them(about):
+    values = [value for _, value in flows.contact_choices(CONTENT, {"complaint_about": about})]
+    assert "carer" not in values and "phone" in values
+
+
+def test_through_my_carer_is_offered_otherwise():
+    values = [value for _, value in flows.contact_choices(CONTENT, {"sw_message": "can i go on the school trip"})]
+    assert "carer" in values
+
+
+def test_dont_contact_me_says_the_council_cannot_reply_and_how_to_follow_it_up(database):
+    said = submit({**CONFIRMED, "contact_preference": "none"})
+    assert "can't reply" in said and "your reference" in said and "0808 800 5792" in said
+    assert "in the way you chose" not in said

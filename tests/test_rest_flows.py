@@ -72,7 +72,7 @@ def test_a_disclosure_written_as_the_message_is_answered_and_sent(child):
     child.says("/message_social_worker")
     text = child.hears("my foster dad hits me and i want to move")
     assert "not your fault" in text and "How soon" in text
-    for answer in ("Today", "Sam", "Here in this chat"):
+    for answer in ("Today", "Sam", "Through my social worker"):
         child.says(answer)
     child.says("/affirm")
     rows = saved_requests()
@@ -85,7 +85,7 @@ def test_a_message_for_the_social_worker_is_saved(child):
     child.says("can i go to my friends party on saturday")
     child.says("This week")
     child.says("Sam")
-    child.says("Here in this chat")
+    child.says("Through my social worker")
     done = child.hears("yes")
     rows = saved_requests()
     assert len(rows) == before + 1 and rows[-1][0].startswith("S-") and rows[-1][0] in done

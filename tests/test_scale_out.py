@@ -64,7 +64,7 @@ def test_a_conversation_alternating_between_replicas_keeps_its_age_and_its_form(
     assert "advocate" in say(second, sender, "i want curtains put up")
     assert "name" in say(first, sender, "/deny")
     say(second, sender, "Sam")
-    read_back = say(first, sender, "Here in this chat")
+    read_back = say(first, sender, "Through my social worker")
     assert "my room has no curtains" in read_back and "Is it right?" in read_back
     assert "C-" in say(second, sender, "/affirm")
     rows = stored_requests(replicas)

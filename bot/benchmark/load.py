@@ -23,8 +23,8 @@ CONVERSATIONS: Sequence[Sequence[str]] = (
     ("hello", "im 13", "wat is an advocate", "how do i complain", "how do i contact my sw", "what are my rights", "ok thanks"),
     ("im 15", "/start_complaint", "my room has no curtains", "i want curtains put up", "/deny", "Sam", "Phone",
      "07700 900123", "/affirm"),
-    ("im 12", "/request_advocate", "my contact with my mum keeps being cancelled", "Jo", "Here in this chat", "/affirm"),
-    ("im 16", "/message_social_worker", "please call me about college", "This week", "Alex", "Here in this chat",
+    ("im 12", "/request_advocate", "my contact with my mum keeps being cancelled", "Jo", "Through my social worker", "/affirm"),
+    ("im 16", "/message_social_worker", "please call me about college", "This week", "Alex", "Through my social worker",
      "/affirm"),
     ("hi", "im 14", "my foster dad hits me", "i dont feel safe there", "ok"),
 )

@@ -53,8 +53,9 @@ class Thresholds:
 
 def judge(detector_kind: Optional[str], intent: str, confidence: float,
           telling: Optional[float], thresholds: Thresholds = Thresholds()) -> Optional[str]:
-    """URGENT, CHECK_IN, NOT_HARM_AFTER_ALL (answer the classifier's next guess) or None (its answer stands). `telling` is the learned model's P(telling of harm now), or
-    None when there is no model (then the classifier's own confidence stands in for it)."""
+    """URGENT, CHECK_IN, NOT_HARM_AFTER_ALL (answer the classifier's next guess), or None (the
+    classifier's answer stands). `telling` is the learned model's P(telling of harm now), or
+    None when there is no model (then the patterns and the classifier decide)."""
     sure = confidence >= thresholds.classifier_sure
     other_reading = sure and (intent.startswith(ASKING_PREFIX) or intent == PAST_INTENT or intent in EVERYDAY_INTENTS)
     if detector_kind in NEVER_MISS:
