@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot import replies
 from bot.content import PROMISE_BAND, current_content
+from bot.safeguarding.judgement import CHECK_IN_INTENT, DISCLOSURE_INTENT, PAST_INTENT, first_intent_besides
 from bot.store.counters import record_disclosure
 
 logger = logging.getLogger(__name__)
@@ -223,13 +224,6 @@ class ActionSafeguarding(Action):
         return [SlotSet(WATCH, True)]
 
 
-def understood_as(tracker: Tracker) -> str:
-    """What the classifier made of a message the safeguarding judgement turned into a check-in."""
-    ranking = tracker.latest_message.get("intent_ranking") or []
-    skip = {"safeguarding_check_in", "safeguarding_disclosure", "nlu_fallback"}
-    return next((r.get("name") for r in ranking if r.get("name") not in skip), "") or ""
-
-
 class ActionSafeguardingCheckIn(Action):
     """It might be harm: answer what was asked, then ask gently whether they are safe right now."""
 
@@ -238,7 +232,9 @@ class ActionSafeguardingCheckIn(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         content = current_content()
-        asked = intent_of(tracker) if intent_of(tracker) == "safeguarding_past" else understood_as(tracker)
+        # What the classifier made of it, answered first (a question about grooming, say).
+        asked = intent_of(tracker) if intent_of(tracker) == PAST_INTENT else first_intent_besides(
+            tracker.latest_message.get("intent_ranking") or [], (CHECK_IN_INTENT, DISCLOSURE_INTENT, "nlu_fallback"), "")
         answer(dispatcher, tracker, replies.check_in(content, asked, known_band(tracker)))
         count(tracker, "check_in")
         return [SlotSet(WATCH, True)]

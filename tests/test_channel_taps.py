@@ -159,3 +159,11 @@ def test_what_is_remembered_is_bounded():
         offered.remember(f"c{n}", [(str(i), f"/p{n}_{i}") for i in range(6)])
     assert not offered.knows("c0") and offered.knows("c9")
     assert not offered.accepts("c9", "/p9_0") and offered.accepts("c9", "/p9_5")
+
+
+def test_a_conversation_with_no_buttons_stored_is_read_once_not_on_every_tap():
+    rasa = StoredConversations({"web-plain": [{"event": "bot", "text": "Hi"}]})
+    taps = Taps(rasa)
+    assert not run(taps.accepts("web-plain", "/help"))
+    assert not run(taps.accepts("web-plain", "/affirm"))
+    assert rasa.reads == 1

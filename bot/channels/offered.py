@@ -33,25 +33,33 @@ class OfferedButtons:
         self._offered: "OrderedDict[str, OrderedDict[str, str]]" = OrderedDict()
         self._latest: Dict[str, Tuple[Button, ...]] = {}
 
+    def _entry(self, conversation: str) -> "OrderedDict[str, str]":
+        """This conversation's buttons, now the most recently used; the oldest conversation is
+        forgotten when there are too many."""
+        offered = self._offered.pop(conversation, None) or OrderedDict()
+        self._offered[conversation] = offered
+        while len(self._offered) > self.conversations:
+            forgotten, _ = self._offered.popitem(last=False)
+            self._latest.pop(forgotten, None)
+        return offered
+
     def remember(self, conversation: str, buttons: Sequence[Button]) -> None:
         """The bot (or the channel) has just shown `buttons` in this conversation."""
         if not buttons:
             return
-        offered = self._offered.pop(conversation, None) or OrderedDict()
-        self._offered[conversation] = offered  # now the most recently used
+        offered = self._entry(conversation)
         for title, payload in buttons:
             offered.pop(payload, None)
             offered[payload] = title
         while len(offered) > self.per_conversation:
             offered.popitem(last=False)
         self._latest[conversation] = tuple(buttons)
-        while len(self._offered) > self.conversations:
-            forgotten, _ = self._offered.popitem(last=False)
-            self._latest.pop(forgotten, None)
 
     def remember_events(self, conversation: str, events: Iterable[dict]) -> None:
         """Fill in what a restarted channel forgot, from the conversation's stored events (Rasa's
-        tracker): every bot message there keeps the buttons it was sent with."""
+        tracker): every bot message there keeps the buttons it was sent with. Afterwards the
+        conversation is known, buttons or none, so the stored events are read only once."""
+        self._entry(conversation)
         for event in events:
             data = event.get("data") if isinstance(event, dict) and event.get("event") == "bot" else None
             buttons = (data or {}).get("buttons") if isinstance(data, dict) else None

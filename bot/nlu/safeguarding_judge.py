@@ -16,7 +16,6 @@ evaluation; the thresholds are this component's settings in config.yml.
 """
 from __future__ import annotations
 
-import logging
 from typing import Any, Dict, List, Optional
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -29,18 +28,10 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.safeguarding.detector import detector
 from bot.safeguarding.judgement import (CHECK_IN, CHECK_IN_INTENT, DISCLOSURE_INTENT, NOT_HARM_AFTER_ALL, PAST_INTENT,
-                                        TELLING, URGENT, Thresholds, judge)
+                                        TELLING, URGENT, Thresholds, first_intent_besides, judge)
 from bot.safeguarding.model import SafeguardingModel
 
-logger = logging.getLogger(__name__)
 MODEL_FILE = "safeguarding_model.pkl"
-
-
-def next_guess(message: Message) -> str:
-    """The classifier's best intent that is not a disclosure ("can i ring my mum tonight")."""
-    ranking = message.get(INTENT_RANKING_KEY) or []
-    return next((r["name"] for r in ranking if r.get("name") not in (DISCLOSURE_INTENT, CHECK_IN_INTENT)),
-                "nlu_fallback")
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -100,8 +91,9 @@ class SafeguardingJudge(GraphComponent):
                     message.set(ENTITIES, message.get(ENTITIES, []) + [entity], add_to_output=True)
             elif level == CHECK_IN and intent.get("name") != PAST_INTENT:  # the past has a check-in rule of its own
                 self._set_intent(message, CHECK_IN_INTENT)
-            elif level == NOT_HARM_AFTER_ALL:
-                self._set_intent(message, next_guess(message))
+            elif level == NOT_HARM_AFTER_ALL:  # "can i ring my mum tonight": the classifier's next guess
+                self._set_intent(message, first_intent_besides(message.get(INTENT_RANKING_KEY) or [],
+                                                               (DISCLOSURE_INTENT, CHECK_IN_INTENT), "nlu_fallback"))
         return messages
 
     @staticmethod

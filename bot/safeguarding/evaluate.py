@@ -14,14 +14,36 @@ from typing import Dict, List, Optional, Tuple
 import yaml
 
 from bot.safeguarding.detector import detector
+from bot.safeguarding.judgement import (ASKING_PREFIX, CHECK_IN, CHECK_IN_INTENT, DISCLOSURE_INTENT, NOT_HARM_AFTER_ALL,
+                                        PAST_INTENT, TELLING, URGENT, Thresholds, judge)
 
 SETS = Path(__file__).resolve().parent.parent.parent / "tests" / "safeguarding"
 
 
 def read_set(name: str) -> List[Tuple[str, str]]:
-    """(kind, message) pairs from tests/safeguarding/NAME.yml."""
+    """(kind, message) pairs from tests/safeguarding/NAME.yml (`kinds:`, or `topics:` for the
+    sets of questions about safeguarding topics)."""
     data = yaml.safe_load((SETS / f"{name}.yml").read_text(encoding="utf-8"))
-    return [(kind, text) for kind, texts in data["kinds"].items() for text in texts]
+    groups = data.get("kinds") or data.get("topics") or {}
+    return [(kind, text) for kind, texts in groups.items() for text in texts]
+
+
+URGENT_ANSWER, CHECK_IN_ANSWER, TOPIC_ANSWER, OTHER_ANSWER = "urgent", "check-in", "topic", "other"
+# The topics of tests/safeguarding/*_topic_questions.yml, as the bot's intents.
+TOPIC_INTENT = {"grooming": "topic_sg_grooming", "sexting_and_sextortion": "topic_sg_sexting",
+                "consent": "topic_sg_consent", "county_lines": "topic_sg_county_lines",
+                "forced_marriage": "topic_sg_forced_marriage", "fgm": "topic_sg_fgm",
+                "self_harm": "topic_sg_self_harm", "bullying": "topic_sg_bullying",
+                "what_happens_if_i_tell": "topic_sg_telling"}
+
+
+def answer_for_intent(intent: str) -> str:
+    """Which of the three answers (or another) the bot gives for the intent it acts on."""
+    if intent == DISCLOSURE_INTENT:
+        return URGENT_ANSWER
+    if intent in (CHECK_IN_INTENT, PAST_INTENT):
+        return CHECK_IN_ANSWER
+    return TOPIC_ANSWER if intent.startswith(ASKING_PREFIX) else OTHER_ANSWER
 
 
 @dataclass
@@ -41,23 +63,22 @@ class Flagged:
         return (self.by_bot + self.checked_in) / self.total
 
 
-CHECK_IN_INTENTS = ("safeguarding_check_in", "safeguarding_past")
-
-
 def flagged(pairs: List[Tuple[str, str]], intents: List[str], report_flagged: bool) -> Flagged:
     found = detector()
     by_kind: Dict[str, List[int]] = {}
     by_bot = by_detector = checked_in = 0
     examples = []
     for (kind, text), intent in zip(pairs, intents):
-        hit = intent == "safeguarding_disclosure"
+        answer = answer_for_intent(intent)
+        hit = answer == URGENT_ANSWER
         by_bot += hit
-        checked_in += intent in CHECK_IN_INTENTS
+        checked_in += answer == CHECK_IN_ANSWER
         by_detector += found.detect(text) is not None
         counts = by_kind.setdefault(kind, [0, 0])
         counts[0] += hit
         counts[1] += 1
-        if report_flagged and hit or not report_flagged and not hit and intent not in CHECK_IN_INTENTS:
+        missed = answer not in (URGENT_ANSWER, CHECK_IN_ANSWER)
+        if (report_flagged and hit) or (not report_flagged and missed):
             examples.append((kind, text))
     return Flagged(len(pairs), by_bot, by_detector, {k: (v[0], v[1]) for k, v in by_kind.items()}, examples,
                    checked_in)
@@ -81,30 +102,8 @@ def summary(name: str, disclosures: Flagged, benign: Flagged) -> str:
 
 # --- three answers (bot.safeguarding.judgement) ----------------------------------------------
 
-URGENT_ANSWER, CHECK_IN_ANSWER, TOPIC_ANSWER, OTHER_ANSWER = "urgent", "check-in", "topic", "other"
-# The topics of tests/safeguarding/*_topic_questions.yml, as the bot's intents.
-TOPIC_INTENT = {"grooming": "topic_sg_grooming", "sexting_and_sextortion": "topic_sg_sexting",
-                "consent": "topic_sg_consent", "county_lines": "topic_sg_county_lines",
-                "forced_marriage": "topic_sg_forced_marriage", "fgm": "topic_sg_fgm",
-                "self_harm": "topic_sg_self_harm", "bullying": "topic_sg_bullying",
-                "what_happens_if_i_tell": "topic_sg_telling"}
-
-
-def answer_for_intent(intent: str) -> str:
-    from bot.safeguarding.judgement import ASKING_PREFIX, CHECK_IN_INTENT, DISCLOSURE_INTENT, PAST_INTENT
-
-    if intent == DISCLOSURE_INTENT:
-        return URGENT_ANSWER
-    if intent in (CHECK_IN_INTENT, PAST_INTENT):
-        return CHECK_IN_ANSWER
-    return TOPIC_ANSWER if intent.startswith(ASKING_PREFIX) else OTHER_ANSWER
-
-
 def rejudged(parsed: dict, thresholds) -> str:
     """The intent the bot would act on with other thresholds (to choose them on the dev sets)."""
-    from bot.safeguarding.judgement import (CHECK_IN, CHECK_IN_INTENT, DISCLOSURE_INTENT, NOT_HARM_AFTER_ALL, TELLING,
-                                            URGENT, judge)
-
     weighed = parsed.get("safeguarding") or {}
     classifier = weighed.get("classifier") or parsed["intent"]
     if not weighed:  # a button tap, or an empty message
@@ -121,28 +120,22 @@ class Answers:
     """How many messages of each kind got each answer (and, for topic questions, the right topic)."""
     by_kind: Dict[str, Dict[str, int]]
 
-    def total(self, answer: str, kinds=None) -> Tuple[int, int]:
-        rows = [v for k, v in self.by_kind.items() if kinds is None or k in kinds]
+    def total(self, answer: str) -> Tuple[int, int]:
+        rows = self.by_kind.values()
         return sum(r.get(answer, 0) for r in rows), sum(r["total"] for r in rows)
 
-
-def read_three_answer_set(name: str) -> List[Tuple[str, str]]:
-    """(kind, message) pairs of a fresh set (`kinds:` or, for topic questions, `topics:`)."""
-    data = yaml.safe_load((SETS / f"{name}.yml").read_text(encoding="utf-8"))
-    groups = data.get("kinds") or data.get("topics") or {}
-    return [(kind, text) for kind, texts in groups.items() for text in texts]
+    def add(self, kind: str, answer: str, right_topic: bool = False) -> None:
+        row = self.by_kind.setdefault(kind, {"total": 0})
+        for key in ("total", answer) + (("right topic",) if right_topic else ()):
+            row[key] = row.get(key, 0) + 1
 
 
 def count_answers(pairs: List[Tuple[str, str]], intents: List[str]) -> Answers:
-    by_kind: Dict[str, Dict[str, int]] = {}
+    answers = Answers({})
     for (kind, _), intent in zip(pairs, intents):
-        row = by_kind.setdefault(kind, {"total": 0})
-        row["total"] += 1
         answer = answer_for_intent(intent)
-        row[answer] = row.get(answer, 0) + 1
-        if answer == TOPIC_ANSWER and TOPIC_INTENT.get(kind) == intent:
-            row["right topic"] = row.get("right topic", 0) + 1
-    return Answers(by_kind)
+        answers.add(kind, answer, right_topic=answer == TOPIC_ANSWER and TOPIC_INTENT.get(kind) == intent)
+    return answers
 
 
 def answers_table(title: str, answers: Answers) -> str:
@@ -160,7 +153,7 @@ def three_answers(model: Path, name: str) -> Answers:
     """Each message of a set, one new conversation each, as the running bot would answer it."""
     from bot.nlu_eval import predict
 
-    pairs = read_three_answer_set(name)
+    pairs = read_set(name)
     return count_answers(pairs, [intent for intent, _ in predict(model, [text for _, text in pairs])])
 
 
@@ -186,17 +179,14 @@ def multi_turn_answers(rest_url: str, name: str) -> Answers:
     from bot.channels.rasa_client import replies_from
 
     data = yaml.safe_load((SETS / f"{name}.yml").read_text(encoding="utf-8"))
-    by_kind: Dict[str, Dict[str, int]] = {}
+    answers = Answers({})
     for item in data.get("multi_turn") or []:
         sender = f"eval-{uuid.uuid4().hex[:12]}"
         for text in item["turns"]:
             reply = requests.post(rest_url, json={"sender": sender, "message": text}, timeout=60)
             reply.raise_for_status()
-        answer = answer_of_replies([r.source for r in replies_from(reply.json())])
-        row = by_kind.setdefault(item["kind"], {"total": 0})
-        row["total"] += 1
-        row[answer] = row.get(answer, 0) + 1
-    return Answers(by_kind)
+        answers.add(item["kind"], answer_of_replies([r.source for r in replies_from(reply.json())]))
+    return answers
 
 
 FRESH = ("fresh3_disclosures", "fresh3_lookalikes", "fresh3_topic_questions")
@@ -225,7 +215,6 @@ def choose_thresholds(model: Path) -> str:
     import itertools
 
     from bot.nlu_eval import parse
-    from bot.safeguarding.judgement import CHECK_IN_INTENT, DISCLOSURE_INTENT, PAST_INTENT, Thresholds
 
     disclosures = [t for d, _ in DEV_SETS for _, t in read_set(d)]
     benign = [t for _, b in DEV_SETS for _, t in read_set(b)]

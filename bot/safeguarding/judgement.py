@@ -17,7 +17,7 @@ intent classifier, and the learned safeguarding model's graded probabilities
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping, Optional
+from typing import Collection, Mapping, Optional, Sequence
 
 URGENT = "urgent"
 CHECK_IN = "check_in"
@@ -34,6 +34,12 @@ NEVER_MISS = frozenset({"cry_for_help", "danger_now", "suicide"})
 
 # The learned model's classes (bot.safeguarding.model).
 TELLING, ASKING, PAST, NOT_HARM = "telling", "asking", "past", "not_harm"
+
+
+def first_intent_besides(ranking: Sequence[Mapping[str, object]], names: Collection[str], default: str) -> str:
+    """The classifier's best intent in `ranking` not among `names`: what it made of a message
+    the judgement answered otherwise."""
+    return next((str(r["name"]) for r in ranking if r.get("name") not in names), default)
 
 
 @dataclass(frozen=True)
