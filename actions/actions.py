@@ -15,8 +15,9 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot import replies
-from bot.content import PROMISE_BAND, current_content
-from bot.safeguarding.judgement import CHECK_IN_INTENT, DISCLOSURE_INTENT, PAST_INTENT, first_intent_besides
+from bot.content import PROMISE_BAND, Content, current_content
+from bot.safeguarding.judgement import (CHECK_IN_INTENT, DISCLOSURE_INTENT, PAST_INTENT, SHORT_REPLY_WORDS,
+                                        first_intent_besides)
 from bot.store.counters import record_disclosure
 
 logger = logging.getLogger(__name__)
@@ -92,6 +93,18 @@ def text_of_last(tracker: Tracker, intent: str) -> str:
     return (turns[0].get("text") or "") if turns else ""
 
 
+def meaning_of_last(tracker: Tracker, intent: str) -> Optional[Dict[str, Any]]:
+    """What the meaning finder made of it (bot/nlu/meaning_finder.py)."""
+    turns = user_turns(tracker, intent)
+    return (turns[0].get("parse_data") or {}).get("meaning") if turns else None
+
+
+def tapped_promise(tracker: Tracker) -> Optional[str]:
+    """The promise a "did you mean" button named, if the young person tapped one."""
+    return next((e.get("value") for e in tracker.latest_message.get("entities") or []
+                 if e.get("entity") == "promise_id" and isinstance(e.get("value"), str)), None)
+
+
 class ActionGreet(Action):
     def name(self) -> str:
         return "action_greet"
@@ -127,6 +140,15 @@ class ActionForgetConversation(Action):
         return [SlotSet("forget_conversation", True)]
 
 
+def chat_reply(content: Content, tracker: Tracker) -> List[replies.Reply]:
+    """Small talk, or what the bot does not cover or did not understand (with the closest
+    promises or topics to choose from, when the meaning finder found some)."""
+    intent, meaning, band = intent_of(tracker), tracker.latest_message.get("meaning"), known_band(tracker)
+    if intent in SMALL_TALK_INTENTS:
+        return replies.small_talk(content, intent, meaning, band)
+    return replies.fallback(content, meaning, band)
+
+
 class ActionSmallTalk(Action):
     """Goodbye, thanks, "are you a real person?", and things the bot does not cover."""
 
@@ -136,7 +158,7 @@ class ActionSmallTalk(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         intent = intent_of(tracker)
         content = current_content()
-        answer(dispatcher, tracker, replies.small_talk(content, intent) if intent in SMALL_TALK_INTENTS else replies.fallback(content))
+        answer(dispatcher, tracker, chat_reply(content, tracker))
         return []
 
 
@@ -147,7 +169,7 @@ class ActionFallback(Action):
         return "action_fallback"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
-        answer(dispatcher, tracker, replies.fallback(current_content()))
+        answer(dispatcher, tracker, chat_reply(current_content(), tracker))
         return []
 
 
@@ -169,7 +191,8 @@ class ActionSetAge(Action):
         messages = [replies.age_confirmation(content, band, changed=age_changed(tracker, band))]
         pending = tracker.get_slot("pending_intent")
         if pending in PROMISE_INTENTS:
-            messages += replies.promises(content, pending, band, text_of_last(tracker, pending))
+            messages += replies.promises(content, pending, band, text_of_last(tracker, pending),
+                                         meaning_of_last(tracker, pending))
             answer(dispatcher, tracker, messages)
             return [SlotSet("pending_intent", None)]
         answer(dispatcher, tracker, messages + replies.what_next(content, band))
@@ -193,7 +216,8 @@ class ActionAnswerPromises(Action):
         messages = []
         if said_age_this_turn(tracker):
             messages.append(replies.age_confirmation(content, band, changed=age_changed(tracker, band)))
-        messages += replies.promises(content, intent, band, tracker.latest_message.get("text") or "")
+        messages += replies.promises(content, intent, band, tracker.latest_message.get("text") or "",
+                                     tracker.latest_message.get("meaning"), tapped_promise(tracker))
         answer(dispatcher, tracker, messages)
         return [SlotSet("pending_intent", None)]
 
@@ -205,12 +229,17 @@ class ActionAnswerTopic(Action):
         return "action_answer_topic"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
-        answer(dispatcher, tracker, replies.topic(current_content(), intent_of(tracker), known_band(tracker)))
+        answer(dispatcher, tracker, replies.topic(current_content(), intent_of(tracker), known_band(tracker),
+                                                  tracker.latest_message.get("meaning")))
         return []
 
 
 WATCH = "safeguarding_watch"  # after an urgent answer or a check-in, short replies may be urgent too
-SHORT_REPLY_WORDS = 6
+ASKED_MIN_CONFIDENCE = 0.25  # below this the classifier's other guesses are not answered in a check-in
+
+
+def is_short(tracker: Tracker) -> bool:
+    return len((tracker.latest_message.get("text") or "").split()) <= SHORT_REPLY_WORDS
 
 
 class ActionSafeguarding(Action):
@@ -232,10 +261,18 @@ class ActionSafeguardingCheckIn(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         content = current_content()
-        # What the classifier made of it, answered first (a question about grooming, say).
+        if tracker.get_slot(WATCH) and is_short(tracker):  # "hes back" after a disclosure: not safe
+            send(dispatcher, replies.safeguarding_follow_up(content, known_band(tracker)))
+            count(tracker, "follow_up")
+            return []
+        # What the classifier made of it, answered first (a question about grooming, say), if it
+        # made anything of it at all.
+        ranking = [r for r in tracker.latest_message.get("intent_ranking") or []
+                   if float(r.get("confidence") or 0) >= ASKED_MIN_CONFIDENCE]
         asked = intent_of(tracker) if intent_of(tracker) == PAST_INTENT else first_intent_besides(
-            tracker.latest_message.get("intent_ranking") or [], (CHECK_IN_INTENT, DISCLOSURE_INTENT, "nlu_fallback"), "")
-        answer(dispatcher, tracker, replies.check_in(content, asked, known_band(tracker)))
+            ranking, (CHECK_IN_INTENT, DISCLOSURE_INTENT, "nlu_fallback"), "")
+        answer(dispatcher, tracker, replies.check_in(content, asked, known_band(tracker),
+                                                     tracker.latest_message.get("meaning")))
         count(tracker, "check_in")
         return [SlotSet(WATCH, True)]
 
@@ -249,14 +286,11 @@ class ActionSafeguardingFollowUp(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         content = current_content()
-        text = tracker.latest_message.get("text") or ""
-        if len(text.split()) <= SHORT_REPLY_WORDS:
+        if is_short(tracker):
             send(dispatcher, replies.safeguarding_follow_up(content, known_band(tracker)))
             count(tracker, "follow_up")
             return []
-        intent = intent_of(tracker)
-        answer(dispatcher, tracker, replies.small_talk(content, intent) if intent in SMALL_TALK_INTENTS
-               else replies.fallback(content))
+        answer(dispatcher, tracker, chat_reply(content, tracker))
         return [SlotSet(WATCH, False)]
 
 

@@ -167,7 +167,8 @@ class ValidateRequestForm(FormValidationAction):
             answer = replies.small_talk(content, name)
         elif name in PROMISE_INTENTS:
             band = known_band(tracker)
-            answer = replies.promises(content, name, band, text) if band else replies.menu(content)[:1]
+            answer = (replies.promises(content, name, band, text, tracker.latest_message.get("meaning")) if band
+                      else replies.menu(content)[:1])
         else:
             answer = replies.topic(content, name, known_band(tracker))
         send(dispatcher, [dict(a, buttons=[]) for a in answer] +

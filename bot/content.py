@@ -50,6 +50,7 @@ class ContentError(ValueError):
 class Promise:
     text: str
     keywords: Tuple[str, ...]
+    short: str  # a button's label when the bot asks "did you mean...?"
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,15 @@ class Content:
     def band_for(self, age_band: str) -> Band:
         return self.bands[PROMISE_BAND[age_band]]
 
+    def promise_by_id(self, candidate: str) -> Tuple[Band, Theme, Promise]:
+        """`band/theme/index` (bot/understanding/finder.py) to the promise; KeyError if none."""
+        try:
+            band_id, theme_id, index = candidate.split("/")
+            theme = self.bands[band_id].theme(theme_id)
+            return self.bands[band_id], theme, theme.promises[int(index)]
+        except (StopIteration, ValueError, IndexError):
+            raise KeyError(candidate) from None
+
     def topic_for_intent(self, intent: str) -> Optional[Topic]:
         return next((t for t in self.topics.values() if t.intent == intent), None)
 
@@ -163,7 +173,9 @@ def _load_promises(data: dict) -> Dict[str, Band]:
                     p_where,
                     "needs a list of `keywords`",
                 )
-                promises.append(Promise(_text(p.get("text"), p_where), tuple(k.lower() for k in keywords)))
+                short = _text(p.get("short"), f"{p_where}.short")
+                _require(len(short) <= 30, p_where, "`short` is a button label: at most 30 characters")
+                promises.append(Promise(_text(p.get("text"), p_where), tuple(k.lower() for k in keywords), short))
             _require(bool(promises), t_where, "has no promises")
             themes.append(Theme(theme["id"], _text(theme.get("title"), t_where), tuple(promises)))
         bands[band_id] = Band(band_id, _text(band.get("label"), where), tuple(themes))

@@ -27,8 +27,10 @@ def training_inputs(root: Path = ROOT, config: str = CONFIG) -> List[Path]:
     # The learned safeguarding model is fitted at training time (bot/nlu/safeguarding_judge.py).
     files: Iterable[Path] = [root / config, root / "domain.yml", root / "bot" / "age.py",
                              root / "bot" / "safeguarding" / "model.py"]
-    files = list(files) + sorted((root / "data").rglob("*.yml")) + sorted((root / "bot" / "nlu").rglob("*.py"))
-    return files
+    # The promise finder indexes the promises and their phrasings (bot/understanding/).
+    files = list(files) + [root / "content" / "promises.yml", root / "content" / "promise_phrasings.yml"]
+    files += sorted((root / "data").rglob("*.yml")) + sorted((root / "bot" / "nlu").rglob("*.py"))
+    return files + sorted((root / "bot" / "understanding").rglob("*.py"))
 
 
 def inputs_hash(root: Path = ROOT, config: str = CONFIG) -> str:

@@ -9,7 +9,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import yaml
 
@@ -102,3 +102,81 @@ def report(scores: Scores) -> str:
     lines.append("weakest intents: " + ", ".join(f"{i} {v[2]:.2f}" for i, v in worst))
     lines += [f"  {t!r}: expected {e}, got {p} ({c:.2f})" for t, e, p, c in scores.mistakes]
     return "\n".join(lines)
+
+
+# --- questions written independently, asked as a child would (tests/nlu/fresh_*) ---------------
+
+FRESH_PROMISES = HELD_OUT.parent / "fresh_promise_questions.yml"
+FRESH_TOPICS = HELD_OUT.parent / "fresh_topic_questions.yml"
+SAY_AGE = {"up_to_11": "im 9", "12_15": "im 13", "16_18": "im 17"}
+FIRST, OFFERED, MISSED = "first", "offered", "missed"
+
+
+def where_answered(replies: list, wanted_source: str, wanted_payload: str) -> str:
+    """FIRST when the turn's first reply is the wanted answer, OFFERED when it is only a
+    button of the turn (a "did you mean" choice, or the promise offered beside a topic)."""
+    if replies and replies[0].source == wanted_source:
+        return FIRST
+    if any(payload == wanted_payload for reply in replies for _, payload in reply.buttons):
+        return OFFERED
+    return MISSED
+
+
+@dataclass
+class FreshAnswers:
+    by_group: Dict[str, Counter]  # band or "topics" -> Counter of FIRST / OFFERED / MISSED
+    misses: List[Tuple[str, str, str]]  # group, text, the source answered instead
+
+    def table(self) -> str:
+        lines = ["| set | right answer first | offered (did you mean) | right first or offered |", "|---|---|---|---|"]
+        for group, counts in self.by_group.items():
+            total = sum(counts.values())
+            lines.append(f"| {group} | {counts[FIRST]}/{total} ({counts[FIRST] / total:.0%}) | {counts[OFFERED]} | "
+                         f"{counts[FIRST] + counts[OFFERED]}/{total} ({(counts[FIRST] + counts[OFFERED]) / total:.0%}) |")
+        return "\n".join(lines)
+
+
+def fresh_question_answers(rest_url: str, promises_path: Path = FRESH_PROMISES,
+                           topics_path: Optional[Path] = FRESH_TOPICS) -> FreshAnswers:
+    """Each fresh question in a new conversation over REST, after saying an age in its band
+    (or the dev promise questions, tests/nlu/dev_promise_questions.yml, with no topics)."""
+    import uuid
+
+    import requests
+
+    from bot import replies
+    from bot.channels.rasa_client import replies_from
+    from bot.content import load_content
+    from bot.understanding.finder import promise_id
+
+    content = load_content()
+
+    def ask(age: str, text: str) -> list:
+        sender = f"eval-{uuid.uuid4().hex[:12]}"
+        for message in (age, text):
+            response = requests.post(rest_url, json={"sender": sender, "message": message}, timeout=60)
+            response.raise_for_status()
+        return replies_from(response.json())
+
+    answers = FreshAnswers({}, [])
+
+    def record(group: str, text: str, got: list, wanted: dict) -> None:
+        """`wanted`: the reply that answers it, with the button that would offer it."""
+        where = where_answered(got, wanted["source"], wanted["buttons"][0]["payload"])
+        answers.by_group.setdefault(group, Counter())[where] += 1
+        if where == MISSED:
+            answers.misses.append((group, text, got[0].source if got else "nothing"))
+
+    promises = yaml.safe_load(promises_path.read_text(encoding="utf-8"))
+    for band, questions in promises["bands"].items():
+        for q in questions:
+            candidate = promise_id(band, q["theme"], q["promise"])
+            wanted = dict(replies.quote_promise(content, *content.promise_by_id(candidate)),
+                          buttons=[{"payload": replies.promise_button(content, candidate)[1]}])
+            record(band, q["text"], ask(SAY_AGE[band], q["text"]), wanted)
+    topics = yaml.safe_load(topics_path.read_text(encoding="utf-8")) if topics_path else {}
+    for q in topics.get("questions") or []:
+        wanted = dict(replies.topic(content, content.topics[q["topic"]].intent, "12_15")[0],
+                      buttons=[{"payload": f"/{content.topics[q['topic']].intent}"}])
+        record("topics", q["text"], ask(SAY_AGE["12_15"], q["text"]), wanted)
+    return answers

@@ -11,6 +11,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from bot.content import PROMISE_BAND, THEME_INTENTS, Band, Content, Promise, Theme
 from bot.safeguarding.judgement import ASKING_PREFIX, PAST_INTENT
+from bot.understanding.finder import TOPIC_PREFIX, UNKNOWN_BAND
 
 Reply = Dict[str, object]
 
@@ -105,11 +106,20 @@ def forgotten(content: Content) -> List[Reply]:
     return [_said(content, "channel_forgotten")]
 
 
-def fallback(content: Content) -> List[Reply]:
+def fallback(content: Content, meaning: Optional[Dict] = None, age_band: Optional[str] = None) -> List[Reply]:
+    """Not understood: the closest promises or topics to choose from, if any were close
+    (`meaning`, bot/understanding/finder.py), else the menu."""
+    choices = nearest(meaning, age_band)
+    if choices:
+        return did_you_mean(content, choices)
     return [_said(content, "fallback", content.buttons["menu"])]
 
 
-def small_talk(content: Content, intent: str) -> List[Reply]:
+def small_talk(content: Content, intent: str, meaning: Optional[Dict] = None,
+               age_band: Optional[str] = None) -> List[Reply]:
+    """Chit-chat; something the bot does not cover offers the closest promises or topics, if any."""
+    if intent == "out_of_scope" and nearest(meaning, age_band):
+        return did_you_mean(content, nearest(meaning, age_band))
     buttons = content.buttons["menu"] if intent in ("thanks", "bot_challenge", "out_of_scope") else ()
     return [_said(content, intent, buttons)]
 
@@ -163,19 +173,74 @@ def match_promise(band: Band, question: str) -> Optional[Tuple[Theme, Promise]]:
     return best
 
 
-def promise_question(content: Content, age_band: str, question: str) -> List[Reply]:
+def quote_promise(content: Content, band: Band, theme: Theme, promise: Promise) -> Reply:
+    text = "\n".join([
+        content.message("promise_found", band=band_label(content, band.id)),
+        f"“{promise.text}”",
+        content.message("promise_found_part_of", title=theme.title),
+    ])
+    buttons = [(f"See all: {theme.title}"[:40], f"/{theme_intent(theme.id)}"), ("All my promises", "/promises_all")]
+    return _reply(text, buttons, source=f"promises.yml {band.id} {theme.id}: {promise.text[:60]}")
+
+
+def decision_for(meaning: Optional[Dict], age_band: Optional[str]) -> Dict:
+    """The meaning finder's decision (bot/understanding/finder.py) for this young person's band."""
+    return (meaning or {}).get(PROMISE_BAND.get(age_band or "", UNKNOWN_BAND)) or {}
+
+
+def nearest(meaning: Optional[Dict], age_band: Optional[str]) -> List[str]:
+    """What the finder found close, best first: its answer, or its choices."""
+    decision = decision_for(meaning, age_band)
+    return ([decision["answer"]] if decision.get("answer") else []) + list(decision.get("choices") or [])
+
+
+def closest_promise(meaning: Optional[Dict], age_band: Optional[str]) -> Optional[str]:
+    """The band's promise closest to a topic question, to offer beside the topic's answer."""
+    decision = decision_for(meaning, age_band)
+    promises = [c for c in [decision.get("related")] + nearest(meaning, age_band) if c and not c.startswith(TOPIC_PREFIX)]
+    return promises[0] if promises and age_band in PROMISE_BAND else None
+
+
+def promise_button(content: Content, candidate: str, prefix: str = "") -> Tuple[str, str]:
+    """A button that asks for one promise (`band/theme/index`, bot/understanding/finder.py)."""
+    _, theme, promise = content.promise_by_id(candidate)
+    return f"{prefix}{promise.short}", f'/promise_question{{"promise_id":"{candidate}"}}'
+
+
+def meaning_button(content: Content, candidate: str) -> Tuple[str, str]:
+    """A "did you mean" button: a promise of the child's band, or a topic."""
+    if candidate.startswith(TOPIC_PREFIX):
+        found = content.topics[candidate[len(TOPIC_PREFIX):]]
+        return found.title, f"/{found.intent}"
+    return promise_button(content, candidate)
+
+
+def did_you_mean(content: Content, choices: Sequence[str]) -> List[Reply]:
+    """Several promises or topics are close: ask which, rather than guess."""
+    return [_said(content, "did_you_mean", [meaning_button(content, c) for c in choices] + content.buttons["menu"][:1])]
+
+
+def promise_question(content: Content, age_band: str, question: str, meaning: Optional[Dict] = None,
+                     promise_id: Optional[str] = None) -> List[Reply]:
+    """One promise: the one tapped, or the one the meaning finder is sure of, or a choice of
+    the closest; failing those, the promise whose keywords the question uses."""
     band = content.band_for(age_band)
-    label = band_label(content, age_band)
+    decision = decision_for(meaning, age_band)
+    chosen = promise_id or decision.get("answer")
+    if chosen and chosen.startswith(TOPIC_PREFIX):
+        return topic(content, content.topics[chosen[len(TOPIC_PREFIX):]].intent, age_band)
+    try:
+        found_band, theme, promise = content.promise_by_id(chosen or "")
+    except KeyError:  # none, or a button from before they changed their age
+        found_band = None
+    if found_band is not None and found_band.id == band.id:
+        return [quote_promise(content, band, theme, promise)]
+    if decision.get("choices"):
+        return did_you_mean(content, decision["choices"])
     found = match_promise(band, question)
     if found is not None:
-        theme, promise = found
-        text = "\n".join([
-            content.message("promise_found", band=label),
-            f"“{promise.text}”",
-            content.message("promise_found_part_of", title=theme.title),
-        ])
-        buttons = [(f"See all: {theme.title}"[:40], f"/{theme_intent(theme.id)}"), ("All my promises", "/promises_all")]
-        return [_reply(text, buttons, source=f"promises.yml {band.id} {theme.id}: {promise.text[:60]}")]
+        return [quote_promise(content, band, *found)]
+    label = band_label(content, age_band)
     for other in content.bands.values():
         if other.id == band.id:
             continue
@@ -189,13 +254,15 @@ def promise_question(content: Content, age_band: str, question: str) -> List[Rep
     return [_said(content, "promise_not_found", theme_buttons(band) + [("All my promises", "/promises_all")], band=label)]
 
 
-def promises(content: Content, intent: str, age_band: str, question: str) -> List[Reply]:
-    """Answer any promise intent for a known age band."""
+def promises(content: Content, intent: str, age_band: str, question: str, meaning: Optional[Dict] = None,
+             promise_id: Optional[str] = None) -> List[Reply]:
+    """Answer any promise intent for a known age band (`meaning` and `promise_id` as for
+    promise_question)."""
     if intent == "promises_all":
         return all_promises(content, age_band)
     if intent in THEME_INTENTS:
         return promise_theme(content, age_band, THEME_INTENTS[intent])
-    return promise_question(content, age_band, question)
+    return promise_question(content, age_band, question, meaning, promise_id)
 
 
 def age_confirmation(content: Content, age_band: str, changed: bool) -> Reply:
@@ -218,12 +285,17 @@ def age_not_understood(content: Content) -> List[Reply]:
     return [_said(content, "age_not_understood", content.buttons["age"])]
 
 
-def topic(content: Content, intent: str, age_band: Optional[str]) -> List[Reply]:
+def topic(content: Content, intent: str, age_band: Optional[str], meaning: Optional[Dict] = None) -> List[Reply]:
+    """A topic's answer for the age band; with the band's promise about the same thing as a
+    button when the meaning finder found one close (`meaning`, bot/understanding/finder.py)."""
     found = content.topic_for_intent(intent)
     if found is None:
         return fallback(content)
     offers = [(flow["button"], f"/{FLOW_INTENT[name]}") for name, flow in content.flows.items()
               if flow.get("offered_after_topic") == found.id]
+    promise = closest_promise(meaning, age_band)
+    if promise:
+        offers.append(promise_button(content, promise, prefix="Promise: "))
     buttons = offers + [(content.topics[r].title, f"/{content.topics[r].intent}") for r in found.related]
     if found.intent.startswith(ASKING_PREFIX):  # asked about harm: a way to say it is happening to them
         buttons = content.buttons["not_safe"] + buttons
@@ -231,11 +303,13 @@ def topic(content: Content, intent: str, age_band: Optional[str]) -> List[Reply]
                    source=f"topics.yml {found.id}")]
 
 
-def check_in(content: Content, asked: str, age_band: Optional[str]) -> List[Reply]:
-    """It might be harm: answer what was asked (a topic), or acknowledge it, then ask if they
-    are safe right now, with buttons for both answers."""
+def check_in(content: Content, asked: str, age_band: Optional[str], meaning: Optional[Dict] = None) -> List[Reply]:
+    """It might be harm: answer what was asked (a topic, or a promise the meaning finder is
+    sure of), or acknowledge it, then ask if they are safe right now, with buttons for both."""
     if content.topic_for_intent(asked) is not None:
         first = [dict(reply, buttons=[]) for reply in topic(content, asked, age_band)]
+    elif age_band and decision_for(meaning, age_band).get("answer"):  # what the finder is sure they asked
+        first = [dict(reply, buttons=[]) for reply in promise_question(content, age_band, "", meaning)]
     else:
         first = [_said(content, "check_in_past" if asked == PAST_INTENT else "check_in_lead")]
     return first + [_said(content, "check_in", content.buttons["check_in"])]

@@ -300,3 +300,18 @@ def test_a_request_is_sent_by_tapping_every_inline_button_the_bot_offers(telegra
         answer = shown()
         assert "that button doesn't work" not in answer.lower(), answer
     request_flows.assert_sent(answer, assistant.database_path, flow, contact)
+
+
+def test_a_question_the_bot_is_not_sure_of_offers_a_choice_and_the_tap_answers_it(telegram, chat):
+    telegram.user_sends(chat, "/start")
+    telegram.wait_for_text(chat, "How old are you?")
+    telegram.user_taps(chat, latest_buttons(telegram, chat)["16 to 18"])
+    telegram.wait_for_text(chat, "What would you like to see?")
+    time.sleep(request_flows.PAUSE)
+    telegram.user_sends(chat, "what about my money")
+    telegram.wait_for_text(chat, "Did you mean")
+    choice = latest_buttons(telegram, chat).get("Help managing your money")
+    assert choice, f"not offered: {latest_buttons(telegram, chat)}"
+    telegram.user_taps(chat, choice)
+    reply = telegram.wait_for_text(chat, "manage your money and ensure you have financial stability")
+    assert "that button doesn't work" not in reply["text"].lower()

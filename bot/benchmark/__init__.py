@@ -181,7 +181,7 @@ def report(ours: Figures, default: Optional[Figures], users: int) -> str:
 
 
 def quality_figures() -> None:
-    from bot.nlu_eval import evaluate
+    from bot.nlu_eval import evaluate, fresh_question_answers
     from bot.safeguarding import evaluate as safeguarding
     from bot.supervisor import throwaway_assistant
 
@@ -192,9 +192,12 @@ def quality_figures() -> None:
     for label, disclosures, benign in (("held-out", "disclosures", "benign"),
                                        ("fresh", "fresh_disclosures", "fresh_benign")):
         print(safeguarding.summary(f"safeguarding {label}", *safeguarding.evaluate(model, disclosures, benign)))
-    # The three answers on the newest fresh sets (never tuned against), multi-turn items over REST.
+    # The three answers on the newest fresh sets (never tuned against), multi-turn items over REST;
+    # the fresh promise and topic questions, each asked after saying an age.
     with throwaway_assistant(model, ("actions", "rasa"), prefix="promisebot-bench-sg-") as running:
         print(safeguarding.three_answer_report(model, running.rest_url), flush=True)
+        print("fresh questions (tests/nlu/fresh_*), over REST:")
+        print(fresh_question_answers(running.rest_url).table(), flush=True)
 
 
 def main(users: int = 10, seconds: float = 60, with_training: bool = False, with_default: bool = True,

@@ -26,6 +26,9 @@ NOT_HARM_AFTER_ALL = "not_harm"  # the classifier alone heard a disclosure the l
 DISCLOSURE_INTENT = "safeguarding_disclosure"
 CHECK_IN_INTENT = "safeguarding_check_in"
 PAST_INTENT = "safeguarding_past"
+# After an urgent answer or a check-in, a reply this short that the bot cannot place ("hes
+# back", "not really") is taken as not safe (actions: action_safeguarding_follow_up).
+SHORT_REPLY_WORDS = 6
 ASKING_PREFIX = "topic_sg_"  # questions about a safeguarding topic: topic_sg_grooming, ...
 # Everyday chat the classifier knows well: idioms, games and films, house rules.
 EVERYDAY_INTENTS = ("out_of_scope",)

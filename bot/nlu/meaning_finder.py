@@ -1,0 +1,121 @@
+"""Rasa NLU component: which promise or topic a message means (bot/understanding/finder.py).
+
+Runs after the intent classifier and the fallback classifier. It adds `meaning` to the parse:
+for each age band (and for an age not yet known), the one promise or topic meant, or the few
+to offer as "did you mean ...?", or nothing. The actions follow it, so the thresholds live
+here, in config.yml, and nowhere else.
+
+When the classifier was unsure, or took a question for small talk, and the message is clearly
+about a promise or a topic, the intent becomes `promise_question` or that topic: a child asking
+"can i still do dancing on saturdays" means a promise, whatever words they chose. The
+safeguarding judge runs after this and can still make any message urgent.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any, Dict, List, Optional
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.content import load_content
+from bot.safeguarding.judgement import SHORT_REPLY_WORDS
+from bot.understanding.encoder import encoder
+from bot.understanding.finder import (TOPIC_PREFIX, Index, Thresholds, best_overall, decisions, is_topic,
+                                      phrasings_by_promise, topic_id)
+
+PROMISE_QUESTION = "promise_question"
+TOPIC_INTENT_PREFIX = "topic_"
+SAFEGUARDING_TOPIC_PREFIX = "topic_sg_"  # the safeguarding judge's own: never moved from or to
+# Intents whose meaning the finder may correct. Requests, chit-chat and safeguarding are left
+# alone. When the classifier was unsure, a promise or topic as close as `sure` is meant; when
+# it heard something the bot does not cover, an age (perhaps said with a question: "im 17 how
+# do i get a job"), or a topic it was not sure of, it takes one only as close as `move`.
+UNSURE = ("nlu_fallback", PROMISE_QUESTION)
+SURE_OF_SOMETHING_ELSE = ("out_of_scope", "inform_age")
+
+
+def topic_of_intent(intent: str) -> Optional[str]:
+    if intent.startswith(TOPIC_INTENT_PREFIX) and not intent.startswith(SAFEGUARDING_TOPIC_PREFIX):
+        return intent[len(TOPIC_INTENT_PREFIX):]
+    return None
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class MeaningFinder(GraphComponent):
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        # move: how close a promise or topic must be to correct the classifier's intent;
+        # classifier_sure: a topic the classifier is this sure of is not moved.
+        return {**asdict(Thresholds()), "move": 0.6, "classifier_sure": 0.9}
+
+    def __init__(self, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
+                 index: Optional[Index] = None) -> None:
+        self.thresholds = Thresholds.from_config(config)
+        self.move, self.classifier_sure = float(config["move"]), float(config["classifier_sure"])
+        self._model_storage, self._resource, self.index = model_storage, resource, index
+        self.bands = list(load_content().bands)
+
+    @classmethod
+    def create(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> GraphComponent:
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> GraphComponent:
+        with model_storage.read_from(resource) as directory:
+            return cls(config, model_storage, resource, Index.load(directory))
+
+    def train(self, training_data: TrainingData) -> Resource:
+        texts = phrasings_by_promise(load_content())
+        for message in training_data.intent_examples:
+            topic = topic_of_intent(message.get(INTENT) or "")
+            if topic and message.get(TEXT):
+                texts.setdefault(topic_id(topic), []).append(message.get(TEXT))
+        self.index = Index.build(texts, encoder().encode)
+        with self._model_storage.write_to(self._resource) as directory:
+            self.index.save(directory)
+        return self._resource
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            if not text.strip() or text.startswith("/") or self.index is None:  # a tap says what it means
+                continue
+            scores = self.index.scores(encoder().encode([text])[0], self.thresholds.top_k)
+            message.set("meaning", decisions(scores, self.bands, self.thresholds), add_to_output=True)
+            self._correct_intent(message, scores)
+        return messages
+
+    def _correct_intent(self, message: Message, scores: Dict[str, float]) -> None:
+        intent = message.get(INTENT) or {}
+        name, confidence = intent.get("name") or "", float(intent.get("confidence") or 0.0)
+        topic = topic_of_intent(name)
+        if name in ("nlu_fallback", *SURE_OF_SOMETHING_ELSE) and len((message.get(TEXT) or "").split()) <= SHORT_REPLY_WORDS:
+            # Left for the rules: right after an urgent answer or a check-in, a short reply the
+            # classifier cannot place ("hes back") must reach the safeguarding follow-up.
+            return
+        if name in UNSURE:
+            needed = self.thresholds.sure
+        elif name in SURE_OF_SOMETHING_ELSE or (topic and confidence < self.classifier_sure):
+            needed = self.move
+        else:
+            return
+        best, score = best_overall(scores)
+        if best is None or score < needed:
+            return
+        wanted = f"{TOPIC_INTENT_PREFIX}{best[len(TOPIC_PREFIX):]}" if is_topic(best) else PROMISE_QUESTION
+        if wanted != name:
+            override = {"name": wanted, "confidence": 1.0}
+            ranking = [r for r in message.get(INTENT_RANKING_KEY, []) if r.get("name") != wanted]
+            message.set(INTENT, override, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [override] + ranking, add_to_output=True)

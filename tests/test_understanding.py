@@ -1,0 +1,114 @@
+"""The sentence encoder (verified, and computing what the published model computes) and the
+meaning finder's decisions (bot/understanding/)."""
+import zipfile
+
+import numpy as np
+import pytest
+
+from bot import replies
+from bot.content import load_content
+from bot.understanding.encoder import EXPECTED_SHA256, EncoderError, encoder, model_zip, verified_files
+from bot.understanding.finder import (UNKNOWN_BAND, Decision, Index, Thresholds, decide, phrasings_by_promise,
+                                      promise_id)
+
+CONTENT = load_content()
+
+
+@pytest.mark.parametrize("first, second, published", [
+    # sentence-transformers' own example for all-MiniLM-L6-v2 (util.cos_sim, 4 decimals)
+    ("A man is eating food.", "A man is eating a piece of bread.", 0.7553),
+    ("A man is riding a horse.", "A man is riding a white horse on an enclosed ground.", 0.7369),
+    ("A monkey is playing drums.", "Someone in a gorilla costume is playing a set of drums.", 0.6433),
+])
+def test_the_encoder_gives_the_published_model_s_similarities(first, second, published):
+    a, b = encoder().encode([first, second])
+    assert float(a @ b) == pytest.approx(published, abs=0.002)
+
+
+def test_vectors_are_unit_length_and_do_not_depend_on_the_batch():
+    texts = ["can i keep my teddy", "wat happens if i complain", "hi", "x" * 5000, ""]
+    together = encoder().encode(texts)
+    alone = np.stack([encoder().encode([t])[0] for t in reversed(texts)][::-1])
+    assert np.allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-4)
+    assert np.allclose(together, alone, atol=1e-4)
+
+
+def test_weights_that_are_not_the_verified_ones_are_refused(tmp_path):
+    tampered = tmp_path / "model.zip"
+    with zipfile.ZipFile(model_zip()) as original, zipfile.ZipFile(tampered, "w") as copy:
+        for name in EXPECTED_SHA256:
+            data = original.read(name)
+            copy.writestr(name, data + b" " if name == "config.json" else data)
+    with pytest.raises(EncoderError, match="config.json .* does not match"):
+        verified_files(tampered)
+
+
+def test_a_zip_missing_a_file_is_refused(tmp_path):
+    empty = tmp_path / "model.zip"
+    zipfile.ZipFile(empty, "w").close()
+    with pytest.raises(EncoderError, match="no model.safetensors"):
+        verified_files(empty)
+
+
+T = Thresholds(sure=0.6, margin=0.05, close=0.45, spread=0.08, top_k=2)
+SAFE_HOME, TOYS = promise_id("up_to_11", "keeping_safe", 0), promise_id("up_to_11", "keeping_safe", 1)
+OLDER = promise_id("16_18", "keeping_safe", 0)
+
+
+def test_one_clear_best_is_the_answer_for_its_band_only():
+    scores = {TOYS: 0.8, SAFE_HOME: 0.5, OLDER: 0.9, "topic/family_time": 0.3}
+    assert decide(scores, "up_to_11", T) == Decision(answer=TOYS)
+    assert decide(scores, "16_18", T) == Decision(answer=OLDER)
+
+
+def test_close_candidates_are_offered_as_a_choice_best_first():
+    scores = {TOYS: 0.62, SAFE_HOME: 0.6, "topic/family_time": 0.57, "topic/fostering": 0.4}
+    assert decide(scores, "up_to_11", T) == Decision(choices=[TOYS, SAFE_HOME, "topic/family_time"])
+
+
+def test_nothing_close_offers_nothing():
+    assert decide({TOYS: 0.3, "topic/family_time": 0.2}, "up_to_11", T) == Decision()
+
+
+def test_before_the_age_is_known_only_topics_are_offered():
+    scores = {TOYS: 0.9, "topic/family_time": 0.5, "topic/fostering": 0.48}
+    assert decide(scores, UNKNOWN_BAND, T) == Decision(choices=["topic/family_time", "topic/fostering"])
+
+
+def test_a_topic_answer_brings_the_promise_about_the_same_thing():
+    scores = {"topic/family_time": 0.75, promise_id("up_to_11", "keeping_in_touch", 1): 0.69}
+    assert decide(scores, "up_to_11", T) == Decision(answer="topic/family_time",
+                                                     related=promise_id("up_to_11", "keeping_in_touch", 1))
+
+
+def test_a_candidate_scores_by_its_closest_phrasings():
+    vectors = np.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8], [0.8, 0.6]], dtype=np.float32)
+    index = Index(["a", "a", "b", "b"], vectors)
+    assert index.scores(np.array([1.0, 0.0]), top_k=1) == pytest.approx({"a": 1.0, "b": 0.8})
+    assert index.scores(np.array([1.0, 0.0]), top_k=2) == pytest.approx({"a": 0.5, "b": 0.7})
+
+
+def test_every_promise_has_its_own_words_and_at_least_30_ways_children_ask():
+    texts = phrasings_by_promise(CONTENT)
+    promises = {promise_id(band.id, theme.id, i) for band in CONTENT.bands.values() for theme in band.themes
+                for i, _ in enumerate(theme.promises)}
+    assert set(texts) == promises  # no phrasings for a promise that does not exist
+    thin = {p: len(t) - 1 for p, t in texts.items() if len(t) - 1 < 30}
+    assert not thin
+
+
+def test_did_you_mean_buttons_name_the_promise_and_the_topic():
+    [reply] = replies.did_you_mean(CONTENT, [TOYS, "topic/family_time"])
+    titles = [b["title"] for b in reply["buttons"]]
+    payloads = [b["payload"] for b in reply["buttons"]]
+    assert titles[:2] == [CONTENT.promise_by_id(TOYS)[2].short, CONTENT.topics["family_time"].title]
+    assert payloads[:2] == [f'/promise_question{{"promise_id":"{TOYS}"}}', f"/{CONTENT.topics['family_time'].intent}"]
+
+
+def test_a_tapped_promise_is_quoted_and_one_from_another_band_is_not_trusted():
+    [reply] = replies.promise_question(CONTENT, "up_to_11", "", None, TOYS)
+    assert CONTENT.promise_by_id(TOYS)[2].text in reply["text"]
+    # A button from before they changed their age, or a made-up one: no crash, no wrong band.
+    for stale in (OLDER, "up_to_11/keeping_safe/99", "nonsense"):
+        answer = replies.promise_question(CONTENT, "up_to_11", "", None, stale)
+        assert not any(CONTENT.promise_by_id(OLDER)[2].text in r["text"] for r in answer)
