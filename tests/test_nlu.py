@@ -4,13 +4,18 @@ from pathlib import Path
 
 import yaml
 
-from bot.nlu_eval import HELD_OUT, evaluate, normalise, read_nlu_examples, report
+from bot.nlu_eval import (FIRST, FRESH_PROMISES, FRESH_TOPICS, HELD_OUT, OFFERED, evaluate, fresh_question_answers,
+                          normalise, read_nlu_examples, report)
 
 ROOT = Path(__file__).resolve().parent.parent
-# The target is 0.95. Measured 0.905-0.911 across trainings since the held-out set gained the 12
+# The target is 0.95. Measured 0.904-0.911 across trainings since the held-out set gained the 12
 # safeguarding intents (safeguarding_check_in, a deliberately vague one, scores 0.36); the 36 older
-# intents' phrasings score 0.930 (0.940 before).
+# intents' phrasings score 0.930 (0.940 before). With the meaning finder: 0.904-0.908.
 REQUIRED_MACRO_F1 = 0.89
+# The fresh questions (tests/nlu/fresh_*, never tuned against), over REST: measured for the
+# promises, right first 58% / 62% / 70% and right first or offered 83% / 82% / 87% by band
+# (13% / 3% / 13% before the meaning finder); topics 93% (84% before). Targets 80% first, 90%.
+FRESH_MIN_PROMISE_FIRST, FRESH_MIN_PROMISE_REACHED, FRESH_MIN_TOPICS = 0.52, 0.78, 0.88
 
 
 def training_examples():
@@ -42,3 +47,32 @@ def test_held_out_macro_f1(model_path, capsys):
     with capsys.disabled():  # the figure is wanted in every test run's output
         print("\n" + report(scores))
     assert scores.macro_f1 >= REQUIRED_MACRO_F1, report(scores)
+
+
+def fresh_and_dev_questions():
+    texts = []
+    for path in (FRESH_PROMISES, HELD_OUT.parent / "dev_promise_questions.yml"):
+        texts += [q["text"] for qs in yaml.safe_load(path.read_text())["bands"].values() for q in qs]
+    return texts + [q["text"] for q in yaml.safe_load(FRESH_TOPICS.read_text())["questions"]]
+
+
+def test_no_fresh_or_dev_question_is_a_promise_phrasing():
+    # Nine fresh questions ("why am i in care", "what is mockingbird") are also in data/nlu/, which
+    # was written before the fresh sets: the same natural question, written twice independently.
+    phrasings = yaml.safe_load((ROOT / "content" / "promise_phrasings.yml").read_text())
+    training = {normalise(t) for themes in phrasings["bands"].values() for items in themes.values()
+                for item in items for t in item["phrasings"]}
+    assert not [t for t in fresh_and_dev_questions() if normalise(t) in training]
+
+
+def test_fresh_promise_and_topic_questions_are_answered_or_offered(assistant, capsys):
+    answers = fresh_question_answers(assistant.rest_url)
+    with capsys.disabled():
+        print("\n" + answers.table())
+    for group, counts in answers.by_group.items():
+        total = sum(counts.values())
+        if group == "topics":
+            assert counts[FIRST] / total >= FRESH_MIN_TOPICS, answers.table()
+        else:
+            assert counts[FIRST] / total >= FRESH_MIN_PROMISE_FIRST, answers.table()
+            assert (counts[FIRST] + counts[OFFERED]) / total >= FRESH_MIN_PROMISE_REACHED, answers.table()

@@ -57,9 +57,9 @@ def test_the_urgent_answer_on_innocent_messages_is_at_most_5_percent_and_check_i
 # in, 97% urgent, at most 5% / 15% of look-alikes urgent / checked in).
 HELD_OUT_MIN_URGENT = 0.94  # measured 163/169 and 167/169, and 0/149 innocent messages urgent
 FRESH_MIN_REACHED, FRESH_MIN_URGENT, FRESH_MAX_FALSE_ALARMS = 0.96, 0.89, 0.05  # 180/184, 169-171/184, 4/136
-FRESH3_MIN_REACHED, FRESH3_MIN_URGENT = 0.93, 0.81  # measured 220-222/231 and 193-195/231
-FRESH3_MAX_URGENT_LOOKALIKES, FRESH3_MAX_CHECK_IN_LOOKALIKES = 0.11, 0.35  # measured 20-21/233, 70-77/233
-FRESH3_MIN_RIGHT_TOPIC = 0.82  # measured 60-61/70
+FRESH3_MIN_REACHED, FRESH3_MIN_URGENT = 0.95, 0.80  # measured 224/231 and 190/231 (with the encoder)
+FRESH3_MAX_URGENT_LOOKALIKES, FRESH3_MAX_CHECK_IN_LOOKALIKES = 0.10, 0.35  # measured 19/233, 77/233
+FRESH3_MIN_RIGHT_TOPIC = 0.82  # measured 60/70
 
 
 def test_fresh_sets_figures(fresh, capsys):

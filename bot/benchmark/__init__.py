@@ -28,7 +28,7 @@ from typing import Dict, List, Optional
 import rasa
 import requests
 
-from bot.benchmark.load import LoadResult, drive, shows_something
+from bot.benchmark.load import CONVERSATIONS, LoadResult, drive, shows_something
 from bot.model_cache import ensure_model, rasa_env, recorded_training_seconds, train
 
 
@@ -200,10 +200,36 @@ def quality_figures() -> None:
         print(fresh_question_answers(running.rest_url).table(), flush=True)
 
 
+def encoder_figures() -> None:
+    """The sentence encoder alone: load (with the hash check), memory, and cost per message."""
+    import resource
+    import statistics
+
+    from bot.understanding import encoder as encoding
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    model = encoding.SentenceEncoder(encoding.verified_files(encoding.model_zip()))
+    load = time.perf_counter() - started
+    grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    messages = [text for conversation in CONVERSATIONS for text in conversation if not text.startswith("/")]
+    costs = []
+    for text in messages[:200]:
+        model._cache.clear()  # the cost of a new message, not a remembered one
+        started = time.perf_counter()
+        model.encode([text])
+        costs.append((time.perf_counter() - started) * 1000)
+    costs.sort()
+    print(f"sentence encoder: loaded and verified in {load:.2f} s, peak memory +{grown:.0f} MB; per message "
+          f"p50 {statistics.median(costs):.1f} ms, p95 {costs[int(len(costs) * 0.95)]:.1f} ms "
+          f"({len(costs)} benchmark messages)", flush=True)
+
+
 def main(users: int = 10, seconds: float = 60, with_training: bool = False, with_default: bool = True,
          with_quality: bool = True, replicas: int = 1, lock_store: Optional[str] = None,
          postgres: Optional[str] = None) -> int:
     print(f"{datetime.datetime.now():%Y-%m-%d %H:%M}; {machine()}", flush=True)
+    encoder_figures()
     if with_quality:
         quality_figures()
     figures = []

@@ -60,6 +60,7 @@ class MeaningFinder(GraphComponent):
         self.move, self.classifier_sure = float(config["move"]), float(config["classifier_sure"])
         self._model_storage, self._resource, self.index = model_storage, resource, index
         self.bands = list(load_content().bands)
+        encoder()  # load and verify the weights at start-up (a mismatch stops it), not on a child's first message
 
     @classmethod
     def create(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,

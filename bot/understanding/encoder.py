@@ -93,7 +93,7 @@ class SentenceEncoder:
         self.tokenizer = Tokenizer.from_str(files["tokenizer.json"].decode("utf-8"))
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.tokenizer.no_padding()
-        self.weights = {k: v.astype(np.float32) for k, v in load(files["model.safetensors"]).items()}
+        self.weights = {k: v.astype(np.float32, copy=False) for k, v in load(files["model.safetensors"]).items()}
         self._cache: "OrderedDict[str, np.ndarray]" = OrderedDict()
         self._lock = threading.Lock()
 
