@@ -107,8 +107,11 @@ def forgotten(content: Content) -> List[Reply]:
 
 
 def fallback(content: Content, meaning: Optional[Dict] = None, age_band: Optional[str] = None) -> List[Reply]:
-    """Not understood: the closest promises or topics to choose from, if any were close
-    (`meaning`, bot/understanding/finder.py), else the menu."""
+    """The classifier was not sure: what the meaning finder is sure of (a short message is left
+    to it here, not in NLU, so that right after a disclosure the safeguarding rules hear it
+    first), else the closest promises or topics to choose from, else the menu."""
+    if decision_for(meaning, age_band).get("answer") and age_band in PROMISE_BAND:
+        return promise_question(content, age_band, "", meaning)
     choices = nearest(meaning, age_band)
     if choices:
         return did_you_mean(content, choices)

@@ -8,8 +8,8 @@ import pytest
 from bot import replies
 from bot.content import load_content
 from bot.understanding.encoder import EXPECTED_SHA256, EncoderError, encoder, model_zip, verified_files
-from bot.understanding.finder import (UNKNOWN_BAND, Decision, Index, Thresholds, decide, phrasings_by_promise,
-                                      promise_id)
+from bot.understanding.finder import (UNKNOWN_BAND, Decision, Index, Scores, Thresholds, decide,
+                                      phrasings_by_promise, promise_id)
 
 CONTENT = load_content()
 
@@ -50,42 +50,51 @@ def test_a_zip_missing_a_file_is_refused(tmp_path):
         verified_files(empty)
 
 
-T = Thresholds(sure=0.6, margin=0.05, close=0.45, spread=0.08, top_k=2)
+T = Thresholds(sure=0.4, margin=0.1, close=0.4, offer=0.05, top_k=2)
 SAFE_HOME, TOYS = promise_id("up_to_11", "keeping_safe", 0), promise_id("up_to_11", "keeping_safe", 1)
 OLDER = promise_id("16_18", "keeping_safe", 0)
+FAMILY_TIME, FOSTERING = "topic/family_time", "topic/fostering"
 
 
-def test_one_clear_best_is_the_answer_for_its_band_only():
-    scores = {TOYS: 0.8, SAFE_HOME: 0.5, OLDER: 0.9, "topic/family_time": 0.3}
-    assert decide(scores, "up_to_11", T) == Decision(answer=TOYS)
-    assert decide(scores, "16_18", T) == Decision(answer=OLDER)
+def scores(likelihood, closeness=0.6):
+    """Scores with every candidate this close, unless given per candidate."""
+    near = closeness if isinstance(closeness, dict) else {c: closeness for c in likelihood}
+    return Scores(near, likelihood)
 
 
-def test_close_candidates_are_offered_as_a_choice_best_first():
-    scores = {TOYS: 0.62, SAFE_HOME: 0.6, "topic/family_time": 0.57, "topic/fostering": 0.4}
-    assert decide(scores, "up_to_11", T) == Decision(choices=[TOYS, SAFE_HOME, "topic/family_time"])
+def test_one_likely_candidate_is_the_answer_for_its_band_only():
+    s = scores({TOYS: 0.3, SAFE_HOME: 0.05, OLDER: 0.6, FAMILY_TIME: 0.05})
+    assert decide(s, "up_to_11", T) == Decision(answer=TOYS)  # 0.75 of what up_to_11 can mean
+    assert decide(s, "16_18", T) == Decision(answer=OLDER)
 
 
-def test_nothing_close_offers_nothing():
-    assert decide({TOYS: 0.3, "topic/family_time": 0.2}, "up_to_11", T) == Decision()
+def test_candidates_equally_likely_are_offered_as_a_choice_best_first():
+    s = scores({TOYS: 0.35, SAFE_HOME: 0.3, FAMILY_TIME: 0.3, FOSTERING: 0.02, OLDER: 0.03})
+    assert decide(s, "up_to_11", T) == Decision(choices=[TOYS, SAFE_HOME, FAMILY_TIME])
+
+
+def test_a_message_far_from_everything_offers_nothing_however_the_likelihood_falls():
+    assert decide(scores({TOYS: 0.9, FAMILY_TIME: 0.1}, closeness=0.2), "up_to_11", T) == Decision()
 
 
 def test_before_the_age_is_known_only_topics_are_offered():
-    scores = {TOYS: 0.9, "topic/family_time": 0.5, "topic/fostering": 0.48}
-    assert decide(scores, UNKNOWN_BAND, T) == Decision(choices=["topic/family_time", "topic/fostering"])
+    s = scores({TOYS: 0.9, FAMILY_TIME: 0.05, FOSTERING: 0.05})
+    assert decide(s, UNKNOWN_BAND, T) == Decision(choices=[FAMILY_TIME, FOSTERING])
 
 
 def test_a_topic_answer_brings_the_promise_about_the_same_thing():
-    scores = {"topic/family_time": 0.75, promise_id("up_to_11", "keeping_in_touch", 1): 0.69}
-    assert decide(scores, "up_to_11", T) == Decision(answer="topic/family_time",
-                                                     related=promise_id("up_to_11", "keeping_in_touch", 1))
+    in_touch = promise_id("up_to_11", "keeping_in_touch", 1)
+    s = scores({FAMILY_TIME: 0.7, in_touch: 0.25, TOYS: 0.05})
+    assert decide(s, "up_to_11", T) == Decision(answer=FAMILY_TIME, related=in_touch)
 
 
-def test_a_candidate_scores_by_its_closest_phrasings():
+def test_closeness_is_the_mean_of_a_candidate_s_nearest_phrasings_and_likelihood_sums_to_one():
     vectors = np.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8], [0.8, 0.6]], dtype=np.float32)
-    index = Index(["a", "a", "b", "b"], vectors)
-    assert index.scores(np.array([1.0, 0.0]), top_k=1) == pytest.approx({"a": 1.0, "b": 0.8})
-    assert index.scores(np.array([1.0, 0.0]), top_k=2) == pytest.approx({"a": 0.5, "b": 0.7})
+    index = Index(["a", "a", "b", "b"], vectors, np.array([[1.0, 0.0], [0.0, 1.0]]), np.zeros(2), ["a", "b"])
+    assert index.scores(np.array([1.0, 0.0]), top_k=1).closeness == pytest.approx({"a": 1.0, "b": 0.8})
+    assert index.scores(np.array([1.0, 0.0]), top_k=2).closeness == pytest.approx({"a": 0.5, "b": 0.7})
+    likelihood = index.scores(np.array([1.0, 0.0]), top_k=1).likelihood
+    assert sum(likelihood.values()) == pytest.approx(1.0) and likelihood["a"] > likelihood["b"]
 
 
 def test_every_promise_has_its_own_words_and_at_least_30_ways_children_ask():
@@ -112,3 +121,13 @@ def test_a_tapped_promise_is_quoted_and_one_from_another_band_is_not_trusted():
     for stale in (OLDER, "up_to_11/keeping_safe/99", "nonsense"):
         answer = replies.promise_question(CONTENT, "up_to_11", "", None, stale)
         assert not any(CONTENT.promise_by_id(OLDER)[2].text in r["text"] for r in answer)
+
+
+def test_not_understood_answers_what_the_finder_is_sure_of_else_offers_a_choice_else_the_menu():
+    sure = {"up_to_11": Decision(answer=TOYS).as_dict()}
+    unsure = {"up_to_11": Decision(choices=[TOYS, FAMILY_TIME]).as_dict()}
+    assert CONTENT.promise_by_id(TOYS)[2].text in replies.fallback(CONTENT, sure, "up_to_11")[0]["text"]
+    assert replies.fallback(CONTENT, unsure, "up_to_11")[0]["source"] == "messages.yml did_you_mean"
+    assert replies.fallback(CONTENT, None, "up_to_11")[0]["source"] == "messages.yml fallback"
+    # Something the bot does not cover is never answered as a promise: at most a choice.
+    assert replies.small_talk(CONTENT, "out_of_scope", sure, "up_to_11")[0]["source"] == "messages.yml did_you_mean"

@@ -282,10 +282,10 @@ def test_a_sixteen_year_old_asking_what_county_lines_is_gets_an_answer_not_an_al
 # --- understanding: when the bot is not sure, it asks, and the tap answers --------------------
 
 def test_a_question_the_bot_is_not_sure_of_offers_a_choice_and_the_tap_answers_it(browser, assistant):
-    answer, sources = asked_as(browser, assistant.web_url, "16 to 18", "what about my money", "Did you mean")
+    answer, sources = asked_as(browser, assistant.web_url, "16 to 18", "can i keep my things", "Did you mean")
     assert sources[0] == "messages.yml did_you_mean", sources
     seen = len(bot_messages(browser))
-    enabled_choice(browser, "Help managing your money").click()
-    answer = answer_after(browser, seen, "manage your money and ensure you have financial stability")
+    enabled_choice(browser, "Staying with foster carers").click()
+    answer = answer_after(browser, seen, "stay with your foster carers if this is possible")
     assert "that button doesn't work" not in answer.lower(), answer
     assert bot_messages(browser)[seen].get_attribute("data-source").startswith("promises.yml 16_18 keeping_safe")

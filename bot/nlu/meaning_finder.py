@@ -26,16 +26,17 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.content import load_content
 from bot.safeguarding.judgement import SHORT_REPLY_WORDS
 from bot.understanding.encoder import encoder
-from bot.understanding.finder import (TOPIC_PREFIX, Index, Thresholds, best_overall, decisions, is_topic,
+from bot.understanding.finder import (TOPIC_PREFIX, Index, Scores, Thresholds, best_overall, decisions, is_topic,
                                       phrasings_by_promise, topic_id)
 
 PROMISE_QUESTION = "promise_question"
 TOPIC_INTENT_PREFIX = "topic_"
 SAFEGUARDING_TOPIC_PREFIX = "topic_sg_"  # the safeguarding judge's own: never moved from or to
 # Intents whose meaning the finder may correct. Requests, chit-chat and safeguarding are left
-# alone. When the classifier was unsure, a promise or topic as close as `sure` is meant; when
-# it heard something the bot does not cover, an age (perhaps said with a question: "im 17 how
-# do i get a job"), or a topic it was not sure of, it takes one only as close as `move`.
+# alone. When the classifier was unsure, the likeliest promise or topic (at least `sure`)
+# is meant if the message is within `close` of it; when it heard something the bot does not
+# cover, an age (perhaps said with a question: "im 17 how do i get a job"), or a topic it was
+# not sure of, only if the message is within `move`.
 UNSURE = ("nlu_fallback", PROMISE_QUESTION)
 SURE_OF_SOMETHING_ELSE = ("out_of_scope", "inform_age")
 
@@ -97,7 +98,7 @@ class MeaningFinder(GraphComponent):
             self._correct_intent(message, scores)
         return messages
 
-    def _correct_intent(self, message: Message, scores: Dict[str, float]) -> None:
+    def _correct_intent(self, message: Message, scores: Scores) -> None:
         intent = message.get(INTENT) or {}
         name, confidence = intent.get("name") or "", float(intent.get("confidence") or 0.0)
         topic = topic_of_intent(name)
@@ -106,13 +107,13 @@ class MeaningFinder(GraphComponent):
             # classifier cannot place ("hes back") must reach the safeguarding follow-up.
             return
         if name in UNSURE:
-            needed = self.thresholds.sure
+            needed = self.thresholds.close
         elif name in SURE_OF_SOMETHING_ELSE or (topic and confidence < self.classifier_sure):
             needed = self.move
         else:
             return
-        best, score = best_overall(scores)
-        if best is None or score < needed:
+        best, closeness = best_overall(scores)
+        if best is None or closeness < needed or scores.likelihood[best] < self.thresholds.sure:
             return
         wanted = f"{TOPIC_INTENT_PREFIX}{best[len(TOPIC_PREFIX):]}" if is_topic(best) else PROMISE_QUESTION
         if wanted != name:

@@ -68,14 +68,12 @@ def outcome(decision: Decision, expected: str) -> str:
 def choose_thresholds() -> str:
     index = build_index()
     cases = dev_cases()
-    scores_by_k: Dict[int, list] = {k: [index.scores(c.vector, k) for c in cases] for k in (1, 2, 3)}
-    grid = {"sure": (0.4, 0.45, 0.5, 0.55, 0.6), "margin": (0.0, 0.02, 0.05),
-            "close": (0.3, 0.35, 0.4, 0.45, 0.5), "spread": (0.08, 0.12, 0.16), "top_k": (1, 2, 3)}
+    scores_by_k: Dict[int, list] = {k: [index.scores(c.vector, k) for c in cases] for k in (1, 3)}
+    grid = {"sure": (0.3, 0.4, 0.5, 0.6, 0.7), "margin": (0.0, 0.1, 0.2, 0.3),
+            "close": (0.3, 0.35, 0.4, 0.45, 0.5), "offer": (0.03, 0.05, 0.1, 0.2), "top_k": (1, 3)}
     rows = []
     for values in itertools.product(*grid.values()):
         t = Thresholds(**dict(zip(grid, values)))
-        if t.close > t.sure:
-            continue
         counts: Dict[Tuple[str, str], int] = {}
         for case, scores in zip(cases, scores_by_k[t.top_k]):
             kind = "chat" if not case.expected else ("topic" if case.expected.startswith("topic/") else "promise")
