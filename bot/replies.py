@@ -121,8 +121,9 @@ def fallback(content: Content, meaning: Optional[Dict] = None, age_band: Optiona
 def small_talk(content: Content, intent: str, meaning: Optional[Dict] = None,
                age_band: Optional[str] = None) -> List[Reply]:
     """Chit-chat; something the bot does not cover offers the closest promises or topics, if any."""
-    if intent == "out_of_scope" and nearest(meaning, age_band):
-        return did_you_mean(content, nearest(meaning, age_band))
+    choices = nearest(meaning, age_band) if intent == "out_of_scope" else []
+    if choices:  # never answered as a promise: the classifier was sure it is something else
+        return did_you_mean(content, choices)
     buttons = content.buttons["menu"] if intent in ("thanks", "bot_challenge", "out_of_scope") else ()
     return [_said(content, intent, buttons)]
 
@@ -200,7 +201,8 @@ def nearest(meaning: Optional[Dict], age_band: Optional[str]) -> List[str]:
 def closest_promise(meaning: Optional[Dict], age_band: Optional[str]) -> Optional[str]:
     """The band's promise closest to a topic question, to offer beside the topic's answer."""
     decision = decision_for(meaning, age_band)
-    promises = [c for c in [decision.get("related")] + nearest(meaning, age_band) if c and not c.startswith(TOPIC_PREFIX)]
+    promises = [c for c in [decision.get("related"), *nearest(meaning, age_band)]
+                if c and not c.startswith(TOPIC_PREFIX)]
     return promises[0] if promises and age_band in PROMISE_BAND else None
 
 

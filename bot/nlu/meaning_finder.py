@@ -19,11 +19,12 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.content import load_content
+from bot.nlu.intents import override_intent
 from bot.safeguarding.judgement import SHORT_REPLY_WORDS
 from bot.understanding.encoder import encoder
 from bot.understanding.finder import (TOPIC_PREFIX, Index, Scores, Thresholds, best_overall, decisions, is_topic,
@@ -61,7 +62,7 @@ class MeaningFinder(GraphComponent):
         self.move, self.classifier_sure = float(config["move"]), float(config["classifier_sure"])
         self._model_storage, self._resource, self.index = model_storage, resource, index
         self.bands = list(load_content().bands)
-        encoder()  # load and verify the weights at start-up (a mismatch stops it), not on a child's first message
+        encoder()  # load and verify the weights at start-up (a mismatch stops it), not at a first message
 
     @classmethod
     def create(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -102,7 +103,8 @@ class MeaningFinder(GraphComponent):
         intent = message.get(INTENT) or {}
         name, confidence = intent.get("name") or "", float(intent.get("confidence") or 0.0)
         topic = topic_of_intent(name)
-        if name in ("nlu_fallback", *SURE_OF_SOMETHING_ELSE) and len((message.get(TEXT) or "").split()) <= SHORT_REPLY_WORDS:
+        short = len((message.get(TEXT) or "").split()) <= SHORT_REPLY_WORDS
+        if short and name in ("nlu_fallback", *SURE_OF_SOMETHING_ELSE):
             # Left for the rules: right after an urgent answer or a check-in, a short reply the
             # classifier cannot place ("hes back") must reach the safeguarding follow-up.
             return
@@ -117,7 +119,4 @@ class MeaningFinder(GraphComponent):
             return
         wanted = f"{TOPIC_INTENT_PREFIX}{best[len(TOPIC_PREFIX):]}" if is_topic(best) else PROMISE_QUESTION
         if wanted != name:
-            override = {"name": wanted, "confidence": 1.0}
-            ranking = [r for r in message.get(INTENT_RANKING_KEY, []) if r.get("name") != wanted]
-            message.set(INTENT, override, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [override] + ranking, add_to_output=True)
+            override_intent(message, wanted)

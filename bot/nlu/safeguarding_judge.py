@@ -26,6 +26,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.intents import override_intent
 from bot.safeguarding.detector import detector
 from bot.safeguarding.judgement import (CHECK_IN, CHECK_IN_INTENT, DISCLOSURE_INTENT, NOT_HARM_AFTER_ALL, PAST_INTENT,
                                         TELLING, URGENT, Thresholds, first_intent_besides, judge)
@@ -84,22 +85,14 @@ class SafeguardingJudge(GraphComponent):
                                          "classifier": {k: intent.get(k) for k in ("name", "confidence")},
                                          **(probabilities or {})}, add_to_output=True)
             if level == URGENT:
-                self._set_intent(message, DISCLOSURE_INTENT)
+                override_intent(message, DISCLOSURE_INTENT)
                 if disclosure:
                     entity = {"entity": "disclosure_kind", "value": disclosure.kind, "start": disclosure.start,
                               "end": disclosure.end, "confidence": 1.0, "extractor": type(self).__name__}
                     message.set(ENTITIES, message.get(ENTITIES, []) + [entity], add_to_output=True)
             elif level == CHECK_IN and intent.get("name") != PAST_INTENT:  # the past has a check-in rule of its own
-                self._set_intent(message, CHECK_IN_INTENT)
+                override_intent(message, CHECK_IN_INTENT)
             elif level == NOT_HARM_AFTER_ALL:  # "can i ring my mum tonight": the classifier's next guess
-                self._set_intent(message, first_intent_besides(message.get(INTENT_RANKING_KEY) or [],
+                override_intent(message, first_intent_besides(message.get(INTENT_RANKING_KEY) or [],
                                                                (DISCLOSURE_INTENT, CHECK_IN_INTENT), "nlu_fallback"))
         return messages
-
-    @staticmethod
-    def _set_intent(message: Message, name: str) -> None:
-        """`name` first, with what the classifier said kept next in the ranking for review."""
-        override = {"name": name, "confidence": 1.0}
-        ranking = [r for r in message.get(INTENT_RANKING_KEY, []) if r.get("name") != name]
-        message.set(INTENT, override, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [override] + ranking, add_to_output=True)
