@@ -131,3 +131,14 @@ def test_not_understood_answers_what_the_finder_is_sure_of_else_offers_a_choice_
     assert replies.fallback(CONTENT, None, "up_to_11")[0]["source"] == "messages.yml fallback"
     # Something the bot does not cover is never answered as a promise: at most a choice.
     assert replies.small_talk(CONTENT, "out_of_scope", sure, "up_to_11")[0]["source"] == "messages.yml did_you_mean"
+
+
+def test_rasa_s_training_cache_retrains_the_finder_when_the_phrasings_change(tmp_path, monkeypatch):
+    from bot.nlu import meaning_finder
+
+    phrasings = tmp_path / "promise_phrasings.yml"
+    phrasings.write_text("version: 1\n")
+    monkeypatch.setattr(meaning_finder, "PHRASINGS", phrasings)
+    before = meaning_finder.MeaningFinder.fingerprint_addon({})
+    phrasings.write_text("version: 1\nbands: {}\n")
+    assert meaning_finder.MeaningFinder.fingerprint_addon({}) != before

@@ -12,6 +12,7 @@ safeguarding judge runs after this and can still make any message urgent.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict
 from typing import Any, Dict, List, Optional
 
@@ -23,12 +24,12 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.content import load_content
+from bot.content import CONTENT_DIR, load_content
 from bot.nlu.intents import override_intent
 from bot.safeguarding.judgement import SHORT_REPLY_WORDS
 from bot.understanding.encoder import encoder
-from bot.understanding.finder import (TOPIC_PREFIX, Index, Scores, Thresholds, best_overall, decisions, is_topic,
-                                      phrasings_by_promise, topic_id)
+from bot.understanding.finder import (PHRASINGS, TOPIC_PREFIX, Index, Scores, Thresholds, best_overall, decisions,
+                                      is_topic, phrasings_by_promise, topic_id)
 
 PROMISE_QUESTION = "promise_question"
 TOPIC_INTENT_PREFIX = "topic_"
@@ -55,6 +56,15 @@ class MeaningFinder(GraphComponent):
         # move: how close a promise or topic must be to correct the classifier's intent;
         # classifier_sure: a topic the classifier is this sure of is not moved.
         return {**asdict(Thresholds()), "move": 0.6, "classifier_sure": 0.9}
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        """The promises and their phrasings are read from content/, not given by Rasa's graph:
+        without this, Rasa's training cache would keep an index built from older ones."""
+        digest = hashlib.sha256()
+        for path in (CONTENT_DIR / "promises.yml", PHRASINGS):
+            digest.update(path.read_bytes() if path.exists() else b"")
+        return digest.hexdigest()
 
     def __init__(self, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
                  index: Optional[Index] = None) -> None:
