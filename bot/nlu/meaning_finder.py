@@ -28,12 +28,10 @@ from bot.content import CONTENT_DIR, load_content
 from bot.nlu.intents import override_intent
 from bot.safeguarding.judgement import SHORT_REPLY_WORDS
 from bot.understanding.encoder import encoder
-from bot.understanding.finder import (PHRASINGS, TOPIC_PREFIX, Index, Scores, Thresholds, best_overall, decisions,
-                                      is_topic, phrasings_by_promise, topic_id)
+from bot.understanding.finder import (PHRASINGS, TOPIC_PREFIX, Index, Scores, Thresholds, best_overall,
+                                      candidate_texts, decisions, is_topic, topic_of_intent)
 
 PROMISE_QUESTION = "promise_question"
-TOPIC_INTENT_PREFIX = "topic_"
-SAFEGUARDING_TOPIC_PREFIX = "topic_sg_"  # the safeguarding judge's own: never moved from or to
 # Intents whose meaning the finder may correct. Requests, chit-chat and safeguarding are left
 # alone. When the classifier was unsure, the likeliest promise or topic (at least `sure`)
 # is meant if the message is within `close` of it; when it heard something the bot does not
@@ -41,12 +39,6 @@ SAFEGUARDING_TOPIC_PREFIX = "topic_sg_"  # the safeguarding judge's own: never m
 # not sure of, only if the message is within `move`.
 UNSURE = ("nlu_fallback", PROMISE_QUESTION)
 SURE_OF_SOMETHING_ELSE = ("out_of_scope", "inform_age")
-
-
-def topic_of_intent(intent: str) -> Optional[str]:
-    if intent.startswith(TOPIC_INTENT_PREFIX) and not intent.startswith(SAFEGUARDING_TOPIC_PREFIX):
-        return intent[len(TOPIC_INTENT_PREFIX):]
-    return None
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -86,12 +78,8 @@ class MeaningFinder(GraphComponent):
             return cls(config, model_storage, resource, Index.load(directory))
 
     def train(self, training_data: TrainingData) -> Resource:
-        texts = phrasings_by_promise(load_content())
-        for message in training_data.intent_examples:
-            topic = topic_of_intent(message.get(INTENT) or "")
-            if topic and message.get(TEXT):
-                texts.setdefault(topic_id(topic), []).append(message.get(TEXT))
-        self.index = Index.build(texts, encoder().encode)
+        examples = [(m.get(TEXT), m.get(INTENT)) for m in training_data.intent_examples]
+        self.index = Index.build(candidate_texts(load_content(), examples), encoder().encode)
         with self._model_storage.write_to(self._resource) as directory:
             self.index.save(directory)
         return self._resource
@@ -127,6 +115,6 @@ class MeaningFinder(GraphComponent):
         best, closeness = best_overall(scores)
         if best is None or closeness < needed or scores.likelihood[best] < self.thresholds.sure:
             return
-        wanted = f"{TOPIC_INTENT_PREFIX}{best[len(TOPIC_PREFIX):]}" if is_topic(best) else PROMISE_QUESTION
+        wanted = f"topic_{best[len(TOPIC_PREFIX):]}" if is_topic(best) else PROMISE_QUESTION
         if wanted != name:
             override_intent(message, wanted)

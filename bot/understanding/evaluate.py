@@ -18,20 +18,17 @@ import yaml
 from bot.content import load_content
 from bot.nlu_eval import HELD_OUT, read_nlu_examples
 from bot.understanding.encoder import encoder
-from bot.understanding.finder import Decision, Index, Thresholds, decide, phrasings_by_promise, promise_id, topic_id
+from bot.understanding.finder import (Decision, Index, Thresholds, candidate_texts, decide, promise_id, topic_id,
+                                      topic_of_intent)
 
 DEV_PROMISES = HELD_OUT.parent / "dev_promise_questions.yml"
 DATA = Path(__file__).resolve().parent.parent.parent / "data" / "nlu"
 
 
 def build_index() -> Index:
-    """As bot/nlu/meaning_finder.py trains it: promises and their phrasings, topic phrasings."""
-    texts = phrasings_by_promise(load_content())
-    for path in sorted(DATA.glob("*.yml")):
-        for text, intent in read_nlu_examples(path):
-            if intent.startswith("topic_") and not intent.startswith("topic_sg_"):
-                texts.setdefault(topic_id(intent[len("topic_"):]), []).append(text)
-    return Index.build(texts, encoder().encode)
+    """As bot/nlu/meaning_finder.py trains it."""
+    examples = [pair for path in sorted(DATA.glob("*.yml")) for pair in read_nlu_examples(path)]
+    return Index.build(candidate_texts(load_content(), examples), encoder().encode)
 
 
 @dataclass
@@ -47,8 +44,8 @@ def dev_cases() -> List[Case]:
     for band, questions in data["bands"].items():
         texts += [(band, promise_id(band, q["theme"], q["promise"]), q["text"]) for q in questions]
     for text, intent in read_nlu_examples(HELD_OUT):
-        if intent.startswith("topic_") and not intent.startswith("topic_sg_"):
-            texts.append(("12_15", topic_id(intent[len("topic_"):]), text))
+        if topic_of_intent(intent):
+            texts.append(("12_15", topic_id(topic_of_intent(intent)), text))
         elif intent in ("out_of_scope", "greet", "thanks", "goodbye", "bot_challenge"):
             texts.append(("12_15", "", text))
     vectors = encoder().encode([t for _, _, t in texts])

@@ -74,6 +74,24 @@ class Decision:
         return asdict(self)
 
 
+def topic_of_intent(intent: str) -> Optional[str]:
+    """The topic an intent asks about; the safeguarding topics are the safeguarding judge's."""
+    if intent.startswith("topic_") and not intent.startswith("topic_sg_"):
+        return intent[len("topic_"):]
+    return None
+
+
+def candidate_texts(content: Content, examples: Iterable[Tuple[str, str]]) -> Dict[str, List[str]]:
+    """What the finder ranks: each promise's words and phrasings, and each topic's training
+    phrasings among `examples` ((text, intent) pairs)."""
+    texts = phrasings_by_promise(content)
+    for text, intent in examples:
+        topic = topic_of_intent(intent or "")
+        if topic and text:
+            texts.setdefault(topic_id(topic), []).append(text)
+    return texts
+
+
 def phrasings_by_promise(content: Content, path: Path = PHRASINGS) -> Dict[str, List[str]]:
     """Each promise's own words, then the ways children ask about it."""
     texts = {promise_id(band.id, theme.id, i): [promise.text]
