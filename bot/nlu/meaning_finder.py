@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -26,6 +26,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.content import CONTENT_DIR, load_content
 from bot.nlu.intents import override_intent
+from bot.nlu.trained_component import TrainedComponent
 from bot.safeguarding.judgement import SHORT_REPLY_WORDS
 from bot.understanding.encoder import encoder
 from bot.understanding.finder import (PHRASINGS, TOPIC_PREFIX, Index, Scores, Thresholds, best_overall,
@@ -42,7 +43,7 @@ SURE_OF_SOMETHING_ELSE = ("out_of_scope", "inform_age")
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
-class MeaningFinder(GraphComponent):
+class MeaningFinder(TrainedComponent[Index]):
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
         # move: how close a promise or topic must be to correct the classifier's intent;
@@ -60,39 +61,30 @@ class MeaningFinder(GraphComponent):
 
     def __init__(self, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
                  index: Optional[Index] = None) -> None:
+        super().__init__(config, model_storage, resource, index)
         self.thresholds = Thresholds.from_config(config)
         self.move, self.classifier_sure = float(config["move"]), float(config["classifier_sure"])
-        self._model_storage, self._resource, self.index = model_storage, resource, index
         self.bands = list(load_content().bands)
         encoder()  # load and verify the weights at start-up (a mismatch stops it), not at a first message
 
-    @classmethod
-    def create(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> GraphComponent:
-        return cls(config, model_storage, resource)
-
-    @classmethod
-    def load(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> GraphComponent:
-        with model_storage.read_from(resource) as directory:
-            return cls(config, model_storage, resource, Index.load(directory))
-
-    def train(self, training_data: TrainingData) -> Resource:
+    def fit(self, training_data: TrainingData) -> Index:
         examples = [(m.get(TEXT), m.get(INTENT)) for m in training_data.intent_examples]
-        self.index = Index.build(candidate_texts(load_content(), examples), encoder().encode)
-        with self._model_storage.write_to(self._resource) as directory:
-            self.index.save(directory)
-        return self._resource
+        return Index.build(candidate_texts(load_content(), examples), encoder().encode)
 
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
+    @staticmethod
+    def write(fitted: Index, directory: Path) -> None:
+        fitted.save(directory)
+
+    @staticmethod
+    def read(directory: Path) -> Index:
+        return Index.load(directory)
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
-            if not text.strip() or text.startswith("/") or self.index is None:  # a tap says what it means
+            if not text.strip() or text.startswith("/") or self.fitted is None:  # a tap says what it means
                 continue
-            scores = self.index.scores(encoder().encode([text])[0], self.thresholds.top_k)
+            scores = self.fitted.scores(encoder().encode([text])[0], self.thresholds.top_k)
             message.set("meaning", decisions(scores, self.bands, self.thresholds), add_to_output=True)
             self._correct_intent(message, scores)
         return messages

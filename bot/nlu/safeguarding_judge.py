@@ -16,9 +16,9 @@ evaluation; the thresholds are this component's settings in config.yml.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -27,6 +27,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.intents import override_intent
+from bot.nlu.trained_component import TrainedComponent
 from bot.safeguarding.detector import detector
 from bot.safeguarding.judgement import (CHECK_IN, CHECK_IN_INTENT, DISCLOSURE_INTENT, NOT_HARM_AFTER_ALL, PAST_INTENT,
                                         TELLING, URGENT, Thresholds, first_intent_besides, judge)
@@ -36,7 +37,7 @@ MODEL_FILE = "safeguarding_model.pkl"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
-class SafeguardingJudge(GraphComponent):
+class SafeguardingJudge(TrainedComponent[SafeguardingModel]):
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
         defaults = Thresholds()
@@ -44,30 +45,21 @@ class SafeguardingJudge(GraphComponent):
 
     def __init__(self, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
                  model: Optional[SafeguardingModel] = None) -> None:
+        super().__init__(config, model_storage, resource, model)
         self.thresholds = Thresholds.from_config(config)
-        self._model_storage, self._resource, self.model = model_storage, resource, model
         detector()  # build the matcher at load time, not on a child's first message
 
-    @classmethod
-    def create(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> GraphComponent:
-        return cls(config, model_storage, resource)
-
-    @classmethod
-    def load(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> GraphComponent:
-        with model_storage.read_from(resource) as directory:
-            return cls(config, model_storage, resource, SafeguardingModel.load(directory / MODEL_FILE))
-
-    def train(self, training_data: TrainingData) -> Resource:
+    def fit(self, training_data: TrainingData) -> SafeguardingModel:
         examples = [m for m in training_data.intent_examples if m.get(TEXT) and m.get(INTENT)]
-        self.model = SafeguardingModel().fit([m.get(TEXT) for m in examples], [m.get(INTENT) for m in examples])
-        with self._model_storage.write_to(self._resource) as directory:
-            self.model.save(directory / MODEL_FILE)
-        return self._resource
+        return SafeguardingModel().fit([m.get(TEXT) for m in examples], [m.get(INTENT) for m in examples])
 
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
+    @staticmethod
+    def write(fitted: SafeguardingModel, directory: Path) -> None:
+        fitted.save(directory / MODEL_FILE)
+
+    @staticmethod
+    def read(directory: Path) -> SafeguardingModel:
+        return SafeguardingModel.load(directory / MODEL_FILE)
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
@@ -76,7 +68,7 @@ class SafeguardingJudge(GraphComponent):
                 continue
             disclosure = detector().detect(text)
             intent = message.get(INTENT) or {}
-            probabilities = self.model.probabilities([text])[0] if self.model else None
+            probabilities = self.fitted.probabilities([text])[0] if self.fitted else None
             level = judge(disclosure.kind if disclosure else None, intent.get("name") or "",
                           float(intent.get("confidence") or 0.0),
                           probabilities.get(TELLING) if probabilities else None, self.thresholds)
