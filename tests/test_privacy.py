@@ -28,14 +28,23 @@ CHAT = [  # (what is sent: the page opening, typed text, or a tap on a button ju
     ("tap", "Yes"),
 ]
 SUBMITTED = ["Priya Raman", "07700 900462", "Tamsin", "07700 900463"]  # the request the child sent
-NEVER_STORED = ["Okonkwo", "tamsin.okon@example.com", "900461", "Birchfield", "WS2 8PL", "03/04/2011", "943 476 5919",
-                "AB 12 34 56 C", "tamsin_ok22", "Gemma", "900388"]
+# Numbers are searched for whole, as typed and without spaces: six digits alone ("900388") turn
+# up by chance in the microseconds of stored timestamps, and failed CI once that way.
+NEVER_STORED = ["Okonkwo", "tamsin.okon@example.com", "07700 900461", "07700900461", "Birchfield", "WS2 8PL",
+                "03/04/2011", "943 476 5919", "9434765919", "AB 12 34 56 C", "tamsin_ok22", "Gemma", "07700 900388",
+                "07700900388"]
 
 
 def database_text(path: Path, skip_table: str) -> str:
     """Every row of every table but one, as SQL text."""
     lines = sqlite3.connect(path).iterdump()
     return "\n".join(line for line in lines if not line.startswith(f'INSERT INTO "{skip_table}"'))
+
+
+def around(raw: bytes, detail: str) -> bytes:
+    """Where a detail was found, with what is either side, so a failure says how it got there."""
+    at = raw.index(detail.encode())
+    return raw[max(0, at - 80):at + len(detail) + 80]
 
 
 def test_personal_details_are_kept_only_in_the_request_the_child_sent(assistant):
@@ -62,7 +71,7 @@ def test_personal_details_are_kept_only_in_the_request_the_child_sent(assistant)
     leaks = []
     for path in written:
         raw = path.read_bytes()  # deleted rows too: SQLite's free pages are zeroed (secure_delete)
-        leaks += [f"{d!r} in {path.name}" for d in NEVER_STORED if d.encode() in raw]
+        leaks += [f"{d!r} in {path.name}: {around(raw, d)}" for d in NEVER_STORED if d.encode() in raw]
         if path.suffix == ".sqlite":
             outside_requests = database_text(path, "requests")
             leaks += [f"{d!r} in {path.name} outside the request" for d in SUBMITTED if d in outside_requests]
