@@ -238,6 +238,14 @@ WATCH = "safeguarding_watch"  # after an urgent answer or a check-in, short repl
 ASKED_MIN_CONFIDENCE = 0.25  # below this the classifier's other guesses are not answered in a check-in
 
 
+SAFEGUARDING_ACTIONS = ("action_safeguarding", "action_safeguarding_check_in", "action_safeguarding_follow_up")
+
+
+def had_safeguarding_answer(tracker: Tracker) -> bool:
+    """Whether the bot gave an urgent safeguarding answer or a check-in in this conversation."""
+    return any(e.get("event") == "action" and e.get("name") in SAFEGUARDING_ACTIONS for e in tracker.events)
+
+
 def is_short(tracker: Tracker) -> bool:
     return len((tracker.latest_message.get("text") or "").split()) <= SHORT_REPLY_WORDS
 

@@ -13,8 +13,11 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.actions import PROMISE_INTENTS, answer, intent_of, known_band, respond_to_disclosure, send, user_turns
+from actions.actions import (PROMISE_INTENTS, answer, had_safeguarding_answer, intent_of, known_band,
+                             respond_to_disclosure, send, user_turns)
 from bot import flows, replies
+from bot.casework import BAND_NAMES
+from bot.casework.mail import inboxes_for
 from bot.content import current_content
 from bot.store.requests import NewRequest, save_request
 
@@ -205,13 +208,16 @@ class ActionSubmitRequest(Action):
             send(dispatcher, [replies.flow_message(common["not_confirmed"], "common.not_confirmed")])
             return done
         answers = {s: tracker.get_slot(s) for s in spec["slots"] if s not in ("known_name", "contact_preference", "contact_detail")}
+        band = tracker.get_slot("age_band")
+        band = band if isinstance(band, str) else None  # a slot can be set to anything by a crafted payload
         request = NewRequest(
             kind=flow, details=answers, known_name=tracker.get_slot("known_name"),
             contact_preference=tracker.get_slot("contact_preference"),
             contact_detail=tracker.get_slot("contact_detail") if flows.needs_contact_detail(tracker.get_slot("contact_preference")) else None,
-            urgency=tracker.get_slot("sw_urgency"), channel=tracker.get_latest_input_channel())
+            urgency=tracker.get_slot("sw_urgency"), channel=tracker.get_latest_input_channel(),
+            age_band=band if band in BAND_NAMES else None, safeguarding=had_safeguarding_answer(tracker))
         try:
-            reference = save_request(request)
+            reference = save_request(request, inboxes=inboxes_for(request))
         except Exception:  # the child must be told it did not go through, never that it did
             logger.exception("could not save a %s request", flow)
             failed = content.fill(common["save_failed"]).format(what=spec["what"]).strip()

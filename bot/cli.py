@@ -22,7 +22,7 @@
                             Council4Kidz tester codes for the web chat's test mode
   promisebot testers save-tests [--dir tests/conversations]
                             write testers' saved conversations as conversation tests
-  promisebot requests list [--status new|in_progress|done]
+  promisebot requests list [--status new|acknowledged|answered|closed]
   promisebot requests update REFERENCE --status STATUS --by NAME
                             the caseworkers' queue of complaints, advocacy requests and messages
 """
@@ -33,6 +33,8 @@ import getpass
 import os
 import sys
 from pathlib import Path
+
+from bot.store.requests import STATUSES  # the choices of `requests --status`
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
@@ -84,10 +86,10 @@ def run_command(argv=None) -> int:
     queue = commands.add_parser("requests", help="caseworkers: list and update requests")
     queue_commands = queue.add_subparsers(dest="requests_command", required=True)
     listing = queue_commands.add_parser("list")
-    listing.add_argument("--status", choices=["new", "in_progress", "done"])
+    listing.add_argument("--status", choices=STATUSES)
     updating = queue_commands.add_parser("update")
     updating.add_argument("reference")
-    updating.add_argument("--status", required=True, choices=["new", "in_progress", "done"])
+    updating.add_argument("--status", required=True, choices=STATUSES)
     updating.add_argument("--by", required=True, help="who is handling it")
     phrasings = commands.add_parser("phrasings", help="Council4Kidz phrasing sheets (CSV)")
     phrasing_commands = phrasings.add_subparsers(dest="phrasings_command", required=True)

@@ -257,6 +257,11 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
         for key in ("what", "start", "slots", "questions", "done", "button"):
             _require(key in flow, f"flows.yml {name}", f"needs `{key}`")
         _require(flow.get("offered_after_topic") in topics, f"flows.yml {name}", "offered_after_topic must be a topic id")
+        for step, days in (flow.get("timescales") or {}).items():  # working days (bot/casework/timescales.py)
+            _require(step in ("acknowledge", "answer", "answer_at_most"), f"flows.yml {name}.timescales",
+                     f"has an unknown step {step!r}")
+            _require(all(isinstance(d, int) and d >= 0 for d in (days.values() if isinstance(days, dict) else [days])),
+                     f"flows.yml {name}.timescales.{step}", "must be whole working days, or whole days by urgency")
         texts.update({f"flows.yml {name}.{k}": v for k, v in flow.items() if isinstance(v, str)})
     common = flows_data.get("common") or {}
     for key in ("questions", "contact_choices", "urgency_choices", "yes_no", "confirm", "labels", "empty", "need_words",

@@ -20,12 +20,32 @@ def model_path() -> Path:
 
 
 @pytest.fixture(scope="session")
-def assistant(model_path):
-    """Every process `make run` starts (not Telegram), on free ports, with a throwaway database."""
+def mailbox():
+    """A real SMTP server: every email the assistant sends to staff arrives here."""
+    from mailbox_server import Mailbox
+
+    started = Mailbox().start()
+    yield started
+    started.stop()
+
+
+@pytest.fixture(scope="session")
+def assistant(model_path, mailbox):
+    """Every process `make run` starts (not Telegram), on free ports, with a throwaway database,
+    sending its emails to staff to the test mailbox."""
     from bot.supervisor import throwaway_assistant
 
-    with throwaway_assistant(model_path, prefix="promisebot-test-") as running:
-        yield running
+    saved = {name: os.environ.get(name) for name in mailbox.settings()}
+    os.environ.update(mailbox.settings())
+    try:
+        with throwaway_assistant(model_path, prefix="promisebot-test-") as running:
+            yield running
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 class Child:

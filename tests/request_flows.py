@@ -42,11 +42,11 @@ OPENINGS = {  # from a question about the topic to the form's first question, by
 OWN_QUESTIONS = {  # the questions only that flow asks, answered
     "complaint": (type_("they keep moving me without asking me first", expect="What would you like to happen"),
                   type_("ask me before any more moves", expect="advocate"),
-                  tap("No", expect="What name does your social worker know you by?")),
+                  tap("No", expect="What name does the council know you by?")),
     "advocacy": (type_("i want help at my next review meeting",
-                       expect="What name does your social worker know you by?"),),
+                       expect="What name does the council know you by?"),),
     "social_worker": (type_("can we talk about seeing my brother at christmas", expect="How soon"),
-                      tap("This week", expect="What name does your social worker know you by?")),
+                      tap("This week", expect="What name does the council know you by?")),
 }
 SENT = {"complaint": "Your complaint has been sent", "advocacy": "Your request for an advocate has been sent",
         "social_worker": "Your message has been sent"}

@@ -1,6 +1,7 @@
 """A conversation full of made-up personal details, through the web chat into the running
 assistant; then every database and log file the system wrote is searched. The details may
 appear nowhere but in the request the young person chose to send."""
+import re
 import sqlite3
 import time
 import uuid
@@ -47,7 +48,7 @@ def around(raw: bytes, detail: str) -> bytes:
     return raw[max(0, at - 80):at + len(detail) + 80]
 
 
-def test_personal_details_are_kept_only_in_the_request_the_child_sent(assistant):
+def test_personal_details_are_kept_only_in_the_request_the_child_sent(assistant, mailbox):
     session = uuid.uuid4().hex
     replies, buttons = [], {}
     for kind, message in CHAT:
@@ -77,4 +78,8 @@ def test_personal_details_are_kept_only_in_the_request_the_child_sent(assistant)
             leaks += [f"{d!r} in {path.name} outside the request" for d in SUBMITTED if d in outside_requests]
         else:
             leaks += [f"{d!r} in {path.name}" for d in SUBMITTED if d.encode() in raw]
+    reference = re.search(r"\bC-\d{4}-\d{6}\b", replies[-1]).group()
+    for _, email in mailbox.about(reference):  # the team's email says a request came, and no more
+        text = email["Subject"] + email.get_content()
+        leaks += [f"{d!r} in the email to staff" for d in NEVER_STORED + SUBMITTED if d in text]
     assert not leaks, leaks

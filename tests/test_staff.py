@@ -138,13 +138,16 @@ def test_caseworkers_work_the_queue_and_every_look_is_logged(staff):
     no_token = caseworker.post(staff["url"] + f"/requests/{staff['reference']}", data={"status": "done"}, timeout=10)
     assert no_token.status_code == 403
     saved = caseworker.post(staff["url"] + f"/requests/{staff['reference']}",
-                            data={"status": "in_progress", "csrf_token": csrf_of(detail.text)}, timeout=10)
-    assert saved.status_code == 200 and "selected>in progress" in saved.text
-    assert f"handled by {staff['names']['caseworker']}" in saved.text
+                            data={"status": "acknowledged", "csrf_token": csrf_of(detail.text)}, timeout=10)
+    assert saved.status_code == 200 and "selected>acknowledged" in saved.text
+    assert f"Owner: {staff['names']['caseworker']}" in saved.text
+    noted = caseworker.post(staff["url"] + f"/requests/{staff['reference']}/notes",
+                            data={"note": "Spoke to the <b>school</b>", "csrf_token": csrf_of(saved.text)}, timeout=10)
+    assert "Spoke to the &lt;b&gt;school&lt;/b&gt;" in noted.text  # shown escaped
 
     log = signed_in(staff, "admin").get(staff["url"] + "/access-log", timeout=10).text
     who = staff["names"]["caseworker"]
-    for action in ("list", "view", "update"):
+    for action in ("list", "view", "update", "note"):
         assert re.search(rf"<td>{who}</td><td>{action}</td>", log), action
 
 

@@ -11,7 +11,8 @@ from sqlalchemy import inspect, text
 
 from bot.store.counters import disclosure_counts, record_disclosure
 from bot.store.database import engine, migrate
-from bot.store.requests import NewRequest, list_requests, save_request, update_request
+from bot.store.requests import (NewRequest, access_log, add_note, list_requests, notes_of, save_request, take_request,
+                                update_request)
 
 
 def fresh_postgres(url: str) -> str:
@@ -87,12 +88,28 @@ def test_references_are_unique_under_concurrent_submissions(database):
     assert not errors and len(set(references)) == 30 == len(list_requests("test", url=database))
 
 
-def test_a_caseworker_updates_status_and_who_handled_it(database):
+def test_a_caseworker_updates_status_and_the_steps_reached_are_kept(database):
     reference = save_request(NewRequest("advocacy", {"advocacy_help_with": "my review"}), database)
-    updated = update_request(reference, "in_progress", "caseworker-1", database)
-    assert (updated.status, updated.handled_by) == ("in_progress", "caseworker-1")
-    assert [r.reference for r in list_requests("test", "in_progress", database)] == [reference]
+    updated = update_request(reference, "answered", "caseworker-1", database)
+    # Whoever changes an unowned request takes it; answering it acknowledges it too.
+    assert (updated.status, updated.handled_by) == ("answered", "caseworker-1")
+    assert updated.acknowledged_at == updated.answered_at is not None and updated.closed_at is None
+    assert [r.reference for r in list_requests("test", "answered", database)] == [reference]
+    closed = update_request(reference, "closed", "caseworker-2", database)
+    assert (closed.handled_by, closed.answered_at) == ("caseworker-1", updated.answered_at)  # the first time is kept
     with pytest.raises(ValueError):
         update_request(reference, "lost", "x", database)
     with pytest.raises(LookupError):
-        update_request("C-2026-999999", "done", "x", database)
+        update_request("C-2026-999999", "closed", "x", database)
+
+
+def test_ownership_and_notes_are_kept_and_logged_without_the_note(database):
+    reference = save_request(NewRequest("complaint", {"complaint_about": "my room"}), database)
+    assert take_request(reference, "caseworker-2", database).handled_by == "caseworker-2"
+    row = add_note(reference, "caseworker-2", "  Rang the carer, room being fixed  ", database)
+    assert [(n.who, n.text) for n in notes_of(row.id, database)] == [("caseworker-2", "Rang the carer, room being fixed")]
+    with pytest.raises(ValueError):
+        add_note(reference, "caseworker-2", "   ", database)
+    logged = [(a.who, a.action, a.detail) for a in access_log(database)]
+    assert ("caseworker-2", "take", "owner caseworker-2") in logged and ("caseworker-2", "note", None) in logged
+    assert not any("room" in (a.detail or "") for a in access_log(database))

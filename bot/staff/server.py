@@ -3,13 +3,15 @@ in production). Users are created with `promisebot staff add`.
 
 Roles: analyst - anonymised topics, flows, safeguarding counts, unanswered questions (all
 redacted or counted, 1-4 shown as "fewer than 5"), CSV export, Council4Kidz's ratings;
-caseworker - the request queue (every view written to the access log); admin - users,
+caseworker - the request queue: age, timescales, owner, notes, status, and whether the team's
+email went (every view and change written to the access log); admin - users,
 Council4Kidz tester codes and the access log.
 Every POST needs the session's CSRF token; the login form uses a double-submit cookie.
 """
 from __future__ import annotations
 
 import argparse
+import asyncio
 import csv
 import io
 import logging
@@ -23,6 +25,9 @@ from typing import Awaitable, Callable, Deque, Dict, Optional
 
 from aiohttp import web
 
+from bot.casework import BAND_NAMES
+from bot.casework import mail
+from bot.casework.timescales import Calendar, deadlines
 from bot.content import current_content
 from bot.council4kidz.testers import feedback_by_answer, issue_code, list_codes
 from bot.staff import users
@@ -30,7 +35,8 @@ from bot.staff.pages import Raw, bar_chart, csrf_field, esc, login_form, page, t
 from bot.store import topic_log
 from bot.store.counters import disclosure_counts, shown
 from bot.store.database import StorageError, migrate
-from bot.store.requests import STATUSES, access_log, get_request, list_requests, update_request
+from bot.store.requests import (MAX_NOTE, STATUSES, access_log, add_note, get_request, list_requests, notes_of, now,
+                                take_request, update_request)
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +92,8 @@ class Dashboard:
         app.router.add_get("/requests", self.requests)
         app.router.add_get("/requests/{reference}", self.request_detail)
         app.router.add_post("/requests/{reference}", self.request_update)
+        app.router.add_post("/requests/{reference}/take", self.request_take)
+        app.router.add_post("/requests/{reference}/notes", self.request_note)
         app.router.add_get("/users", self.users)
         app.router.add_post("/users/{username}/disable", self.disable_user)
         app.router.add_get("/access-log", self.access_log)
@@ -241,12 +249,19 @@ class Dashboard:
     async def requests(self, request: web.Request) -> web.Response:
         status = request.query.get("status")
         status = status if status in STATUSES else None
-        rows = [(Raw(f'<a href="/requests/{esc(r.reference)}">{esc(r.reference)}</a>'), r.kind, r.status,
-                 f"{r.created_at:%Y-%m-%d %H:%M}", r.urgency or "", r.handled_by or "", f"{r.updated_at:%Y-%m-%d %H:%M}")
-                for r in list_requests(request["who"].username, status)]
-        filters = " ".join(f'<a href="/requests?status={s}">{s.replace("_", " ")}</a>' for s in STATUSES)
+        content, moment = current_content(), now()
+        calendar = Calendar(content)
+        rows = list_requests(request["who"].username, status)
+        emails = mail.emails_of([r.id for r in rows])
+        table_rows = [(Raw(f'<a href="/requests/{esc(r.reference)}">{esc(r.reference)}</a>'), r.kind.replace("_", " "),
+                       flags(r), r.status, f"{r.created_at:%Y-%m-%d %H:%M}",
+                       working_days_old(calendar, r.created_at, moment), Raw(timescale_summary(content, r, moment)),
+                       r.handled_by or "nobody yet", email_summary(emails.get(r.id, [])))
+                      for r in rows]
+        filters = " ".join(f'<a href="/requests?status={s}">{s}</a>' for s in STATUSES)
         body = f"<p>Show: {filters} <a href=\"/requests\">all</a></p>" + table(
-            "Requests, oldest first", ["Reference", "Kind", "Status", "Made", "Urgency", "Handled by", "Last change"], rows)
+            "Requests, oldest first", ["Reference", "Kind", "Flags", "Status", "Made (UTC)", "Age", "Timescales",
+                                       "Owner", "Team email"], table_rows)
         return self._html("Request queue", body, request)
 
     @role_required("caseworker")
@@ -255,31 +270,64 @@ class Dashboard:
             row = get_request(request.match_info["reference"], request["who"].username)
         except LookupError:
             raise web.HTTPNotFound(text=page("Not found", "<p>No such request.</p>", request["who"]), content_type="text/html")
+        who, content, moment = request["who"], current_content(), now()
+        action = f"/requests/{esc(row.reference)}"
         details = table("What the young person wrote", ["Question", "Answer"], row.details.items())
         contact = table("How to reply", ["", ""], [("Name they are known by", row.known_name or "-"),
                                                    ("Contact by", row.contact_preference or "-"),
                                                    ("Contact detail", row.contact_detail or "-"),
-                                                   ("Channel", row.channel or "-")])
-        options = "".join(f'<option value="{s}"{" selected" if s == row.status else ""}>{s.replace("_", " ")}</option>'
-                          for s in STATUSES)
-        form = (f'<form method="post" action="/requests/{esc(row.reference)}">{csrf_field(request["who"].csrf_token)}'
-                f'<label for="status">Status</label><select id="status" name="status">{options}</select>'
-                f'<button type="submit">Save</button></form>'
-                f"<p>Made {row.created_at:%Y-%m-%d %H:%M}; handled by {esc(row.handled_by or 'nobody yet')}; "
-                f"last change {row.updated_at:%Y-%m-%d %H:%M}.</p>")
-        return self._html(f"{row.kind.replace('_', ' ').capitalize()} {row.reference}", details + contact + form, request,
-                          status_note)
+                                                   ("Channel", row.channel or "-"),
+                                                   ("Age", BAND_NAMES.get(row.age_band or "", "not given")),
+                                                   ("Flags", flags(row) or "-")])
+        timescales = table("Timescales (working days, content/flows.yml)", ["Step", "Due (UTC)", "Done (UTC)", ""],
+                           [(d.label, f"{d.due:%Y-%m-%d %H:%M}", f"{d.reached:%Y-%m-%d %H:%M}" if d.reached else "not yet",
+                             "OVERDUE" if d.overdue(moment) else "on time")
+                            for d in deadlines(content, row)])
+        emails = table("Emails to the teams", ["Inbox", "Sent (UTC)", "Tries", "Problem"],
+                       [(e.inbox, f"{e.sent_at:%Y-%m-%d %H:%M}" if e.sent_at else "not sent yet", e.attempts,
+                         e.last_error or "") for e in mail.emails_of([row.id]).get(row.id, [])])
+        owner = (f"<p>Owner: {esc(row.handled_by or 'nobody yet')}.</p>"
+                 + ("" if row.handled_by == who.username else
+                    f'<form method="post" action="{action}/take">{csrf_field(who.csrf_token)}'
+                    '<button type="submit">Take this request</button></form>'))
+        options = "".join(f'<option value="{s}"{" selected" if s == row.status else ""}>{s}</option>' for s in STATUSES)
+        status_form = (f'<form method="post" action="{action}">{csrf_field(who.csrf_token)}'
+                       f'<label for="status">Status</label><select id="status" name="status">{options}</select>'
+                       f'<button type="submit">Save</button></form>'
+                       f"<p>Made {row.created_at:%Y-%m-%d %H:%M} UTC; last change {row.updated_at:%Y-%m-%d %H:%M} UTC.</p>")
+        notes = table("Staff notes (never shown to the young person)", ["When (UTC)", "Who", "Note"],
+                      [(f"{n.at:%Y-%m-%d %H:%M}", n.who, n.text) for n in notes_of(row.id)])
+        note_form = (f'<form method="post" action="{action}/notes" class="note">{csrf_field(who.csrf_token)}'
+                     '<label for="note">Add a note for staff</label>'
+                     f'<textarea id="note" name="note" rows="4" maxlength="{MAX_NOTE}" required></textarea>'
+                     '<button type="submit">Add note</button></form>')
+        return self._html(f"{row.kind.replace('_', ' ').capitalize()} {row.reference}",
+                          details + contact + timescales + emails + owner + status_form + notes + note_form,
+                          request, status_note)
 
     @role_required("caseworker")
     async def request_update(self, request: web.Request) -> web.Response:
-        form = await request.post()
+        status = str((await request.post()).get("status", ""))
+        return await self._change_request(request, lambda reference, who: update_request(reference, status, who))
+
+    @role_required("caseworker")
+    async def request_take(self, request: web.Request) -> web.Response:
+        return await self._change_request(request, take_request)
+
+    @role_required("caseworker")
+    async def request_note(self, request: web.Request) -> web.Response:
+        note = str((await request.post()).get("note", ""))
+        return await self._change_request(request, lambda reference, who: add_note(reference, who, note))
+
+    async def _change_request(self, request: web.Request, change: Callable[[str, str], object]) -> web.Response:
+        reference = request.match_info["reference"]
         try:
-            update_request(request.match_info["reference"], str(form.get("status", "")), request["who"].username)
+            change(reference, request["who"].username)
         except ValueError as error:
             return await self.request_detail(request, str(error))
         except LookupError:
             raise web.HTTPNotFound(text="No such request.")
-        raise web.HTTPSeeOther(f"/requests/{request.match_info['reference']}")
+        raise web.HTTPSeeOther(f"/requests/{reference}")
 
     # --- admins -------------------------------------------------------------------------
     @role_required("admin")
@@ -344,6 +392,45 @@ class Dashboard:
                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
+async def start_mail(app: web.Application, settings: "mail.MailSettings") -> None:
+    """The dashboard's process sends the teams' emails (bot.casework.mail): one sender, so none goes twice."""
+    app["mail"] = asyncio.create_task(mail.keep_sending(settings))
+
+
+async def stop_mail(app: web.Application) -> None:
+    app["mail"].cancel()
+
+
+def flags(row) -> str:
+    return ", ".join(f for f, on in (("URGENT", row.urgency in mail.URGENT), ("SAFEGUARDING", row.safeguarding)) if on)
+
+
+def working_days_old(calendar: Calendar, made, moment) -> str:
+    days = calendar.working_days_between(made, moment)
+    return f"{days} working day{'s' if days != 1 else ''}"
+
+
+def timescale_summary(content, row, moment) -> str:
+    """The next step due, or what is overdue, as HTML."""
+    parts = []
+    for deadline in deadlines(content, row):
+        if deadline.overdue(moment):
+            parts.append(f'<strong class="overdue">OVERDUE: {esc(deadline.label)} by {deadline.due:%Y-%m-%d %H:%M}</strong>')
+        elif deadline.reached is None:
+            parts.append(f"{esc(deadline.label)} by {deadline.due:%Y-%m-%d %H:%M}")
+    return "<br>".join(parts) or "done"
+
+
+def email_summary(emails) -> str:
+    if not emails:
+        return "none"
+    waiting = [e for e in emails if e.sent_at is None]
+    if not waiting:
+        return "sent"
+    return "; ".join(f"{e.inbox}: NOT SENT ({e.attempts} tries){': ' + e.last_error if e.last_error else ''}"
+                     for e in waiting)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Serve the staff dashboard.")
     parser.add_argument("--host", default="127.0.0.1")
@@ -356,7 +443,15 @@ def main(argv=None) -> int:
     except StorageError as error:
         print(f"staff dashboard: {error}", file=sys.stderr)
         return 1
-    web.run_app(Dashboard().app(), host=args.host, port=args.port, print=None)
+    try:
+        settings = mail.MailSettings.from_env()
+    except ValueError as error:
+        print(f"staff dashboard: {error}", file=sys.stderr)
+        return 1
+    app = Dashboard().app()
+    app.on_startup.append(lambda app: start_mail(app, settings))
+    app.on_cleanup.append(stop_mail)
+    web.run_app(app, host=args.host, port=args.port, print=None)
     return 0
 
 

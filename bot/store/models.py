@@ -39,7 +39,7 @@ class Request(Base):
     id = Column(Integer, primary_key=True)
     reference = Column(String(20), unique=True)  # C-2026-000123, set from the id on insert
     kind = Column(String(16), nullable=False)  # complaint, advocacy, social_worker
-    status = Column(String(16), nullable=False, default="new")  # new, in_progress, done
+    status = Column(String(16), nullable=False, default="new")  # bot.store.requests.STATUSES
     details = Column(JSON, nullable=False)  # the answers, by question
     known_name = Column(String(200))
     contact_preference = Column(String(20))
@@ -48,7 +48,42 @@ class Request(Base):
     channel = Column(String(32))
     created_at = Column(DateTime, nullable=False)
     updated_at = Column(DateTime, nullable=False)
-    handled_by = Column(String(100))
+    handled_by = Column(String(100))  # the caseworker who owns it
+    age_band = Column(String(16))
+    safeguarding = Column(Boolean, nullable=False, default=False)  # a safeguarding answer came earlier in the chat
+    # When each step the timescales count was first reached (bot.casework.timescales).
+    acknowledged_at = Column(DateTime)
+    answered_at = Column(DateTime)
+    closed_at = Column(DateTime)
+
+
+class RequestNote(Base):
+    """A caseworker's note on a request: for staff only, kept and purged with the request."""
+
+    __tablename__ = "request_notes"
+
+    id = Column(Integer, primary_key=True)
+    request_id = Column(Integer, ForeignKey("requests.id", ondelete="CASCADE"), nullable=False, index=True)
+    at = Column(DateTime, nullable=False)
+    who = Column(String(100), nullable=False)
+    text = Column(Text, nullable=False)
+
+
+class StaffEmail(Base):
+    """An email telling a team inbox that a request has arrived: written in the same
+    transaction as the request, sent (and retried) by bot.casework.mail. It holds no text:
+    the message is composed from the request's reference, kind, urgency and age band when sent."""
+
+    __tablename__ = "staff_emails"
+
+    id = Column(Integer, primary_key=True)
+    request_id = Column(Integer, ForeignKey("requests.id", ondelete="CASCADE"), nullable=False, index=True)
+    inbox = Column(String(32), nullable=False)  # complaints, advocacy, social_work or duty
+    created_at = Column(DateTime, nullable=False)
+    attempts = Column(Integer, nullable=False, default=0)
+    next_attempt_at = Column(DateTime, nullable=False, index=True)
+    sent_at = Column(DateTime)
+    last_error = Column(String(300))  # what the mail server said: never the child's words
 
 
 class PendingAnswer(Base):

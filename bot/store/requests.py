@@ -7,15 +7,19 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 from sqlalchemy import select
 
 from bot.store.database import session
-from bot.store.models import Request, RequestAccess
+from bot.store.models import Request, RequestAccess, RequestNote, StaffEmail
 
 KINDS = {"complaint": "C", "advocacy": "A", "social_worker": "S"}
-STATUSES = ("new", "in_progress", "done")
+# The steps the timescales count (bot.casework.timescales): the child was told it arrived,
+# the child was answered, nothing more to do.
+STATUSES = ("new", "acknowledged", "answered", "closed")
+REACHED_AT = {"acknowledged": "acknowledged_at", "answered": "answered_at", "closed": "closed_at"}
+MAX_NOTE = 5000
 
 
 @dataclass(frozen=True)
@@ -27,14 +31,17 @@ class NewRequest:
     contact_detail: Optional[str] = None
     urgency: Optional[str] = None
     channel: Optional[str] = None
+    age_band: Optional[str] = None
+    safeguarding: bool = False  # a safeguarding answer came earlier in the conversation
 
 
 def now() -> datetime.datetime:
     return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
 
 
-def save_request(new: NewRequest, url: Optional[str] = None) -> str:
-    """Commit the request and return its reference; raises if it could not be saved.
+def save_request(new: NewRequest, url: Optional[str] = None, inboxes: Sequence[str] = ()) -> str:
+    """Commit the request, with an email to each of `inboxes` waiting to be sent
+    (bot.casework.mail), and return its reference; raises if it could not be saved.
 
     The reference comes from the row's own id, inside the same transaction, so two
     requests saved at the same moment can never share one.
@@ -45,10 +52,13 @@ def save_request(new: NewRequest, url: Optional[str] = None) -> str:
         stamp = now()
         row = Request(kind=new.kind, status="new", details=new.details, known_name=new.known_name,
                       contact_preference=new.contact_preference, contact_detail=new.contact_detail,
-                      urgency=new.urgency, channel=new.channel, created_at=stamp, updated_at=stamp)
+                      urgency=new.urgency, channel=new.channel, age_band=new.age_band,
+                      safeguarding=new.safeguarding, created_at=stamp, updated_at=stamp)
         db.add(row)
         db.flush()  # assigns the id
         row.reference = f"{KINDS[new.kind]}-{stamp.year}-{row.id:06d}"
+        db.add_all(StaffEmail(request_id=row.id, inbox=inbox, created_at=stamp, attempts=0, next_attempt_at=stamp)
+                   for inbox in inboxes)
         db.commit()
         return row.reference
 
@@ -81,19 +91,66 @@ def get_request(reference: str, who: str, url: Optional[str] = None) -> Request:
         return row
 
 
-def update_request(reference: str, status: str, handled_by: str, url: Optional[str] = None) -> Request:
-    if status not in STATUSES:
-        raise ValueError(f"status must be one of {', '.join(STATUSES)}")
+def _change(reference: str, who: str, action: str, detail: Optional[str], url: Optional[str], change) -> Request:
+    """Apply `change` to the request and write who did what to the access log, in one transaction."""
     with session(url) as db:
         row = db.execute(select(Request).where(Request.reference == reference)).scalar_one_or_none()
         if row is None:
             raise LookupError(f"no request {reference}")
-        row.status, row.handled_by, row.updated_at = status, handled_by, now()
-        log_access(db, handled_by, "update", reference, f"status {status}")
+        change(db, row)
+        row.updated_at = now()
+        log_access(db, who, action, reference, detail)
         db.commit()
         db.refresh(row)
         db.expunge(row)
         return row
+
+
+def update_request(reference: str, status: str, who: str, url: Optional[str] = None) -> Request:
+    """A new status; the first time a step is reached is kept for the timescales. Whoever
+    changes an unowned request takes it."""
+    if status not in STATUSES:
+        raise ValueError(f"status must be one of {', '.join(STATUSES)}")
+
+    def change(db, row: Request) -> None:
+        row.status = status
+        stamp = now()
+        for reached in STATUSES[1:STATUSES.index(status) + 1]:  # answering a request acknowledges it too
+            if getattr(row, REACHED_AT[reached]) is None:
+                setattr(row, REACHED_AT[reached], stamp)
+        row.handled_by = row.handled_by or who
+
+    return _change(reference, who, "update", f"status {status}", url, change)
+
+
+def take_request(reference: str, who: str, url: Optional[str] = None) -> Request:
+    """`who` owns the request from now on."""
+    def change(db, row: Request) -> None:
+        row.handled_by = who
+
+    return _change(reference, who, "take", f"owner {who}", url, change)
+
+
+def add_note(reference: str, who: str, text: str, url: Optional[str] = None) -> Request:
+    """A staff-only note. The access log says a note was added, not what it says."""
+    text = (text or "").strip()
+    if not text:
+        raise ValueError("the note is empty")
+    if len(text) > MAX_NOTE:
+        raise ValueError(f"a note can be at most {MAX_NOTE} characters")
+
+    def change(db, row: Request) -> None:
+        db.add(RequestNote(request_id=row.id, at=now(), who=who, text=text))
+
+    return _change(reference, who, "note", None, url, change)
+
+
+def notes_of(request_id: int, url: Optional[str] = None) -> List[RequestNote]:
+    with session(url) as db:
+        rows = db.execute(select(RequestNote).where(RequestNote.request_id == request_id)
+                          .order_by(RequestNote.id)).scalars().all()
+        db.expunge_all()
+        return rows
 
 
 def access_log(url: Optional[str] = None, limit: int = 500) -> List[RequestAccess]:

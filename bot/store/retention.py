@@ -5,8 +5,8 @@ tracker store at start-up and hourly).
   counted from their last message;
 - answers of a request not yet sent: a day (bot.store.tracker_store.PENDING_FOR);
 - unanswered questions, redacted: 90 days (bot.store.topic_log.UNANSWERED_KEPT_FOR);
-- requests: PROMISEBOT_REQUEST_RETENTION_DAYS (730 by default) from when they were made;
-  each purge is written to the request access log;
+- requests, with their staff notes and emails: PROMISEBOT_REQUEST_RETENTION_DAYS (730 by
+  default) from when they were made; each purge is written to the request access log;
 - staff sessions: until they expire.
 """
 from __future__ import annotations
@@ -22,7 +22,8 @@ import yaml
 from sqlalchemy import delete, func, select
 
 from bot.store.database import ROOT, database_url, engine, session, tracker_database_url
-from bot.store.models import PendingAnswer, Request, RequestAccess, StaffSession, UnansweredQuestion
+from bot.store.models import (PendingAnswer, Request, RequestAccess, RequestNote, StaffEmail, StaffSession,
+                              UnansweredQuestion)
 
 DEFAULT_CONVERSATION_DAYS = 30
 DEFAULT_REQUEST_DAYS = 730
@@ -61,6 +62,10 @@ def purge(conversation_days: Optional[int] = None, now: Optional[datetime.dateti
             delete(UnansweredQuestion).where(UnansweredQuestion.expires_at <= now)).rowcount
         purged.staff_sessions = db.execute(delete(StaffSession).where(StaffSession.expires_at <= now)).rowcount
         cutoff = now - datetime.timedelta(days=request_days())
+        expired = select(Request.id).where(Request.created_at < cutoff)
+        # Their notes and emails first: SQLite does not enforce the foreign keys' cascade.
+        for belonging in (RequestNote, StaffEmail):
+            db.execute(delete(belonging).where(belonging.request_id.in_(expired)))
         purged.requests = db.execute(delete(Request).where(Request.created_at < cutoff)).rowcount
         if purged.requests:
             db.add(RequestAccess(at=now, who="retention", action="purge",
