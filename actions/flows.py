@@ -82,7 +82,7 @@ class ActionAskQuestion(Action):
             text = own or common["questions"][self.slot]
             source = f"{flow}.questions.{self.slot}" if own else f"common.questions.{self.slot}"
             answers = {slot: tracker.get_slot(slot) for slot in flows.FREE_TEXT_SLOTS}
-            rows = {"contact_preference": flows.contact_choices(content, answers),
+            rows = {"contact_preference": flows.contact_choices(content, answers, tracker.get_latest_input_channel()),
                     "sw_urgency": common["urgency_choices"], "wants_advocate": common["yes_no"]}.get(self.slot, [])
         send(dispatcher, [replies.flow_message(content.fill(text), source, rows)])
         return []
@@ -127,7 +127,10 @@ class ValidateRequestForm(FormValidationAction):
         return self._text("contact_detail", value, dispatcher, tracker, flows.MAX_SHORT_ANSWER)
 
     def validate_contact_preference(self, value, dispatcher, tracker, domain):
-        return self._checked("contact_preference", flows.check_choice("contact_preference", value), dispatcher, tracker)
+        checked = flows.check_choice("contact_preference", value)
+        if checked.value == "chat" and not flows.can_reach_chat(tracker.get_latest_input_channel()):
+            checked = flows.Checked(None, "not_understood_choice")  # nothing could bring news to this chat
+        return self._checked("contact_preference", checked, dispatcher, tracker)
 
     def validate_sw_urgency(self, value, dispatcher, tracker, domain):
         return self._checked("sw_urgency", flows.check_choice("sw_urgency", value), dispatcher, tracker)
@@ -191,6 +194,15 @@ class ValidateSocialWorkerForm(ValidateRequestForm):
     form = "social_worker_form"
 
 
+def reply_address(tracker: Tracker) -> Optional[str]:
+    """The sealed chat the council's news can reach, when the child chose "Here in this chat"
+    (the bridge sends it with every message; bot.casework.reply_address)."""
+    if tracker.get_slot("contact_preference") != "chat":
+        return None
+    sealed = ((tracker.latest_message or {}).get("metadata") or {}).get("reply_address")
+    return sealed if isinstance(sealed, str) and 0 < len(sealed) <= 400 else None
+
+
 class ActionSubmitRequest(Action):
     """Saves the confirmed request, and only then tells the child it has gone."""
 
@@ -210,12 +222,18 @@ class ActionSubmitRequest(Action):
         answers = {s: tracker.get_slot(s) for s in spec["slots"] if s not in ("known_name", "contact_preference", "contact_detail")}
         band = tracker.get_slot("age_band")
         band = band if isinstance(band, str) else None  # a slot can be set to anything by a crafted payload
+        channel, preference, address = tracker.get_latest_input_channel(), tracker.get_slot("contact_preference"), None
+        if preference == "chat":
+            address = reply_address(tracker)
+            if channel != "webchat" and not address:  # the chat's address did not come: nothing can reach it
+                preference = "unreachable"
         request = NewRequest(
             kind=flow, details=answers, known_name=tracker.get_slot("known_name"),
-            contact_preference=tracker.get_slot("contact_preference"),
-            contact_detail=tracker.get_slot("contact_detail") if flows.needs_contact_detail(tracker.get_slot("contact_preference")) else None,
-            urgency=tracker.get_slot("sw_urgency"), channel=tracker.get_latest_input_channel(),
-            age_band=band if band in BAND_NAMES else None, safeguarding=had_safeguarding_answer(tracker))
+            contact_preference="none" if preference == "unreachable" else preference,
+            contact_detail=tracker.get_slot("contact_detail") if flows.needs_contact_detail(preference) else None,
+            urgency=tracker.get_slot("sw_urgency"), channel=channel,
+            age_band=band if band in BAND_NAMES else None, safeguarding=had_safeguarding_answer(tracker),
+            reply_address=address)
         try:
             reference = save_request(request, inboxes=inboxes_for(request))
         except Exception:  # the child must be told it did not go through, never that it did
@@ -224,16 +242,40 @@ class ActionSubmitRequest(Action):
             send(dispatcher, [replies.flow_message(failed, "common.save_failed")])
             return done
         done_text = content.fill(spec["done"]).format(reference=reference).strip()
-        if tracker.get_slot("contact_preference") == "none":  # nobody will get in touch: say how to follow it up
+        # Nobody can get in touch: say how to follow it up instead of "what happens next".
+        no_way_back = {"none": "no_contact_done", "unreachable": "chat_unreachable"}.get(preference)
+        if no_way_back:
             sent_line = done_text.splitlines()[0]
-            follow_up = content.fill(common["no_contact_done"])
-            messages = [replies.flow_message(f"{sent_line}\n{follow_up}", "common.no_contact_done")]
+            messages = [replies.flow_message(f"{sent_line}\n{content.fill(common[no_way_back])}", f"common.{no_way_back}")]
         else:
             messages = [replies.flow_message(done_text, f"{flow}.done")]
+            if preference == "chat" and address:
+                messages.append(replies.flow_message(common["chat_done"], "common.chat_done"))
         if flow == "social_worker" and not flows.is_office_hours(content):
             messages.append(replies.flow_message(content.fill(spec["out_of_hours"]), f"{flow}.out_of_hours"))
         send(dispatcher, messages)
+        if preference == "chat" and channel == "webchat":  # the page shows the code to check for news (once)
+            dispatcher.utter_message(json_message={"news_code_for": reference})
         return done + [SlotSet("request_reference", reference)]  # the topic log counts a completed flow
+
+
+class ActionRequestNews(Action):
+    """"Any news on my complaint?", or a reference typed back: where news about a request
+    already sent comes, in this channel. The bot never says more about a request than that:
+    the chat does not know who is asking (bot.casework.news_codes shows news to the code)."""
+
+    def name(self) -> str:
+        return "action_request_news"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        content = current_content()
+        reference = next(tracker.get_latest_entity_values("request_reference"), None)
+        channel = tracker.get_latest_input_channel()
+        where = channel if channel in flows.NEWS_CHANNELS else "other"
+        text = content.fill(content.flow_common["news_where"][where]).format(
+            request=f"your request {reference}" if reference else "it")
+        answer(dispatcher, tracker, [replies.flow_message(text, f"common.news_where.{where}", content.buttons["menu"])])
+        return []
 
 
 class ActionCancelFlow(Action):

@@ -265,7 +265,8 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
         texts.update({f"flows.yml {name}.{k}": v for k, v in flow.items() if isinstance(v, str)})
     common = flows_data.get("common") or {}
     for key in ("questions", "contact_choices", "urgency_choices", "yes_no", "confirm", "labels", "empty", "need_words",
-                "too_long", "cancelled", "not_confirmed", "save_failed", "resume", "not_understood_choice"):
+                "too_long", "cancelled", "not_confirmed", "save_failed", "resume", "not_understood_choice", "chat_done",
+                "chat_unreachable", "chat_done_webchat", "news_code_failed"):
         _require(key in common, "flows.yml common", f"needs `{key}`")
     hours = common.get("office_hours") or {}
     for key in ("opens", "closes", "friday_closes"):  # HH:MM, compared as text
@@ -274,6 +275,18 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
     _require(all(isinstance(d, datetime.date) for d in hours.get("bank_holidays") or []),
              "flows.yml common.office_hours", "bank_holidays must be dates (YYYY-MM-DD)")
     texts.update({f"flows.yml common.{k}": v for k, v in common.items() if isinstance(v, str)})
+    news = common.get("news") or {}
+    for key in ("new", "acknowledged", "answered", "closed", "reply"):  # bot/casework/child_replies.py
+        _require(isinstance(news.get(key), str), "flows.yml common.news", f"needs `{key}`")
+    _require("{reply}" in news["reply"], "flows.yml common.news.reply", "must show the caseworker's words: {reply}")
+    texts.update({f"flows.yml common.news.{k}": v for k, v in news.items()})
+    for key in ("telegram", "webchat", "other"):  # action_request_news
+        _require(isinstance((common.get("news_where") or {}).get(key), str), "flows.yml common.news_where",
+                 f"needs `{key}`")
+    texts.update({f"flows.yml common.news_where.{k}": v for k, v in (common.get("news_where") or {}).items()})
+    for key in ("wrong", "locked"):  # the web chat's "Check for news" (bot/casework/news_codes.py)
+        _require(isinstance((common.get("news_check") or {}).get(key), str), "flows.yml common.news_check",
+                 f"needs `{key}`")
     _check_placeholders(texts, contacts)
     return Content(
         flows=flows,

@@ -24,6 +24,7 @@ CONFIRM_SLOT = "confirm_request"
 INTENT_FLOW = {intent: flow for flow, intent in FLOW_INTENT.items()}
 WORDS_FOR = {
     "contact_preference": {
+        "chat": ["here", "this chat", "in chat", "chat", "on here", "in here", "telegram"],
         "phone": ["phone", "call", "ring", "text", "mobile", "number", "fone"],
         "email": ["email", "e-mail", "mail", "gmail", "hotmail"],
         "carer": ["carer", "foster", "fc", "carers", "staff", "key worker", "keyworker"],
@@ -41,6 +42,9 @@ NO = {"no", "nah", "nope", "na", "n", "wrong", "not"}
 QUESTION_WORDS = {"what", "whats", "wat", "how", "who", "why", "when", "where", "can", "will", "do", "does", "is",
                   "are", "am", "should", "could", "would", "wot", "wen", "y"}
 LONDON = ZoneInfo("Europe/London")
+# Where the council's news can come back to the chat: sent to the Telegram chat
+# (bot.casework.child_replies), read in the web chat with a code (bot.casework.news_codes).
+NEWS_CHANNELS = ("telegram", "webchat")
 
 
 @dataclass(frozen=True)
@@ -97,10 +101,18 @@ def is_about_carer(answers: Dict[str, object]) -> bool:
     return any(f" {phrase} " in words for phrase in ABOUT_CARER)
 
 
-def contact_choices(content: Content, answers: Dict[str, object]) -> List[List[str]]:
-    """How they can be got back to, as buttons: never through their carer when it is about them."""
-    rows = content.flow_common["contact_choices"]
-    return [row for row in rows if row[1] != "carer"] if is_about_carer(answers) else list(rows)
+def can_reach_chat(channel: Optional[str]) -> bool:
+    """Whether the council's news can come back to this channel's chat."""
+    return channel in NEWS_CHANNELS
+
+
+def contact_choices(content: Content, answers: Dict[str, object], channel: Optional[str]) -> List[List[str]]:
+    """How they can be got back to, as buttons: never through their carer when it is about
+    them, and "here in this chat" only where news can reach the chat."""
+    unavailable = {"carer"} if is_about_carer(answers) else set()
+    if not can_reach_chat(channel):
+        unavailable.add("chat")
+    return [row for row in content.flow_common["contact_choices"] if row[1] not in unavailable]
 
 
 def needs_contact_detail(preference: Optional[str]) -> bool:

@@ -199,11 +199,13 @@ class Throwaway:
 @contextlib.contextmanager
 def throwaway_assistant(model: Path, names: Sequence[str] = ("actions", "rasa", "webchat", "staff"),
                         prefix: str = "promisebot-", database_url: Optional[str] = None, replicas: int = 1,
-                        lock_store: Optional[str] = None, rasa_module: str = "bot.rasa_server") -> Iterator[Throwaway]:
+                        lock_store: Optional[str] = None, rasa_module: str = "bot.rasa_server",
+                        env: Optional[Dict[str, str]] = None) -> Iterator[Throwaway]:
     """The named services on free ports with a throwaway database, so nothing they write
     reaches the real one (the tests, the benchmark, and `promisebot phrasings answer`): a new
     SQLite file unless `database_url` names another. Logs go to its workdir. With `replicas`,
-    the Rasa replicas are named rasa, rasa-2, ... (and need not be listed in `names`)."""
+    the Rasa replicas are named rasa, rasa-2, ... (and need not be listed in `names`). `env`
+    is given to every service (the tests' mail server and fake Telegram)."""
     workdir = Path(tempfile.mkdtemp(prefix=prefix))
     saved = os.environ.get("PROMISEBOT_DATABASE_URL")
     database_url = database_url or f"sqlite:///{workdir / 'assistant.sqlite'}"
@@ -214,6 +216,8 @@ def throwaway_assistant(model: Path, names: Sequence[str] = ("actions", "rasa", 
     services = [s for s in assistant_services(model, ports, telegram=False, rasa_token=token, replicas=replicas,
                                               lock_store=lock_store, rasa_module=rasa_module)
                 if s.name in names or (s.name.startswith("rasa-") and "rasa" in names)]
+    for service in services:
+        service.env.update(env or {})
     try:
         start_all(services, log_dir=workdir)
         yield Throwaway(ports, token, workdir, services, database_url)

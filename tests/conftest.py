@@ -7,6 +7,8 @@ import pytest
 import requests
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+# Every process the tests start seals and opens Telegram reply addresses with one key (not var/'s).
+os.environ.setdefault("PROMISEBOT_REPLY_KEY", "hVw9n0Tq4TgP3y6m0mJ0mO2Ykqv8bTg1R3C0cY3lq0E=")
 
 
 @pytest.fixture(scope="session")
@@ -30,22 +32,26 @@ def mailbox():
 
 
 @pytest.fixture(scope="session")
-def assistant(model_path, mailbox):
-    """Every process `make run` starts (not Telegram), on free ports, with a throwaway database,
-    sending its emails to staff to the test mailbox."""
+def fake_telegram():
+    """One fake Bot API for the session: the bridges the tests start, and the staff process
+    delivering the council's news, all talk to it."""
+    from fakes import FakeTelegram
+
+    started = FakeTelegram().start()
+    yield started
+    started.stop()
+
+
+@pytest.fixture(scope="session")
+def assistant(model_path, mailbox, fake_telegram):
+    """Every process `make run` starts (not Telegram), on free ports, with a throwaway database;
+    its emails to staff go to the test mailbox, and news for young people to the fake Telegram."""
     from bot.supervisor import throwaway_assistant
 
-    saved = {name: os.environ.get(name) for name in mailbox.settings()}
-    os.environ.update(mailbox.settings())
-    try:
-        with throwaway_assistant(model_path, prefix="promisebot-test-") as running:
-            yield running
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    env = {**mailbox.settings(), "PROMISEBOT_TELEGRAM_TOKEN": fake_telegram.token,
+           "PROMISEBOT_TELEGRAM_API_URL": fake_telegram.base_url, "PROMISEBOT_NEWS_EVERY_SECONDS": "0.5"}
+    with throwaway_assistant(model_path, prefix="promisebot-test-", env=env) as running:
+        yield running
 
 
 class Child:

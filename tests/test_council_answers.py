@@ -10,6 +10,8 @@ import pytest
 import requests
 
 import request_flows
+from dashboard import new_staff_member
+from bot.casework import news_codes
 from bot.casework.mail import MailSettings, emails_of, send_due
 from bot.casework.timescales import Calendar, deadlines, overdue
 from bot.content import current_content
@@ -80,19 +82,10 @@ def test_a_request_after_a_safeguarding_answer_is_flagged_to_the_duty_inbox(assi
 
 
 def test_the_queue_shows_each_request_was_emailed(assistant, mailbox):
-    from test_staff import PASSWORD, csrf_of  # noqa: F401 (the dashboard's sign-in, as the staff tests do it)
-    from bot.staff.users import create_user
-
     reference = reference_in(send_in_the_web_chat(
         assistant, request_flows.script("advocacy", "Email", age_button="16 to 18")))
     mailbox.about(reference)
-    name = f"caseworker-{uuid.uuid4().hex[:6]}"
-    create_user(name, PASSWORD, "caseworker")
-    browser = requests.Session()
-    form = browser.get(assistant.staff_url + "/login", timeout=10)
-    browser.post(assistant.staff_url + "/login", timeout=30,
-                 data={"username": name, "password": PASSWORD, "csrf_token": csrf_of(form.text)})
-    queue = browser.get(assistant.staff_url + "/requests", timeout=10).text
+    queue = new_staff_member(assistant.staff_url, "caseworker").get(assistant.staff_url + "/requests", timeout=10).text
     row = re.search(rf"<tr><td><a href=\"/requests/{reference}\">.*?</tr>", queue).group()
     assert "<td>sent</td>" in row and "0 working days" in row and "acknowledged by" in row
 
@@ -180,3 +173,33 @@ def test_answering_reaches_the_steps_the_queue_counts(database):
     reference = save_request(NewRequest("complaint", {"complaint_about": "x"}), database)
     row = update_request(reference, "answered", "caseworker-1", database)
     assert overdue(current_content(), row, datetime.datetime.utcnow()) == []
+
+
+# --- news in the web chat, with a reference and a code -------------------------------------------
+def web_chat_request(database, contact="chat", channel="webchat") -> str:
+    return save_request(NewRequest("complaint", {"complaint_about": "x"}, contact_preference=contact,
+                                   channel=channel), database)
+
+
+def test_a_code_is_issued_once_only_for_a_web_chat_request_that_asked_for_news_here(database):
+    reference = web_chat_request(database)
+    code = news_codes.issue(reference, database)
+    assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}", code)
+    assert news_codes.issue(reference, database) is None  # shown once
+    assert news_codes.issue(web_chat_request(database, contact="phone"), database) is None
+    assert news_codes.issue(web_chat_request(database, channel="telegram"), database) is None
+    assert news_codes.issue("C-2026-999999", database) is None
+
+
+def test_news_is_shown_only_for_the_right_reference_and_code_and_wrong_codes_lock_it(database):
+    reference = web_chat_request(database)
+    code = news_codes.issue(reference, database)
+    assert news_codes.check(reference, code, database).outcome == "ok"
+    assert news_codes.check(reference.replace("-", " ").lower(), code.lower().replace("-", ""), database).outcome == "ok"
+    assert news_codes.check("C-2026-999999", code, database).outcome == "wrong"  # as for a wrong code
+    assert [news_codes.check(reference, "ABCD-EFGH", database).outcome for _ in range(5)] == ["wrong"] * 4 + ["locked"]
+    assert news_codes.check(reference, code, database).outcome == "locked"
+    with session(database) as db:  # the lock ends
+        db.query(Request).update({Request.news_code_locked_until: datetime.datetime.utcnow()})
+        db.commit()
+    assert news_codes.check(reference, code, database).outcome == "ok"

@@ -58,10 +58,13 @@ def test_office_hours_are_weekdays_nine_to_five_in_walsall_fridays_to_half_past_
     assert not at(25, 10) and not at(28, 10)  # Christmas Day, and the Boxing Day holiday on the Monday
 
 
-def form_tracker(text, intent="out_of_scope", confidence=0.9, slots=None, loop="complaint_form"):
+def form_tracker(text, intent="out_of_scope", confidence=0.9, slots=None, loop="complaint_form", channel=None,
+                 metadata=None):
+    events = [{"event": "user", "text": text, "input_channel": channel}] if channel else []
     return Tracker("child", dict({"active_flow": "complaint", "requested_slot": None}, **(slots or {})),
-                   {"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": []},
-                   [], False, None, {"name": loop} if loop else {}, "action_listen")
+                   {"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": [],
+                    "metadata": metadata or {}},
+                   events, False, None, {"name": loop} if loop else {}, "action_listen")
 
 
 def validate(slot, text, **kwargs):
@@ -113,9 +116,9 @@ def database(tmp_path, monkeypatch):
     return url
 
 
-def submit(slots):
+def submit(slots, **kwargs):
     dispatcher = CollectingDispatcher()
-    ActionSubmitRequest().run(dispatcher, form_tracker("yes", intent="affirm", slots=slots, loop=None), {})
+    ActionSubmitRequest().run(dispatcher, form_tracker("yes", intent="affirm", slots=slots, loop=None, **kwargs), {})
     return " ".join(m.get("text") or "" for m in dispatcher.messages)
 
 
@@ -161,21 +164,39 @@ def test_only_a_clear_stop_cancels_a_half_written_request(text, cancels):
     assert is_explicit_cancel(text) is cancels
 
 
-def test_nothing_offers_a_reply_here_in_this_chat_which_nothing_could_send():
-    titles = [title for title, _ in CONTENT.flow_common["contact_choices"]]
-    assert "Here in this chat" not in titles and "Phone" in titles
-    assert flows.check_choice("contact_preference", "here in this chat").value is None  # asked again, with buttons
+@pytest.mark.parametrize("channel, offered", [("telegram", True), ("webchat", True), ("rest", False), (None, False)])
+def test_here_in_this_chat_is_offered_only_where_the_councils_news_can_reach_the_chat(channel, offered):
+    titles = [title for title, _ in flows.contact_choices(CONTENT, {}, channel)]
+    assert ("Here in this chat" in titles) is offered and "Phone" in titles
+    result, _ = validate("contact_preference", "here in this chat pls", channel=channel)
+    assert result == {"contact_preference": "chat" if offered else None}  # elsewhere: asked again, with buttons
+
+
+def test_a_request_for_news_in_the_chat_keeps_the_sealed_chat_and_says_news_will_come_here(database):
+    from bot.casework.reply_address import seal, unseal
+
+    said = submit({**CONFIRMED, "contact_preference": "chat"}, channel="telegram",
+                  metadata={"reply_address": seal("telegram", 7123)})
+    [saved] = list_requests("test", url=database)
+    assert unseal(saved.reply_address) == ("telegram", "7123") and "7123" not in saved.reply_address
+    assert "will come here, in this chat" in said
+
+
+def test_without_the_chats_address_the_child_is_told_the_council_cannot_reply_there(database):
+    said = submit({**CONFIRMED, "contact_preference": "chat"}, channel="telegram")
+    assert list_requests("test", url=database)[0].reply_address is None
+    assert "can't reply to you here" in said and "will come here" not in said
 
 
 @pytest.mark.parametrize("about", ["my foster carer shouts at me", "the staff at my home took my phone",
                                    "my fc wont let me see my mates", "my key worker is never there"])
 def test_through_my_carer_is_not_offered_when_the_request_is_about_them(about):
-    values = [value for _, value in flows.contact_choices(CONTENT, {"complaint_about": about})]
+    values = [value for _, value in flows.contact_choices(CONTENT, {"complaint_about": about}, "telegram")]
     assert "carer" not in values and "phone" in values
 
 
 def test_through_my_carer_is_offered_otherwise():
-    values = [value for _, value in flows.contact_choices(CONTENT, {"sw_message": "can i go on the school trip"})]
+    values = [value for _, value in flows.contact_choices(CONTENT, {"sw_message": "can i go on the school trip"}, "telegram")]
     assert "carer" in values
 
 

@@ -122,3 +122,13 @@ def test_an_advocacy_request_is_saved_with_a_reference(child):
     done = child.hears("yes")
     rows = saved_requests()
     assert len(rows) == before + 1 and rows[-1][0].startswith("A-") and rows[-1][0] in done
+
+
+def test_a_reference_typed_back_says_where_its_news_comes(child):
+    text = child.hears("whats happening with c-2026-000123??")
+    assert "your request C-2026-000123" in text and "the way you chose" in text
+
+
+def test_a_reference_never_hides_a_disclosure(child):
+    text = child.hears("C-2026-000123 he hit me again last night")
+    assert "not your fault" in text and "the way you chose" not in text

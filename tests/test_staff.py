@@ -6,7 +6,7 @@ import uuid
 import pytest
 import requests
 
-PASSWORD = "correct horse battery staple"
+from dashboard import PASSWORD, csrf_of, signed_in_as
 
 
 @pytest.fixture(scope="module")
@@ -37,17 +37,8 @@ def staff(assistant):
     return {"url": assistant.staff_url, "names": names, "reference": reference}
 
 
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
 def signed_in(staff, role: str) -> requests.Session:
-    browser = requests.Session()
-    form = browser.get(staff["url"] + "/login", timeout=10)
-    response = browser.post(staff["url"] + "/login", data={"username": staff["names"][role], "password": PASSWORD,
-                                                            "csrf_token": csrf_of(form.text)}, timeout=30)
-    assert response.status_code == 200, response.text
-    return browser
+    return signed_in_as(staff["url"], staff["names"][role])
 
 
 def test_strangers_are_sent_to_sign_in(staff):

@@ -5,6 +5,7 @@ import itertools
 import json
 import os
 import socket
+import sqlite3
 import sys
 import time
 
@@ -12,6 +13,7 @@ import pytest
 import requests
 
 import request_flows
+from dashboard import csrf_of, new_staff_member
 from bot.supervisor import free_port
 from fakes import FakeRasa, FakeTelegram
 
@@ -58,14 +60,14 @@ def bridge_before(rasa: FakeRasa, log_dir, **extra_env):
 
 
 @pytest.fixture(scope="module")
-def telegram(assistant, tmp_path_factory):
+def telegram(assistant, fake_telegram, tmp_path_factory):
+    """The real bridge in front of the assistant, on the session's fake Bot API: the staff
+    process delivers the council's news there too."""
     from bot.supervisor import stop_all
 
-    fake = FakeTelegram().start()
-    bridge = start_bridge(fake, assistant.rasa_url, tmp_path_factory.mktemp("telegram"), assistant.rasa_token)
-    yield fake
+    bridge = start_bridge(fake_telegram, assistant.rasa_url, tmp_path_factory.mktemp("telegram"), assistant.rasa_token)
+    yield fake_telegram
     stop_all([bridge])
-    fake.stop()
 
 
 @pytest.fixture
@@ -278,12 +280,13 @@ def latest_buttons(telegram: FakeTelegram, chat: int) -> dict:
     return buttons_of(with_buttons[-1]) if with_buttons else {}
 
 
-@pytest.mark.parametrize("flow, contact", request_flows.FLOWS_AND_CHOICES)
-def test_a_request_is_sent_by_tapping_every_inline_button_the_bot_offers(telegram, assistant, chat, flow, contact):
+def send_on_telegram(telegram: FakeTelegram, chat: int, steps) -> str:
+    """A young person going through `steps` on Telegram, tapping only inline buttons the bot
+    just offered; what the bot showed after the last step."""
     telegram.user_sends(chat, "/start")
     telegram.wait_for_text(chat, "How old are you?")
     answer = ""
-    for step in request_flows.script(flow, contact, age_button="16 to 18"):
+    for step in steps:
         time.sleep(request_flows.PAUSE)
         seen = len(telegram.messages_to(chat))
         if step.tap:
@@ -299,7 +302,45 @@ def test_a_request_is_sent_by_tapping_every_inline_button_the_bot_offers(telegra
         telegram.wait_for(lambda: expect in shown(), 30, f"{expect!r} after {step}")
         answer = shown()
         assert "that button doesn't work" not in answer.lower(), answer
+    return answer
+
+
+@pytest.mark.parametrize("flow, contact", request_flows.FLOWS_AND_CHOICES)
+def test_a_request_is_sent_by_tapping_every_inline_button_the_bot_offers(telegram, assistant, chat, flow, contact):
+    answer = send_on_telegram(telegram, chat, request_flows.script(flow, contact, age_button="16 to 18"))
     request_flows.assert_sent(answer, assistant.database_path, flow, contact)
+
+
+def test_a_child_who_asks_for_news_here_gets_the_councils_reply_in_this_chat(telegram, assistant, chat):
+    from bot.casework.reply_address import unseal
+
+    answer = send_on_telegram(telegram, chat, request_flows.script("complaint", "Here in this chat", "16 to 18"))
+    request_flows.assert_sent(answer, assistant.database_path, "complaint", "Here in this chat")
+    telegram.wait_for_text(chat, "will come here, in this chat")
+    reference = request_flows.REFERENCE.search(answer).group()
+    with sqlite3.connect(assistant.database_path) as db:
+        [(sealed,)] = db.execute("select reply_address from requests where reference = ?", (reference,)).fetchall()
+    assert str(chat) not in sealed and unseal(sealed) == ("telegram", str(chat))  # kept sealed, never in clear
+
+    caseworker = new_staff_member(assistant.staff_url, "caseworker")
+    page = assistant.staff_url + f"/requests/{reference}"
+    for action, fields in [("", {"status": "acknowledged"}),
+                           ("/reply", {"reply": "Hi, I'm Jo from the complaints team. I'll ring your carer tomorrow."}),
+                           ("", {"status": "closed"})]:
+        token = csrf_of(caseworker.get(page, timeout=10).text)
+        assert caseworker.post(page + action, data={**fields, "csrf_token": token}, timeout=30).status_code == 200
+    for words in (f"Walsall Council has got your complaint ({reference})", "I'll ring your carer tomorrow",
+                  f"Your complaint ({reference}) is now closed"):
+        telegram.wait_for_text(chat, words)
+
+    def forgotten():  # closed and all its news delivered: the chat can no longer be reached
+        with sqlite3.connect(assistant.database_path) as db:
+            return db.execute("select reply_address from requests where reference = ?", (reference,)).fetchone()[0] is None
+    telegram.wait_for(forgotten, 15, "the sealed chat to be removed")
+    time.sleep(10)  # some time later (the bridge allows 8 messages in 10 s, and the flow was quick)
+    telegram.user_sends(chat, f"any news on {reference}?")
+    telegram.wait_for_text(chat, f"when you sent your request {reference}, news comes to this chat")
+    assert "NOT YET" not in caseworker.get(page, timeout=10).text
 
 
 def test_a_question_the_bot_is_not_sure_of_offers_a_choice_and_the_tap_answers_it(telegram, chat):
@@ -308,10 +349,10 @@ def test_a_question_the_bot_is_not_sure_of_offers_a_choice_and_the_tap_answers_i
     telegram.user_taps(chat, latest_buttons(telegram, chat)["16 to 18"])
     telegram.wait_for_text(chat, "What would you like to see?")
     time.sleep(request_flows.PAUSE)
-    telegram.user_sends(chat, "can i keep my things")
+    telegram.user_sends(chat, "where is my birth certificate")
     telegram.wait_for_text(chat, "Did you mean")
-    choice = latest_buttons(telegram, chat).get("Staying with foster carers")
+    choice = latest_buttons(telegram, chat).get("Getting important documents")
     assert choice, f"not offered: {latest_buttons(telegram, chat)}"
     telegram.user_taps(chat, choice)
-    reply = telegram.wait_for_text(chat, "stay with your foster carers if this is possible")
+    reply = telegram.wait_for_text(chat, "help you to get important documents like passports")
     assert "that button doesn't work" not in reply["text"].lower()

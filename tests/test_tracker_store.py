@@ -130,3 +130,35 @@ def test_each_turn_writes_a_topic_row_and_unanswered_questions_are_kept_redacted
     assert ("nlu_fallback", "telegram", "not understood", 1) in rows
     (question,) = unanswered()
     assert "07700" not in question.text and "[PHONE]" in question.text
+
+
+def test_what_a_channel_sends_with_a_message_is_never_stored(store):
+    """The Telegram bridge sends each message's chat, sealed, as metadata (bot.casework.reply_address)."""
+    from rasa.shared.core.constants import SESSION_START_METADATA_SLOT
+
+    sealed = {"reply_address": "gAAAAAB-sealed-chat-7001"}
+    message = UserUttered("hi", intent={"name": "greet"}, input_channel="telegram", metadata=sealed,
+                          parse_data={"text": "hi", "intent": {"name": "greet"}, "entities": [], "metadata": sealed})
+    conversation(store, "s9", [SlotSet(SESSION_START_METADATA_SLOT, sealed), SessionStarted(),
+                               ActionExecuted("action_listen"), message])
+    assert "sealed-chat" not in dump(store)
+
+
+def test_a_purged_request_takes_its_notes_news_and_emails_with_it(store):
+    import datetime
+
+    from bot.store.database import session
+    from bot.store.models import Request, RequestNote, RequestUpdate, StaffEmail
+    from bot.store.requests import NewRequest, add_note, add_update, save_request
+    from bot.store.retention import purge
+
+    reference = save_request(NewRequest("complaint", {"complaint_about": "x"}, contact_preference="chat"),
+                             inboxes=["complaints"])
+    add_note(reference, "caseworker", "rang the carer")
+    add_update(reference, "caseworker", "reply", lambda row: "We have fixed it.")
+    with session() as db:
+        db.query(Request).update({Request.created_at: datetime.datetime.utcnow() - datetime.timedelta(days=800)})
+        db.commit()
+    assert purge().requests == 1
+    with session() as db:
+        assert [db.query(table).count() for table in (Request, RequestNote, RequestUpdate, StaffEmail)] == [0, 0, 0, 0]

@@ -3,7 +3,9 @@ installs them): typing, tapping, keyboard-only use, the help link, Rasa being do
 axe-core accessibility check against WCAG 2.2 AA."""
 import json
 import os
+import re
 import shutil
+import sqlite3
 import sys
 import tempfile
 import time
@@ -12,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import request_flows
+from dashboard import csrf_of, new_staff_member
 from bot.supervisor import free_port
 from fakes import FakeRasa
 
@@ -236,11 +239,12 @@ def answer_after(driver, seen: int, expect: str, timeout: float = 30) -> str:
         pytest.fail(f"{expect!r} never came; the chat shows:\n{log_text(driver)}")
 
 
-@pytest.mark.parametrize("flow, contact", request_flows.FLOWS_AND_CHOICES)
-def test_a_request_is_sent_by_tapping_every_button_the_bot_offers(browser, assistant, flow, contact):
+def send_in_the_page(browser, assistant, steps) -> str:
+    """A young person going through `steps` on the page, tapping only buttons it shows; the
+    bot's answer to the last step."""
     open_chat(browser, assistant.web_url)
     answer = ""
-    for step in request_flows.script(flow, contact, age_button="12 to 15"):
+    for step in steps:
         time.sleep(request_flows.PAUSE)
         seen = len(bot_messages(browser))
         if step.tap:
@@ -249,7 +253,58 @@ def test_a_request_is_sent_by_tapping_every_button_the_bot_offers(browser, assis
             type_message(browser, step.type)
         answer = answer_after(browser, seen, step.expect or "")
         assert "that button doesn't work" not in answer.lower(), answer
+    return answer
+
+
+@pytest.mark.parametrize("flow, contact", request_flows.FLOWS_AND_CHOICES)
+def test_a_request_is_sent_by_tapping_every_button_the_bot_offers(browser, assistant, flow, contact):
+    answer = send_in_the_page(browser, assistant, request_flows.script(flow, contact, age_button="12 to 15"))
     request_flows.assert_sent(answer, assistant.database_path, flow, contact)
+
+
+def check_for_news(browser, reference: str, code: str) -> str:
+    """Fill in "Check for news" as a young person would; the chat's answer to it."""
+    time.sleep(1.3)  # not faster than a person: the page allows 8 messages in 10 s
+    seen = len(bot_messages(browser))
+    for field, value in (("news-reference", reference), ("news-code", code)):
+        box = browser.find_element(By.ID, field)
+        box.clear()
+        box.send_keys(value)
+    browser.find_element(By.ID, "check-news").click()
+    WebDriverWait(browser, 30).until(lambda d: len(bot_messages(d)) > seen)
+    time.sleep(0.3)  # the replies of one answer arrive together
+    return "\n".join(m.text for m in bot_messages(browser)[seen:])
+
+
+def test_a_child_who_asks_for_news_here_reads_the_councils_reply_with_their_reference_and_code(browser, assistant):
+    steps = request_flows.script("advocacy", "Here in this chat", age_button="12 to 15")
+    answer = send_in_the_page(browser, assistant, steps)
+    request_flows.assert_sent(answer, assistant.database_path, "advocacy", "Here in this chat")
+    shown = answer_after(browser, 0, "only show it once")
+    reference = request_flows.REFERENCE.search(shown).group()
+    code = re.search(r"this code: ([A-Z0-9]{4}-[A-Z0-9]{4})", shown).group(1)
+    with sqlite3.connect(assistant.database_path) as db:  # the code is kept only as a hash
+        stored = " ".join(str(v) for v in db.execute("select * from requests where reference = ?", (reference,)).fetchone())
+    assert code not in stored and code.replace("-", "") not in stored
+
+    assert "Nobody has written back yet" in check_for_news(browser, reference, code)
+    caseworker = new_staff_member(assistant.staff_url, "caseworker")
+    page = assistant.staff_url + f"/requests/{reference}"
+    for action, fields in [("", {"status": "acknowledged"}), ("/reply", {"reply": "Hi, I'm Sam from Coram Voice's "
+                                                                                  "team. Can we meet on Tuesday?"})]:
+        token = csrf_of(caseworker.get(page, timeout=10).text)
+        assert caseworker.post(page + action, data={**fields, "csrf_token": token}, timeout=30).status_code == 200
+    news = check_for_news(browser, reference.lower(), code.lower())  # as typed on a phone
+    assert "someone is looking at it" in news and "Can we meet on Tuesday?" in news
+    assert code not in log_text(browser).split("only show it once")[-1]  # never echoed back into the chat
+    assert "NOT YET" not in caseworker.get(page, timeout=10).text  # read, and the dashboard shows when
+
+    wrong = [check_for_news(browser, reference, "AAAA-BBBB") for _ in range(5)]
+    assert "don't match" in wrong[0] and "Can we meet" not in " ".join(wrong)
+    assert "locked it for 15 minutes" in wrong[-1]
+    assert "locked" in check_for_news(browser, reference, code)  # even the right code, until the lock ends
+    type_message(browser, f"whats happening with {reference}")  # asked in the chat: where to look
+    wait_for_text(browser, "News about something you sent")
 
 
 # --- safeguarding in the web chat: a frightened child, and a teenager asking ------------------
@@ -282,10 +337,10 @@ def test_a_sixteen_year_old_asking_what_county_lines_is_gets_an_answer_not_an_al
 # --- understanding: when the bot is not sure, it asks, and the tap answers --------------------
 
 def test_a_question_the_bot_is_not_sure_of_offers_a_choice_and_the_tap_answers_it(browser, assistant):
-    answer, sources = asked_as(browser, assistant.web_url, "16 to 18", "can i keep my things", "Did you mean")
+    answer, sources = asked_as(browser, assistant.web_url, "16 to 18", "where is my birth certificate", "Did you mean")
     assert sources[0] == "messages.yml did_you_mean", sources
     seen = len(bot_messages(browser))
-    enabled_choice(browser, "Staying with foster carers").click()
-    answer = answer_after(browser, seen, "stay with your foster carers if this is possible")
+    enabled_choice(browser, "Getting important documents").click()
+    answer = answer_after(browser, seen, "help you to get important documents like passports")
     assert "that button doesn't work" not in answer.lower(), answer
     assert bot_messages(browser)[seen].get_attribute("data-source").startswith("promises.yml 16_18 keeping_safe")

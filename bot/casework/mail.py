@@ -15,7 +15,6 @@ PROMISEBOT_INBOX_COMPLAINTS, _ADVOCACY, _SOCIAL_WORK and _DUTY; PROMISEBOT_DASHB
 """
 from __future__ import annotations
 
-import asyncio
 import datetime
 import logging
 import os
@@ -27,7 +26,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from sqlalchemy import select
 
-from bot.casework import BAND_NAMES
+from bot.casework import BAND_NAMES, outbox
 from bot.casework.timescales import deadlines
 from bot.content import Content, current_content
 from bot.flows import LONDON
@@ -142,14 +141,10 @@ def send_due(settings: MailSettings, url: Optional[str] = None, content: Optiona
                 try:
                     deliver(compose(request, to, settings, content), settings)
                 except (OSError, smtplib.SMTPException) as problem:  # what the server said; it never has the child's words
-                    error = f"{type(problem).__name__}: {problem}"[:300]
-            email.attempts += 1
-            if error is None:
-                email.sent_at, email.last_error = now(), None
+                    error = f"{type(problem).__name__}: {problem}"
+            if outbox.record_attempt(email, "sent_at", error, RETRY_AFTER):
                 sent += 1
             else:
-                wait = RETRY_AFTER[min(email.attempts, len(RETRY_AFTER)) - 1]
-                email.last_error, email.next_attempt_at = error, now() + datetime.timedelta(seconds=wait)
                 failed += 1
             db.commit()
     return sent, failed
@@ -170,17 +165,9 @@ def emails_of(request_ids: Sequence[int], url: Optional[str] = None) -> Dict[int
 
 
 async def keep_sending(settings: MailSettings, every: Optional[float] = None) -> None:
-    """The outbox loop the staff dashboard runs: SMTP is blocking, so each round runs in a thread."""
-    every = every or float(os.environ.get("PROMISEBOT_MAIL_EVERY_SECONDS") or SEND_EVERY)
-    log = logging.getLogger(__name__)
+    """The loop the staff dashboard runs."""
     if not settings.host:
-        log.warning("PROMISEBOT_SMTP_HOST is not set: no email will tell staff about new requests "
-                    "(the request queue shows them as not sent)")
-    while True:
-        try:
-            sent, failed = await asyncio.get_running_loop().run_in_executor(None, send_due, settings)
-            if sent or failed:
-                log.info("staff emails: %d sent, %d not sent (will retry)", sent, failed)
-        except Exception:
-            log.exception("could not send staff emails; will try again")
-        await asyncio.sleep(every)
+        logging.getLogger(__name__).warning("PROMISEBOT_SMTP_HOST is not set: no email will tell staff about new "
+                                            "requests (the request queue shows them as not sent)")
+    every = every or float(os.environ.get("PROMISEBOT_MAIL_EVERY_SECONDS") or SEND_EVERY)
+    await outbox.keep_sending(lambda: send_due(settings), every, "staff emails")

@@ -35,6 +35,8 @@ class Reply:
     text: str
     buttons: Tuple[Tuple[str, str], ...] = field(default=())  # (title, payload)
     source: Optional[str] = None  # the content that produced it (for Council4Kidz's ratings)
+    # A web chat request that asked for news here: the page shows a code for it (bot.casework.news_codes).
+    news_code_for: Optional[str] = None
 
 
 def typed_text(text: str) -> Tuple[str, bool]:
@@ -57,8 +59,11 @@ def replies_from(rasa_json: object) -> List[Reply]:
     for item in rasa_json if isinstance(rasa_json, list) else []:
         text = item.get("text") or ""
         buttons = tuple((b.get("title", ""), b.get("payload", "")) for b in item.get("buttons") or [])
-        source = (item.get("custom") or {}).get("source") if isinstance(item.get("custom"), dict) else None
-        if text or buttons:
+        custom = item.get("custom") if isinstance(item.get("custom"), dict) else {}
+        source = custom.get("source")
+        if isinstance(custom.get("news_code_for"), str):
+            replies.append(Reply("", news_code_for=custom["news_code_for"]))
+        elif text or buttons:
             replies.append(Reply(text, buttons, source))
         elif source and replies and replies[-1].source is None:
             replies[-1] = Reply(replies[-1].text, replies[-1].buttons, source)
@@ -83,9 +88,9 @@ class RasaClient:
         if self._session is not None:
             await self._session.close()
 
-    async def send(self, sender: str, message: str, channel: str) -> List[Reply]:
+    async def send(self, sender: str, message: str, channel: str, metadata: Optional[dict] = None) -> List[Reply]:
         """Send one message (typed words, or a button's payload) and return the bot's replies."""
-        body = {"sender": sender, "message": message, "input_channel": channel}
+        body = {"sender": sender, "message": message, "input_channel": channel, "metadata": metadata or {}}
         return replies_from(await self._call("POST", "/webhooks/rest/webhook", json=body))
 
     async def forget(self, sender: str) -> None:

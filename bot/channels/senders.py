@@ -11,27 +11,32 @@ import hmac
 import os
 import secrets
 from pathlib import Path
+from typing import Callable
 
-from bot.model_cache import ROOT
-from bot.store.database import private_folder
+from bot.store.database import ROOT, private_folder
 
 KEY_FILE = ROOT / "var" / "sender.key"
 
 
 def sender_key(path: Path = KEY_FILE) -> bytes:
-    configured = os.environ.get("PROMISEBOT_SENDER_KEY")
+    return kept_secret(path, "PROMISEBOT_SENDER_KEY", lambda: secrets.token_hex(32))
+
+
+def kept_secret(path: Path, setting: str, new_secret: Callable[[], str]) -> bytes:
+    """The secret in the environment variable `setting`, else in the file `path`, which is
+    made once (readable by this user only) so every process and every restart agree."""
+    configured = os.environ.get(setting)
     if configured:
         return configured.encode()
     if not path.exists():
         private_folder(path.parent)
-        # Created readable by this user only; written once, so concurrent starts agree.
-        try:
+        try:  # created exclusively: of two processes starting at once, one writes it
             descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
             pass
         else:
             with os.fdopen(descriptor, "w") as file:
-                file.write(secrets.token_hex(32))
+                file.write(new_secret())
     return path.read_text().strip().encode()
 
 

@@ -28,6 +28,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler, ContextTypes,
                           MessageHandler, filters)
 
+from bot.casework.reply_address import seal
 from bot.channels.offered import Taps
 from bot.channels.rasa_client import RasaClient, RasaUnavailable, Reply, typed_text
 from bot.channels.rate_limit import RateLimiter
@@ -251,7 +252,9 @@ class Bridge:
         give_up_at = time.monotonic() + RETRY_FOR
         attempt_number = 0
         while True:
-            attempt = asyncio.ensure_future(self.rasa.send(self.sender(chat_id), message, CHANNEL))
+            # The chat, sealed: a request sent with "Here in this chat" keeps it for the council's reply.
+            metadata = {"reply_address": seal(CHANNEL, chat_id)}
+            attempt = asyncio.ensure_future(self.rasa.send(self.sender(chat_id), message, CHANNEL, metadata))
             try:
                 await self._typing(context, chat_id)
                 done, _ = await asyncio.wait({attempt}, timeout=SLOW_AFTER)
@@ -285,6 +288,8 @@ class Bridge:
     async def say(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, replies: Sequence[Reply]) -> None:
         self.taps.shown(self.sender(chat_id), replies)
         for reply in replies:
+            if not reply.text and not reply.buttons:
+                continue  # nothing to show (a web chat's news code, say)
             chunks = split_for_telegram(reply.text) or [""]
             for i, chunk in enumerate(chunks):
                 last = i == len(chunks) - 1

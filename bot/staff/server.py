@@ -3,8 +3,9 @@ in production). Users are created with `promisebot staff add`.
 
 Roles: analyst - anonymised topics, flows, safeguarding counts, unanswered questions (all
 redacted or counted, 1-4 shown as "fewer than 5"), CSV export, Council4Kidz's ratings;
-caseworker - the request queue: age, timescales, owner, notes, status, and whether the team's
-email went (every view and change written to the access log); admin - users,
+caseworker - the request queue: age, timescales, owner, notes, status, whether the team's
+email went, and replies to the child's chat (every view and change written to the access
+log); admin - users,
 Council4Kidz tester codes and the access log.
 Every POST needs the session's CSRF token; the login form uses a double-submit cookie.
 """
@@ -27,6 +28,7 @@ from aiohttp import web
 
 from bot.casework import BAND_NAMES
 from bot.casework import mail
+from bot.casework.child_replies import MAX_REPLY, TelegramOut, checked_reply, keep_delivering, news_text
 from bot.casework.timescales import Calendar, deadlines
 from bot.content import current_content
 from bot.council4kidz.testers import feedback_by_answer, issue_code, list_codes
@@ -35,8 +37,8 @@ from bot.staff.pages import Raw, bar_chart, csrf_field, esc, login_form, page, t
 from bot.store import topic_log
 from bot.store.counters import disclosure_counts, shown
 from bot.store.database import StorageError, migrate
-from bot.store.requests import (MAX_NOTE, STATUSES, access_log, add_note, get_request, list_requests, notes_of, now,
-                                take_request, update_request)
+from bot.store.requests import (MAX_NOTE, STATUSES, access_log, add_note, add_update, get_request, list_requests,
+                                notes_of, now, take_request, update_request, updates_of)
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +96,7 @@ class Dashboard:
         app.router.add_post("/requests/{reference}", self.request_update)
         app.router.add_post("/requests/{reference}/take", self.request_take)
         app.router.add_post("/requests/{reference}/notes", self.request_note)
+        app.router.add_post("/requests/{reference}/reply", self.request_reply)
         app.router.add_get("/users", self.users)
         app.router.add_post("/users/{username}/disable", self.disable_user)
         app.router.add_get("/access-log", self.access_log)
@@ -295,6 +298,21 @@ class Dashboard:
                        f'<label for="status">Status</label><select id="status" name="status">{options}</select>'
                        f'<button type="submit">Save</button></form>'
                        f"<p>Made {row.created_at:%Y-%m-%d %H:%M} UTC; last change {row.updated_at:%Y-%m-%d %H:%M} UTC.</p>")
+        news = table("News for the young person, in their chat", ["When (UTC)", "Who", "What they read",
+                                                                  "Delivered or read (UTC)"],
+                     [(f"{u.at:%Y-%m-%d %H:%M}", u.who, u.text, f"{u.delivered_at:%Y-%m-%d %H:%M}" if u.delivered_at
+                       else f"NOT YET ({u.attempts} tries){': ' + u.last_error if u.last_error else ''}")
+                      for u in updates_of(row.id)])
+        if row.contact_preference == "chat" and row.status != "closed":
+            news += (f'<form method="post" action="{action}/reply" class="note">{csrf_field(who.csrf_token)}'
+                     '<label for="reply">Reply to the young person: they read your words as you write them, on '
+                     'Telegram at once, in the web chat when they check with their code</label>'
+                     f'<textarea id="reply" name="reply" rows="5" maxlength="{MAX_REPLY}" required></textarea>'
+                     '<button type="submit">Send reply</button></form>')
+        elif row.contact_preference == "chat":
+            news = "<p>The request is closed: no more news can be sent to their chat.</p>" + news
+        else:
+            news = "<p>Reply the way they chose above: they did not ask for news in their chat.</p>"
         notes = table("Staff notes (never shown to the young person)", ["When (UTC)", "Who", "Note"],
                       [(f"{n.at:%Y-%m-%d %H:%M}", n.who, n.text) for n in notes_of(row.id)])
         note_form = (f'<form method="post" action="{action}/notes" class="note">{csrf_field(who.csrf_token)}'
@@ -302,13 +320,24 @@ class Dashboard:
                      f'<textarea id="note" name="note" rows="4" maxlength="{MAX_NOTE}" required></textarea>'
                      '<button type="submit">Add note</button></form>')
         return self._html(f"{row.kind.replace('_', ' ').capitalize()} {row.reference}",
-                          details + contact + timescales + emails + owner + status_form + notes + note_form,
+                          details + contact + timescales + emails + owner + status_form + news + notes + note_form,
                           request, status_note)
 
     @role_required("caseworker")
     async def request_update(self, request: web.Request) -> web.Response:
-        status = str((await request.post()).get("status", ""))
-        return await self._change_request(request, lambda reference, who: update_request(reference, status, who))
+        status, content = str((await request.post()).get("status", "")), current_content()
+        return await self._change_request(request, lambda reference, who: update_request(
+            reference, status, who, news=lambda row: news_text(content, row, status)))
+
+    @role_required("caseworker")
+    async def request_reply(self, request: web.Request) -> web.Response:
+        content = current_content()
+        try:
+            words = checked_reply(str((await request.post()).get("reply", "")))
+        except ValueError as error:
+            return await self.request_detail(request, str(error))
+        return await self._change_request(request, lambda reference, who: add_update(
+            reference, who, "reply", lambda row: news_text(content, row, "reply", words)))
 
     @role_required("caseworker")
     async def request_take(self, request: web.Request) -> web.Response:
@@ -392,13 +421,16 @@ class Dashboard:
                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-async def start_mail(app: web.Application, settings: "mail.MailSettings") -> None:
-    """The dashboard's process sends the teams' emails (bot.casework.mail): one sender, so none goes twice."""
-    app["mail"] = asyncio.create_task(mail.keep_sending(settings))
+async def start_sending(app: web.Application, settings: "mail.MailSettings") -> None:
+    """The dashboard's process sends the teams' emails (bot.casework.mail) and the news for
+    young people (bot.casework.child_replies): one sender of each, so nothing goes twice."""
+    app["senders"] = [asyncio.create_task(mail.keep_sending(settings)),
+                      asyncio.create_task(keep_delivering(TelegramOut.from_env()))]
 
 
-async def stop_mail(app: web.Application) -> None:
-    app["mail"].cancel()
+async def stop_sending(app: web.Application) -> None:
+    for task in app["senders"]:
+        task.cancel()
 
 
 def flags(row) -> str:
@@ -449,8 +481,8 @@ def main(argv=None) -> int:
         print(f"staff dashboard: {error}", file=sys.stderr)
         return 1
     app = Dashboard().app()
-    app.on_startup.append(lambda app: start_mail(app, settings))
-    app.on_cleanup.append(stop_mail)
+    app.on_startup.append(lambda app: start_sending(app, settings))
+    app.on_cleanup.append(stop_sending)
     web.run_app(app, host=args.host, port=args.port, print=None)
     return 0
 

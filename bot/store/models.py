@@ -55,6 +55,14 @@ class Request(Base):
     acknowledged_at = Column(DateTime)
     answered_at = Column(DateTime)
     closed_at = Column(DateTime)
+    # The chat to send the council's news to, sealed (bot.casework.reply_address); only when
+    # the child chose "Here in this chat", and only until it is closed and its news delivered.
+    reply_address = Column(String(400))
+    # In the web chat the child keeps a code instead (bot.casework.news_codes): only its hash
+    # is kept, and wrong codes lock the request's news for a while.
+    news_code_hash = Column(String(128))
+    news_code_failures = Column(Integer, nullable=False, default=0)
+    news_code_locked_until = Column(DateTime)
 
 
 class RequestNote(Base):
@@ -67,6 +75,24 @@ class RequestNote(Base):
     at = Column(DateTime, nullable=False)
     who = Column(String(100), nullable=False)
     text = Column(Text, nullable=False)
+
+
+class RequestUpdate(Base):
+    """News for the child about their request, in the council's words: a caseworker's reply,
+    or a change of status. Delivered to the chat the child chose (bot.casework.child_replies)."""
+
+    __tablename__ = "request_updates"
+
+    id = Column(Integer, primary_key=True)
+    request_id = Column(Integer, ForeignKey("requests.id", ondelete="CASCADE"), nullable=False, index=True)
+    at = Column(DateTime, nullable=False)
+    who = Column(String(100), nullable=False)
+    kind = Column(String(16), nullable=False)  # reply, or the status it moved to
+    text = Column(Text, nullable=False)  # as the child reads it
+    attempts = Column(Integer, nullable=False, default=0)
+    next_attempt_at = Column(DateTime, nullable=False, index=True)
+    delivered_at = Column(DateTime)
+    last_error = Column(String(300))
 
 
 class StaffEmail(Base):

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from sqlalchemy import select
 
 from bot.store.database import session
-from bot.store.models import Request, RequestAccess, RequestNote, StaffEmail
+from bot.store.models import Request, RequestAccess, RequestNote, RequestUpdate, StaffEmail
 
 KINDS = {"complaint": "C", "advocacy": "A", "social_worker": "S"}
 # The steps the timescales count (bot.casework.timescales): the child was told it arrived,
@@ -33,6 +33,7 @@ class NewRequest:
     channel: Optional[str] = None
     age_band: Optional[str] = None
     safeguarding: bool = False  # a safeguarding answer came earlier in the conversation
+    reply_address: Optional[str] = None  # sealed (bot.casework.reply_address), when they chose "Here in this chat"
 
 
 def now() -> datetime.datetime:
@@ -53,7 +54,8 @@ def save_request(new: NewRequest, url: Optional[str] = None, inboxes: Sequence[s
         row = Request(kind=new.kind, status="new", details=new.details, known_name=new.known_name,
                       contact_preference=new.contact_preference, contact_detail=new.contact_detail,
                       urgency=new.urgency, channel=new.channel, age_band=new.age_band,
-                      safeguarding=new.safeguarding, created_at=stamp, updated_at=stamp)
+                      safeguarding=new.safeguarding, reply_address=new.reply_address, created_at=stamp,
+                      updated_at=stamp)
         db.add(row)
         db.flush()  # assigns the id
         row.reference = f"{KINDS[new.kind]}-{stamp.year}-{row.id:06d}"
@@ -91,7 +93,8 @@ def get_request(reference: str, who: str, url: Optional[str] = None) -> Request:
         return row
 
 
-def _change(reference: str, who: str, action: str, detail: Optional[str], url: Optional[str], change) -> Request:
+def _change(reference: str, who: str, action: str, detail: Optional[str], url: Optional[str],
+                   change: Callable[[Any, Request], None]) -> Request:
     """Apply `change` to the request and write who did what to the access log, in one transaction."""
     with session(url) as db:
         row = db.execute(select(Request).where(Request.reference == reference)).scalar_one_or_none()
@@ -106,13 +109,18 @@ def _change(reference: str, who: str, action: str, detail: Optional[str], url: O
         return row
 
 
-def update_request(reference: str, status: str, who: str, url: Optional[str] = None) -> Request:
+def update_request(reference: str, status: str, who: str, url: Optional[str] = None,
+                   news: Optional[Callable[[Request], str]] = None) -> Request:
     """A new status; the first time a step is reached is kept for the timescales. Whoever
-    changes an unowned request takes it."""
+    changes an unowned request takes it. `news` says it to the child, when they asked for
+    news in their chat and the status really changed."""
     if status not in STATUSES:
         raise ValueError(f"status must be one of {', '.join(STATUSES)}")
 
     def change(db, row: Request) -> None:
+        if news is not None and row.contact_preference == "chat" and status != row.status and status != "new":
+            db.add(RequestUpdate(request_id=row.id, at=now(), who=who, kind=status, text=news(row), attempts=0,
+                                 next_attempt_at=now()))
         row.status = status
         stamp = now()
         for reached in STATUSES[1:STATUSES.index(status) + 1]:  # answering a request acknowledges it too
@@ -143,6 +151,28 @@ def add_note(reference: str, who: str, text: str, url: Optional[str] = None) -> 
         db.add(RequestNote(request_id=row.id, at=now(), who=who, text=text))
 
     return _change(reference, who, "note", None, url, change)
+
+
+def add_update(reference: str, who: str, kind: str, text: Callable[[Request], str],
+               url: Optional[str] = None) -> Request:
+    """News for the child in their chat (a caseworker's reply): only for a request that asked for it."""
+    def change(db, row: Request) -> None:
+        if row.contact_preference != "chat":
+            raise ValueError("this young person did not ask for news in their chat: reply the way they chose")
+        if row.status == "closed":
+            raise ValueError("the request is closed: no more news can reach their chat")
+        db.add(RequestUpdate(request_id=row.id, at=now(), who=who, kind=kind, text=text(row), attempts=0,
+                             next_attempt_at=now()))
+
+    return _change(reference, who, kind, None, url, change)
+
+
+def updates_of(request_id: int, url: Optional[str] = None) -> List[RequestUpdate]:
+    with session(url) as db:
+        rows = db.execute(select(RequestUpdate).where(RequestUpdate.request_id == request_id)
+                          .order_by(RequestUpdate.id)).scalars().all()
+        db.expunge_all()
+        return rows
 
 
 def notes_of(request_id: int, url: Optional[str] = None) -> List[RequestNote]:

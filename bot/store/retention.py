@@ -22,8 +22,8 @@ import yaml
 from sqlalchemy import delete, func, select
 
 from bot.store.database import ROOT, database_url, engine, session, tracker_database_url
-from bot.store.models import (PendingAnswer, Request, RequestAccess, RequestNote, StaffEmail, StaffSession,
-                              UnansweredQuestion)
+from bot.store.models import (PendingAnswer, Request, RequestAccess, RequestNote, RequestUpdate, StaffEmail,
+                              StaffSession, UnansweredQuestion)
 
 DEFAULT_CONVERSATION_DAYS = 30
 DEFAULT_REQUEST_DAYS = 730
@@ -64,8 +64,9 @@ def purge(conversation_days: Optional[int] = None, now: Optional[datetime.dateti
         cutoff = now - datetime.timedelta(days=request_days())
         expired = select(Request.id).where(Request.created_at < cutoff)
         # Their notes and emails first: SQLite does not enforce the foreign keys' cascade.
-        for belonging in (RequestNote, StaffEmail):
-            db.execute(delete(belonging).where(belonging.request_id.in_(expired)))
+        for belonging in (RequestNote, RequestUpdate, StaffEmail):
+            db.execute(delete(belonging).where(belonging.request_id.in_(expired))
+                       .execution_options(synchronize_session=False))
         purged.requests = db.execute(delete(Request).where(Request.created_at < cutoff)).rowcount
         if purged.requests:
             db.add(RequestAccess(at=now, who="retention", action="purge",

@@ -5,7 +5,8 @@ subclass (configured in endpoints.yml):
 
 - redacts before anything is written: the young person's messages, the bot's messages (which
   read answers back), and text slot values, with `bot.privacy`; a name or a phone number
-  given in answer to "what name..." / "what number..." is replaced whole;
+  given in answer to "what name..." / "what number..." is replaced whole; what a channel sent
+  with a message (metadata: a sealed reply address, bot.casework.reply_address) is dropped;
 - keeps the exact answers of a request still being filled in out of the conversation, in
   `pending_answers`, for a day at most, and puts them back when the conversation is loaded,
   so the request the child sends says what they wrote (see bot.store.models.PendingAnswer);
@@ -27,6 +28,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 import rasa.shared.utils.cli
 from rasa.core.tracker_store import POSTGRESQL_SCHEMA, SQLTrackerStore, ensure_schema_exists
+from rasa.shared.core.constants import SESSION_START_METADATA_SLOT
 from rasa.shared.core.events import ActiveLoop, BotUttered, Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import delete, select
@@ -75,8 +77,8 @@ def redact_event(event: Event, requested_slot: Optional[str], answers: Iterable[
         safe = WHOLE_ANSWER_PLACEHOLDER.get(requested_slot or "") if text else None
         safe = safe or redact(text)
         data["text"] = safe
-        if isinstance(data.get("parse_data"), dict):
-            data["parse_data"] = {**data["parse_data"], "text": safe}
+        if isinstance(data.get("parse_data"), dict):  # metadata: the channel's (a sealed reply address)
+            data["parse_data"] = {**data["parse_data"], "text": safe, "metadata": {}}
         data["metadata"] = {}
     elif isinstance(event, BotUttered):
         text = data.get("text") or ""
@@ -85,6 +87,8 @@ def redact_event(event: Event, requested_slot: Optional[str], answers: Iterable[
                 placeholder = WHOLE_ANSWER_PLACEHOLDER.get(slot, f"[{slot.upper()}]")
                 text = re.sub(rf"(?<!\w){re.escape(value.strip())}(?!\w)", placeholder, text)
         data["text"] = redact_bot_text(text)
+    elif isinstance(event, SlotSet) and event.key == SESSION_START_METADATA_SLOT:
+        data["value"] = None  # Rasa copies the first message's metadata here
     elif isinstance(event, SlotSet) and isinstance(event.value, str):
         data["value"] = WHOLE_ANSWER_PLACEHOLDER.get(event.key) or redact(event.value)
     else:

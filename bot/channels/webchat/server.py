@@ -12,6 +12,9 @@ only way in.
                        with the buttons again, bot.channels.offered)
                        -> {"messages": [{"text": ..., "buttons": [{"title", "payload"}]}], "retry": bool}
   POST /api/forget     {"session": ID} -> {"messages": [...], "forgotten": bool}: deletes the conversation
+  POST /api/news       {"session": ID, "reference": R, "code": C} -> {"messages": [...]}: the status and the
+                       council's replies of a request sent from here, for its reference and code
+                       (bot.casework.news_codes; wrong codes lock it for a while)
   POST /api/tester     {"session": ID, "code": CODE} -> {"label", "ages"}: a Council4Kidz tester code
                        turns on test mode (403 if it is not valid)
   POST /api/feedback   {"session", "code", "source", "answer", "rating": 1|-1, "comment", "age_band"}:
@@ -34,6 +37,7 @@ from typing import List, Optional
 
 from aiohttp import web
 
+from bot.casework import news_codes
 from bot.channels.offered import Taps
 from bot.channels.rasa_client import RasaClient, RasaUnavailable, Reply, typed_text
 from bot.channels.rate_limit import RateLimiter
@@ -115,6 +119,7 @@ class WebChat:
         app.router.add_post("/api/tester", self.tester)
         app.router.add_post("/api/feedback", self.feedback)
         app.router.add_post("/api/save-test", self.save_test)
+        app.router.add_post("/api/news", self.news)
         app.router.add_static("/static/", STATIC, show_index=False, append_version=False)
         app.on_cleanup.append(lambda app: self.rasa.close())
         return app
@@ -187,8 +192,42 @@ class WebChat:
             return web.json_response(as_json(notices + [said("channel_trouble" if error.retry_safe else "channel_gave_up")],
                                              retry=error.retry_safe))
         self.taps.shown(sender, replies)
+        replies = [await self.news_code(r) if r.news_code_for else r for r in replies]
         # Rasa answers nothing when an action failed (the action server down, say): never silence.
         return web.json_response(as_json(notices + (replies or [said("channel_no_answer")])))
+
+    # --- news about a request sent from here ("Here in this chat") -----------------------
+    @staticmethod
+    async def news_code(reply: Reply) -> Reply:
+        """The code to check for news, made here and shown once: it never passes through Rasa,
+        so no conversation holds it (bot.casework.news_codes)."""
+        common = current_content().flow_common
+        try:
+            code = await asyncio.get_running_loop().run_in_executor(None, news_codes.issue, reply.news_code_for)
+        except Exception:
+            logger.exception("could not make a news code")
+            code = None
+        if code is None:
+            return Reply(common["news_code_failed"], source="flows.yml common.news_code_failed")
+        return Reply(common["chat_done_webchat"].format(code=code), source="flows.yml common.chat_done_webchat")
+
+    async def news(self, request: web.Request) -> web.Response:
+        body = await self.body(request)
+        reference, code = body.get("reference"), body.get("code")
+        if not isinstance(reference, str) or not isinstance(code, str) or len(reference) > 40 or len(code) > 40:
+            raise web.HTTPBadRequest(reason="Type your reference and your code.")
+        if not self.limiter.allow(body["session"]):
+            return web.json_response(as_json([said("channel_slow_down")]))
+        found = await asyncio.get_running_loop().run_in_executor(None, news_codes.check, reference, code)
+        content = current_content()
+        common = content.flow_common
+        if found.outcome != "ok":
+            return web.json_response(as_json([Reply(common["news_check"][found.outcome])]))
+        what = (content.flows.get(found.kind) or {}).get("what", "request")
+        reference = news_codes.normalise_reference(reference)
+        status = content.fill(common["news"][found.status]).format(what=what, reference=reference, reply="")
+        replies = [Reply(f"{u.at:%d %B %Y}: {u.text}") for u in found.news if u.kind == "reply"]
+        return web.json_response(as_json([Reply(status)] + replies))
 
     async def forget(self, request: web.Request) -> web.Response:
         body = await self.body(request)

@@ -268,6 +268,21 @@
     }).finally(function () { setBusy(false); input.focus(); });
   });
 
+  // News about a request sent from here: its reference and the code shown when it was sent.
+  // The answer appears in the chat; the code itself is never shown there.
+  document.getElementById("news-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var reference = document.getElementById("news-reference");
+    var code = document.getElementById("news-code");
+    if (busy || !reference.value.trim() || !code.value.trim()) { return; }
+    setBusy(true);
+    addMessage("user", "Check for news about " + reference.value.trim());
+    post("/api/news", { session: sessionId, reference: reference.value.trim(), code: code.value.trim() })
+      .catch(function () { return { messages: [{ text: gaveUpText }] }; })
+      .then(function (data) { code.value = ""; showReplies(data.messages); })
+      .finally(function () { setBusy(false); });
+  });
+
   // Open with the welcome, as if the young person had said hello.
   send({ session: sessionId, start: true });
   try {  // a tester who reloads the page stays in test mode
