@@ -190,6 +190,13 @@ KINDS = {
         "rough with @THEM",
         "physical with @THEM",
         "knock @THEM about|around|out|over|down|flying",
+        # an injury said in passing, with who did it: "bandaged since she slammed the door on them",
+        # "my wrist is injured after my partner twisted it" (dev3)
+        "since|after|when ~2 @PERSON ~1 slam|twist|stamp|crush|trap ~4 @LIMB|them|it|door",
+        "from|since|after|when|where ~2 @PERSON ~1 grab|squeeze|twist ~1 @ME|it|my",
+        "bruise|bruises|marks ~4 from ~1 my? ~1 @PERSON",
+        "burn ~4 from ~1 her|his|their ~1 fag|cig|cigarette|lighter|iron",
+        "because of the belt|cane|wire|cable",
         "beat|kick|knock the ~1 crap|shit|hell|life out of",
         "@HIT|throw|chuck|lob ~4 at|into|against my|her|his head|face",
         # a named adult hurting a part of the body, hurting a friend, "so hard", "black and blue"
@@ -318,6 +325,8 @@ KINDS = {
         "no one ~3 have|take @ME",
     ],
     "neglect": [
+        # put out of the house to sleep: "made me sleep outside in the cold" (dev3)
+        "make|force|put ~1 @ME ~2 sleep ~2 outside|outdoors|garden|shed|garage|doorstep|cold",
         "fridge ~3 padlock",
         "starve ~3 every day|everyday|time",
         "no coat|shoes",
@@ -1072,6 +1081,10 @@ KINDS = {
         "find|found|choose|chose|pick|picked @ME a ~1 husband|wife",
         "engaged|promised ~3 to ~1 a|an|my|some ~1 older|man|cousin|guy|stranger|someone",
         "@BE ~1 not allowed ~2 say|choose|refuse ~3 marry|marriage|wedding|husband|wife",
+        # "they're marrying me off", "congratulations on my engagement but I never said yes" (dev3)
+        "marry @ME off",
+        "engagement|engaged|wedding|marriage ~10 never|not ~2 say ~1 yes|agree",
+        "never|not ~2 say ~1 yes|agree ~8 engagement|engaged|wedding|marriage|marry",
     ],
     # Female genital mutilation, in a child's own words.
     "fgm": [
@@ -1083,9 +1096,17 @@ KINDS = {
         "make|made @ME ~1 clean|pure ~4 down|there|ceremony|cut|woman",
         "sunna|khitan|tahara|gudniin|bondo|kakia",
         "circumcise|circumcision|circumcised ~3 girl|girls|@ME|sister|her|daughter|cousin",
+        # "the special cutting for girls", "a ceremony ... she bled loads, I don't want to go" (dev3)
+        "cut ~3 for ~1 girl|girls",
+        "ceremony ~10 bleed|bled|blood",
+        "be made clean|pure",
+        "do|did ~1 the ~1 girl|girls ~1 thing ~2 to @ME",
+        "do @ME ~6 woman",
+        "ceremony ~12 i ~2 not ~1 want ~2 go|it|to",
     ],
     # Has taken or mixed drugs or alcohol and feels ill, or is being given them.
     "substances": [
+        "vodka|alcohol|weed|pills|spice|ket ~10 spin|spinning|sick|faint|collapse ~6 own|alone|help|now",
         "take|took|swallow|mix|drink|drank|smoke|smoked ~5 pill|pills|drugs|tablets|xanax|xans|ket|mdma|molly|mandy|spice|vodka|alcohol|pingers|edibles ~6 feel|sick|ill|dizzy|weird|heart|breathe|faint|spin|spinning|collapse|shaking|shake|throw|puke|vomit",
         "feel|feeling ~2 sick|ill|dizzy|weird|faint|funny|awful ~6 after|since ~3 take|took|drank|drink|smoke|smoked|pill|pills|drugs|vodka|spice|edible|edibles",
         "spike|spiked ~2 my ~1 drink|drinks|food",
@@ -1102,6 +1123,8 @@ KINDS = {
         "follow|following|followed @ME ~3 home|school|shop|street|bus|park|around|everywhere",
         "do not|not ~1 know ~1 him|her|them ~8 flat|house|car|van|meet|meeting|lift|secret",
         "meet|meeting|see ~2 him|her|them ~3 his|her|their ~1 flat|house|place|car",
+        "keep|keeps ~1 offer ~1 @ME ~1 lift|lifts",
+        "tell|told @ME ~1 to ~1 delete ~3 chat|chats|messages|texts|snaps|pics",
     ],
     # Nude pictures shared, or threatened: sextortion.
     "nude_images": [
@@ -1111,6 +1134,13 @@ KINDS = {
         "share|send|post|leak|show ~3 my ~1 nudes|nude|naked|@PICS ~4 school|everyone|group|chat|friends|family|online",
     ],
     "danger_now": [
+        # someone the court or the police keep away, near them again (dev3)
+        "court|order|injunction|bail|police ~8 not ~2 near|contact ~2 @ME",
+        "order|injunction ~2 against ~6 move|back|outside|turn|come|came",
+        "not allowed back ~8 sleep|stay|stop|live|here",
+        "restraining|injunction|order|bail ~6 end|over|finish|expire ~6 outside|back|here|turn",
+        "back ~4 after|since ~2 the ~1 police ~2 come|came|take|took|leave|left|arrest",
+        "out of prison|jail ~10 turn up|outside|come|find|ask|asking",
         "hear ~2 come|coming ~3 stairs|door",
         "come|coming up the stairs",
         "scared ~2 he|she|they ~1 be? here|back|outside",
