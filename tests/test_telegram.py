@@ -311,9 +311,10 @@ def test_a_request_is_sent_by_tapping_every_inline_button_the_bot_offers(telegra
     request_flows.assert_sent(answer, assistant.database_path, flow, contact)
 
 
-def test_a_child_who_asks_for_news_here_gets_the_councils_reply_in_this_chat(telegram, assistant, chat):
+def test_a_child_who_asks_for_news_here_gets_the_councils_reply_in_this_chat(telegram, assistant, mailbox):
     from bot.casework.reply_address import unseal
 
+    chat = 8123456789001  # a long id, so finding it in a file cannot be chance
     answer = send_on_telegram(telegram, chat, request_flows.script("complaint", "Here in this chat", "16 to 18"))
     request_flows.assert_sent(answer, assistant.database_path, "complaint", "Here in this chat")
     telegram.wait_for_text(chat, "will come here, in this chat")
@@ -322,9 +323,12 @@ def test_a_child_who_asks_for_news_here_gets_the_councils_reply_in_this_chat(tel
         [(sealed,)] = db.execute("select reply_address from requests where reference = ?", (reference,)).fetchall()
     assert str(chat) not in sealed and unseal(sealed) == ("telegram", str(chat))  # kept sealed, never in clear
 
+    [(inboxes, email)] = mailbox.about(reference)  # the team is told, without the child's words
+    assert inboxes == ["complaints@council.test"] and "keep moving me" not in email.get_content()
+
     caseworker = new_staff_member(assistant.staff_url, "caseworker")
     page = assistant.staff_url + f"/requests/{reference}"
-    for action, fields in [("", {"status": "acknowledged"}),
+    for action, fields in [("/take", {}), ("", {"status": "acknowledged"}),
                            ("/reply", {"reply": "Hi, I'm Jo from the complaints team. I'll ring your carer tomorrow."}),
                            ("", {"status": "closed"})]:
         token = csrf_of(caseworker.get(page, timeout=10).text)
@@ -340,7 +344,10 @@ def test_a_child_who_asks_for_news_here_gets_the_councils_reply_in_this_chat(tel
     time.sleep(10)  # some time later (the bridge allows 8 messages in 10 s, and the flow was quick)
     telegram.user_sends(chat, f"any news on {reference}?")
     telegram.wait_for_text(chat, f"when you sent your request {reference}, news comes to this chat")
-    assert "NOT YET" not in caseworker.get(page, timeout=10).text
+    detail = caseworker.get(page, timeout=10).text
+    assert "NOT YET" not in detail and f"Owner: {caseworker.username}" in detail
+    written = [p for p in assistant.workdir.rglob("*") if p.is_file()]  # databases and logs
+    assert not [p.name for p in written if str(chat).encode() in p.read_bytes()], "a chat id in clear"
 
 
 def test_a_question_the_bot_is_not_sure_of_offers_a_choice_and_the_tap_answers_it(telegram, chat):

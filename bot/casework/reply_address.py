@@ -11,6 +11,7 @@ The key is PROMISEBOT_REPLY_KEY, else var/reply.key (made once, readable by this
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Tuple
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -25,6 +26,7 @@ class UnreadableAddress(Exception):
     """Sealed with another key, or not a sealed address at all."""
 
 
+@lru_cache(maxsize=1)  # the key is read once per process: every message on Telegram is sealed
 def _fernet() -> Fernet:
     return Fernet(kept_secret(KEY_FILE, "PROMISEBOT_REPLY_KEY", lambda: Fernet.generate_key().decode()))
 

@@ -8,6 +8,7 @@
   var RETRY_DELAYS_S = [3, 5, 10, 20, 30, 30, 30]; // about two minutes of retries, then give up
   var SESSION_KEY = "promises-session";
   var TESTER_KEY = "promises-tester";               // a Council4Kidz tester code, this tab only
+  var NEWS_CODE_SOURCE = "flows.yml common.chat_done_webchat";
 
   var log = document.getElementById("log");
   var form = document.getElementById("composer");
@@ -76,7 +77,8 @@
     (messages || []).forEach(function (m) {
       var item = addMessage("bot", m.text || "", m.buttons || []);
       item.dataset.source = m.source || "";
-      if (testerCode) { addRating(item); }
+      // The code to read a request's news is never sent anywhere, ratings included.
+      if (testerCode && m.source !== NEWS_CODE_SOURCE) { addRating(item); }
     });
   }
 
@@ -142,7 +144,7 @@
     ages.textContent = "";
     (data.ages || []).forEach(function (a) { ages.appendChild(tapButton(a, "secondary")); });
     Array.prototype.forEach.call(log.querySelectorAll(".msg.bot"), function (item) {
-      if (!item.querySelector(".rating")) { addRating(item); }
+      if (!item.querySelector(".rating") && item.dataset.source !== NEWS_CODE_SOURCE) { addRating(item); }
     });
   }
 
