@@ -18,8 +18,9 @@ from actions.actions import (PROMISE_INTENTS, answer, had_safeguarding_answer, i
 from bot import flows, replies
 from bot.casework import BAND_NAMES
 from bot.casework.mail import inboxes_for
+from bot.casework.timescales import acknowledge_by
 from bot.content import current_content
-from bot.store.requests import NewRequest, save_request
+from bot.store.requests import NewRequest, now, save_request
 
 logger = logging.getLogger(__name__)
 
@@ -241,7 +242,8 @@ class ActionSubmitRequest(Action):
             failed = content.fill(common["save_failed"]).format(what=spec["what"]).strip()
             send(dispatcher, [replies.flow_message(failed, "common.save_failed")])
             return done
-        done_text = content.fill(spec["done"]).format(reference=reference).strip()
+        by = acknowledge_by(content, flow, request.urgency, now())
+        done_text = content.fill(spec["done"]).format(reference=reference, acknowledge_by=by).strip()
         # Nobody can get in touch: say how to follow it up instead of "what happens next".
         no_way_back = {"none": "no_contact_done", "unreachable": "chat_unreachable"}.get(preference)
         if no_way_back:

@@ -257,6 +257,8 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
         for key in ("what", "start", "slots", "questions", "done", "button"):
             _require(key in flow, f"flows.yml {name}", f"needs `{key}`")
         _require(flow.get("offered_after_topic") in topics, f"flows.yml {name}", "offered_after_topic must be a topic id")
+        _require("{acknowledge_by}" not in flow["done"] or "acknowledge" in (flow.get("timescales") or {}),
+                 f"flows.yml {name}", "says {acknowledge_by} but has no timescales.acknowledge")
         for step, days in (flow.get("timescales") or {}).items():  # working days (bot/casework/timescales.py)
             _require(step in ("acknowledge", "answer", "answer_at_most"), f"flows.yml {name}.timescales",
                      f"has an unknown step {step!r}")

@@ -13,7 +13,7 @@ import request_flows
 from dashboard import new_staff_member
 from bot.casework import news_codes
 from bot.casework.mail import MailSettings, emails_of, send_due
-from bot.casework.timescales import Calendar, deadlines, overdue
+from bot.casework.timescales import Calendar, acknowledge_by, deadlines, overdue
 from bot.content import current_content
 from bot.store.database import migrate, session
 from bot.store.models import Request, StaffEmail
@@ -155,6 +155,14 @@ def test_timescales_count_working_days_and_skip_weekends_and_bank_holidays():
     assert [d.due for d in deadlines(content, late_friday)] == [utc("2026-11-30 17:00")]
     assert calendar.working_days_between(utc("2026-11-27 10:00"), utc("2026-11-30 09:00")) == 1
     assert calendar.working_days_between(utc("2026-11-27 10:00"), utc("2026-11-27 15:00")) == 0
+
+
+def test_the_child_is_told_the_day_their_request_will_be_acknowledged_by():
+    content = current_content()
+    assert acknowledge_by(content, "complaint", None, utc("2026-11-27 10:00")) == "Friday 4 December"
+    assert acknowledge_by(content, "social_worker", "today", utc("2026-11-27 10:00")) == "the end of today"
+    assert acknowledge_by(content, "social_worker", "today", utc("2026-11-27 18:00")) == "Monday 30 November"
+    assert acknowledge_by(content, "social_worker", "whenever", utc("2026-12-21 09:00")) == "Thursday 7 January"  # 25, 28 Dec and 1 Jan are bank holidays
 
 
 def test_a_request_past_a_timescale_is_overdue_until_that_step_is_reached():

@@ -103,6 +103,17 @@ def deadlines(content: Content, request: Request) -> List[Deadline]:
     return found
 
 
+def acknowledge_by(content: Content, kind: str, urgency: Optional[str], made: datetime.datetime) -> str:
+    """The day a new request's acknowledge step falls due, as the child reads it."""
+    days = working_days(((content.flows.get(kind) or {}).get("timescales") or {}).get("acknowledge"), urgency)
+    if days is None:
+        return "soon"
+    due = Calendar(content).due(made, days)
+    if _local(due).date() == _local(made).date():
+        return "the end of today"
+    return f"{_local(due):%A} {_local(due).day} {_local(due):%B}"
+
+
 def overdue(content: Content, request: Request, now: datetime.datetime) -> List[Deadline]:
     """Steps not reached in time: still open past their due time, or reached late."""
     return [d for d in deadlines(content, request) if d.overdue(now)]
