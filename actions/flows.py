@@ -274,9 +274,13 @@ class ActionRequestNews(Action):
         reference = next(tracker.get_latest_entity_values("request_reference"), None)
         channel = tracker.get_latest_input_channel()
         where = channel if channel in flows.NEWS_CHANNELS else "other"
+        if where == "webchat" and reference:  # the page puts the reference into "Check for news"
+            where = "webchat_reference"
         text = content.fill(content.flow_common["news_where"][where]).format(
             request=f"your request {reference}" if reference else "it")
         answer(dispatcher, tracker, [replies.flow_message(text, f"common.news_where.{where}", content.buttons["menu"])])
+        if where == "webchat_reference":
+            dispatcher.utter_message(json_message={"check_news_for": reference})
         return []
 
 

@@ -282,7 +282,7 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
         _require(isinstance(news.get(key), str), "flows.yml common.news", f"needs `{key}`")
     _require("{reply}" in news["reply"], "flows.yml common.news.reply", "must show the caseworker's words: {reply}")
     texts.update({f"flows.yml common.news.{k}": v for k, v in news.items()})
-    for key in ("telegram", "webchat", "other"):  # action_request_news
+    for key in ("telegram", "webchat", "webchat_reference", "other"):  # action_request_news
         _require(isinstance((common.get("news_where") or {}).get(key), str), "flows.yml common.news_where",
                  f"needs `{key}`")
     texts.update({f"flows.yml common.news_where.{k}": v for k, v in (common.get("news_where") or {}).items()})

@@ -299,12 +299,18 @@ def test_a_child_who_asks_for_news_here_reads_the_councils_reply_with_their_refe
     assert code not in log_text(browser).split("only show it once")[-1]  # never echoed back into the chat
     assert "NOT YET" not in caseworker.get(page, timeout=10).text  # read, and the dashboard shows when
 
+    # Typed into the chat, the reference starts "Check for news": filled in, waiting for the code.
+    time.sleep(1.3)
+    type_message(browser, f"whats happening with {reference.lower()}")
+    wait_for_text(browser, "I've put its reference under")
+    assert browser.find_element(By.ID, "news-reference").get_attribute("value") == reference
+    assert browser.switch_to.active_element.get_attribute("id") == "news-code"
+    assert "Can we meet on Tuesday?" in check_for_news(browser, reference, code)
+
     wrong = [check_for_news(browser, reference, "AAAA-BBBB") for _ in range(5)]
     assert "don't match" in wrong[0] and "Can we meet" not in " ".join(wrong)
     assert "locked it for 15 minutes" in wrong[-1]
     assert "locked" in check_for_news(browser, reference, code)  # even the right code, until the lock ends
-    type_message(browser, f"whats happening with {reference}")  # asked in the chat: where to look
-    wait_for_text(browser, "News about something you sent")
 
 
 # --- safeguarding in the web chat: a frightened child, and a teenager asking ------------------

@@ -37,6 +37,8 @@ class Reply:
     source: Optional[str] = None  # the content that produced it (for Council4Kidz's ratings)
     # A web chat request that asked for news here: the page shows a code for it (bot.casework.news_codes).
     news_code_for: Optional[str] = None
+    # A reference typed back in the web chat: the page starts "Check for news" with it.
+    check_news_for: Optional[str] = None
 
 
 def typed_text(text: str) -> Tuple[str, bool]:
@@ -63,6 +65,8 @@ def replies_from(rasa_json: object) -> List[Reply]:
         source = custom.get("source")
         if isinstance(custom.get("news_code_for"), str):
             replies.append(Reply("", news_code_for=custom["news_code_for"]))
+        elif isinstance(custom.get("check_news_for"), str):
+            replies.append(Reply("", check_news_for=custom["check_news_for"]))
         elif text or buttons:
             replies.append(Reply(text, buttons, source))
         elif source and replies and replies[-1].source is None:

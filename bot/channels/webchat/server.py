@@ -10,7 +10,8 @@ only way in.
                        {"session": ID, "text": "..."} or {"session": ID, "payload": P}, where P is the
                        payload of a button this session was shown (any other gets a kind answer
                        with the buttons again, bot.channels.offered)
-                       -> {"messages": [{"text": ..., "buttons": [{"title", "payload"}]}], "retry": bool}
+                       -> {"messages": [{"text": ..., "buttons": [{"title", "payload"}]}], "retry": bool},
+                       and "check_news_for": REFERENCE when a reference typed back starts "Check for news"
   POST /api/forget     {"session": ID} -> {"messages": [...], "forgotten": bool}: deletes the conversation
   POST /api/news       {"session": ID, "reference": R, "code": C} -> {"messages": [...]}: the status and the
                        council's replies of a request sent from here, for its reference and code
@@ -95,9 +96,11 @@ def render_page(content: Content) -> str:
 
 
 def as_json(replies: List[Reply], retry: bool = False) -> dict:
+    shown = [r for r in replies if r.text or r.buttons]
+    check = next((r.check_news_for for r in replies if r.check_news_for), None)
     return {"messages": [{"text": r.text, "buttons": [{"title": t, "payload": p} for t, p in r.buttons],
-                          "source": r.source} for r in replies],
-            "retry": retry}
+                          "source": r.source} for r in shown],
+            "retry": retry, **({"check_news_for": check} if check else {})}
 
 
 def said(key: str) -> Reply:

@@ -227,6 +227,7 @@
     return tryOnce().then(function (data) {
       clearTimeout(slowTimer);
       showReplies(data.messages);
+      if (data.check_news_for) { startNewsCheck(data.check_news_for); }
     }).finally(function () { setBusy(false); });
   }
 
@@ -269,6 +270,14 @@
       showReplies(data.messages);
     }).finally(function () { setBusy(false); input.focus(); });
   });
+
+  // A reference typed into the chat: "Check for news" is filled in with it, waiting for the code.
+  function startNewsCheck(reference) {
+    document.getElementById("news-reference").value = reference;
+    var code = document.getElementById("news-code");
+    code.scrollIntoView({ block: "center" });
+    code.focus();
+  }
 
   // News about a request sent from here: its reference and the code shown when it was sent.
   // The answer appears in the chat; the code itself is never shown there.
