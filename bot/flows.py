@@ -24,12 +24,13 @@ CONFIRM_SLOT = "confirm_request"
 INTENT_FLOW = {intent: flow for flow, intent in FLOW_INTENT.items()}
 WORDS_FOR = {
     "contact_preference": {
-        "chat": ["here", "this chat", "in chat", "chat", "on here", "in here", "telegram"],
         "phone": ["phone", "call", "ring", "text", "mobile", "number", "fone"],
         "email": ["email", "e-mail", "mail", "gmail", "hotmail"],
         "carer": ["carer", "foster", "fc", "carers", "staff", "key worker", "keyworker"],
         "social_worker": ["social worker", "sw", "socialworker"],
         "none": ["don't", "dont", "do not", "none", "no one", "nobody", "not at all", "no contact", "no"],
+        # Last: "email me here" is an email.
+        "chat": ["here", "this chat", "in chat", "chat", "on here", "in here", "telegram"],
     },
     "sw_urgency": {
         "today": ["today", "now", "asap", "urgent", "urgently", "straight away", "right away", "tonight"],
