@@ -9,8 +9,8 @@ import datetime
 import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional
-from zoneinfo import ZoneInfo
 
+from bot.casework.timescales import Calendar
 from bot.content import Content
 from bot.replies import FLOW_INTENT
 
@@ -42,7 +42,6 @@ YES = {"yes", "yeah", "yep", "ya", "yh", "yea", "ye", "ok", "okay", "sure", "cor
 NO = {"no", "nah", "nope", "na", "n", "wrong", "not"}
 QUESTION_WORDS = {"what", "whats", "wat", "how", "who", "why", "when", "where", "can", "will", "do", "does", "is",
                   "are", "am", "should", "could", "would", "wot", "wen", "y"}
-LONDON = ZoneInfo("Europe/London")
 # Where the council's news can come back to the chat: sent to the Telegram chat
 # (bot.casework.child_replies), read in the web chat with a code (bot.casework.news_codes).
 NEWS_CHANNELS = ("telegram", "webchat")
@@ -149,13 +148,9 @@ def summary(content: Content, flow: str, slots: Dict[str, object]) -> str:
 
 
 def is_office_hours(content: Content, moment: Optional[datetime.datetime] = None) -> bool:
-    """Whether the council's offices are open (content/flows.yml, common.office_hours): weekdays
-    that are not bank holidays, closing earlier on Fridays. Otherwise the duty team answers."""
-    hours = content.flow_common["office_hours"]
-    local = (moment or datetime.datetime.now(datetime.timezone.utc)).astimezone(LONDON)
-    if local.weekday() >= 5 or local.date() in set(hours.get("bank_holidays") or []):
-        return False
-    closes = hours["friday_closes"] if local.weekday() == 4 else hours["closes"]
-    return hours["opens"] <= local.strftime("%H:%M") < closes
+    """Whether the council's offices are open now (or at `moment`, timezone-aware); otherwise
+    the duty team answers. The calendar is the one the request queue's timescales count on."""
+    moment = (moment or datetime.datetime.now(datetime.timezone.utc)).astimezone(datetime.timezone.utc)
+    return Calendar(content).is_open(moment.replace(tzinfo=None))
 
 

@@ -15,7 +15,6 @@ PROMISEBOT_INBOX_COMPLAINTS, _ADVOCACY, _SOCIAL_WORK and _DUTY; PROMISEBOT_DASHB
 """
 from __future__ import annotations
 
-import datetime
 import logging
 import os
 import smtplib
@@ -27,9 +26,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from sqlalchemy import select
 
 from bot.casework import BAND_NAMES, outbox
-from bot.casework.timescales import deadlines
+from bot.casework.timescales import deadlines, uk_time
 from bot.content import Content, current_content
-from bot.flows import LONDON
 from bot.store.database import session
 from bot.store.models import Request, StaffEmail
 from bot.store.requests import NewRequest, now
@@ -87,7 +85,7 @@ def compose(request: Request, to: str, settings: MailSettings, content: Content)
     message = EmailMessage()
     message["Subject"] = " ".join(flags + [f"New {kind}: {request.reference}"])
     message["From"], message["To"] = settings.sender, to
-    made = request.created_at.replace(tzinfo=datetime.timezone.utc).astimezone(LONDON)
+    made = uk_time(request.created_at)
     lines = [f"A young person has sent a {kind} through the Promises assistant.", "",
              f"Reference: {request.reference}",
              f"Sent: {made:%A %d %B %Y, %H:%M} (UK time)",
@@ -98,8 +96,7 @@ def compose(request: Request, to: str, settings: MailSettings, content: Content)
         lines.append("Safeguarding: the assistant gave a safeguarding answer earlier in this conversation. "
                      "Read the request today.")
     for deadline in deadlines(content, request):
-        due = deadline.due.replace(tzinfo=datetime.timezone.utc).astimezone(LONDON)
-        lines.append(f"To be {deadline.label} by: {due:%A %d %B %Y, %H:%M}")
+        lines.append(f"To be {deadline.label} by: {uk_time(deadline.due):%A %d %B %Y, %H:%M}")
     lines += ["", f"Read it and take it on the dashboard (sign-in needed): "
                   f"{settings.dashboard_url}/requests/{request.reference}", "",
               "This email leaves out what the young person wrote and their name: they are on the dashboard only."]

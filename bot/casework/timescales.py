@@ -12,9 +12,12 @@ import datetime
 from dataclasses import dataclass
 from typing import List, Optional, Set
 
+from zoneinfo import ZoneInfo
+
 from bot.content import Content
-from bot.flows import LONDON
 from bot.store.models import Request
+
+LONDON = ZoneInfo("Europe/London")  # Walsall's clock
 
 # Each step, and the moment on a request that shows it was reached.
 STEPS = {
@@ -39,50 +42,63 @@ class Deadline:
 
 
 class Calendar:
+    """The council's working days and office hours (content/flows.yml, common.office_hours):
+    weekdays that are not bank holidays, closing earlier on Fridays. Moments are naive UTC,
+    like the database's; days are Walsall's."""
+
     def __init__(self, content: Content):
         hours = content.flow_common["office_hours"]
         self.holidays: Set[datetime.date] = set(hours.get("bank_holidays") or [])
-        self.closes, self.friday_closes = hours["closes"], hours["friday_closes"]
+        self.opens, self.closes, self.friday_closes = hours["opens"], hours["closes"], hours["friday_closes"]
 
     def is_working_day(self, day: datetime.date) -> bool:
         return day.weekday() < 5 and day not in self.holidays
 
-    def closing_time(self, day: datetime.date) -> datetime.datetime:
-        hh, mm = (self.friday_closes if day.weekday() == 4 else self.closes).split(":")
-        local = datetime.datetime(day.year, day.month, day.day, int(hh), int(mm), tzinfo=LONDON)
-        return local.astimezone(datetime.timezone.utc).replace(tzinfo=None)
-
-    def counts_from(self, moment: datetime.datetime) -> datetime.date:
-        """The working day a request made at `moment` (UTC) counts from."""
-        day = _local(moment).date()
-        if self.is_working_day(day) and moment < self.closing_time(day):
-            return day
+    def next_working_day(self, day: datetime.date) -> datetime.date:
         day += datetime.timedelta(days=1)
         while not self.is_working_day(day):
             day += datetime.timedelta(days=1)
         return day
 
+    def opening_time(self, day: datetime.date) -> datetime.datetime:
+        return _utc_at(day, self.opens)
+
+    def closing_time(self, day: datetime.date) -> datetime.datetime:
+        return _utc_at(day, self.friday_closes if day.weekday() == 4 else self.closes)
+
+    def is_open(self, moment: datetime.datetime) -> bool:
+        """Whether the offices are open; otherwise the duty team answers."""
+        day = uk_time(moment).date()
+        return self.is_working_day(day) and self.opening_time(day) <= moment < self.closing_time(day)
+
+    def counts_from(self, moment: datetime.datetime) -> datetime.date:
+        """The working day a request made at `moment` counts from."""
+        day = uk_time(moment).date()
+        return day if self.is_working_day(day) and moment < self.closing_time(day) else self.next_working_day(day)
+
     def due(self, made: datetime.datetime, working_days: int) -> datetime.datetime:
-        day, left = self.counts_from(made), working_days
-        while left > 0:
-            day += datetime.timedelta(days=1)
-            if self.is_working_day(day):
-                left -= 1
+        day = self.counts_from(made)
+        for _ in range(working_days):
+            day = self.next_working_day(day)
         return self.closing_time(day)
 
     def working_days_between(self, start: datetime.datetime, end: datetime.datetime) -> int:
         """Whole working days that have ended since `start` (so a request made this morning is 0)."""
         count, day = 0, self.counts_from(start)
         while self.closing_time(day) <= end:
-            count += 1
-            day += datetime.timedelta(days=1)
-            while not self.is_working_day(day):
-                day += datetime.timedelta(days=1)
+            count, day = count + 1, self.next_working_day(day)
         return count
 
 
-def _local(moment: datetime.datetime) -> datetime.datetime:
+def uk_time(moment: datetime.datetime) -> datetime.datetime:
+    """A naive UTC moment (as the database keeps them) on Walsall's clock."""
     return moment.replace(tzinfo=datetime.timezone.utc).astimezone(LONDON)
+
+
+def _utc_at(day: datetime.date, hh_mm: str) -> datetime.datetime:
+    hours, minutes = hh_mm.split(":")
+    local = datetime.datetime(day.year, day.month, day.day, int(hours), int(minutes), tzinfo=LONDON)
+    return local.astimezone(datetime.timezone.utc).replace(tzinfo=None)
 
 
 def working_days(value: object, urgency: Optional[str]) -> Optional[int]:
@@ -108,10 +124,10 @@ def acknowledge_by(content: Content, kind: str, urgency: Optional[str], made: da
     days = working_days(((content.flows.get(kind) or {}).get("timescales") or {}).get("acknowledge"), urgency)
     if days is None:
         return "soon"
-    due = Calendar(content).due(made, days)
-    if _local(due).date() == _local(made).date():
+    due, today = uk_time(Calendar(content).due(made, days)), uk_time(made).date()
+    if due.date() == today:
         return "the end of today"
-    return f"{_local(due):%A} {_local(due).day} {_local(due):%B}"
+    return f"{due:%A} {due.day} {due:%B}"
 
 
 def overdue(content: Content, request: Request, now: datetime.datetime) -> List[Deadline]:
