@@ -30,10 +30,11 @@ SEND_EVERY = 5.0  # seconds between looks (PROMISEBOT_NEWS_EVERY_SECONDS)
 TIMEOUT = 20
 
 
-def news_text(content: Content, row: Request, kind: str, reply: str = "") -> str:
-    """What the child reads: `kind` is a status (acknowledged, answered, closed) or "reply"."""
-    what = (content.flows.get(row.kind) or {}).get("what", "request")
-    return content.fill(content.flow_common["news"][kind]).format(what=what, reference=row.reference, reply=reply)
+def news_text(content: Content, request_kind: str, reference: str, kind: str, reply: str = "") -> str:
+    """What the child reads about their request: `kind` is a status (new, acknowledged,
+    answered, closed) or "reply"."""
+    what = (content.flows.get(request_kind) or {}).get("what", "request")
+    return content.fill(content.flow_common["news"][kind]).format(what=what, reference=reference, reply=reply)
 
 
 def checked_reply(words: str) -> str:

@@ -327,7 +327,7 @@ class Dashboard:
     async def request_update(self, request: web.Request) -> web.Response:
         status, content = str((await request.post()).get("status", "")), current_content()
         return await self._change_request(request, lambda reference, who: update_request(
-            reference, status, who, news=lambda row: news_text(content, row, status)))
+            reference, status, who, news=lambda row: news_text(content, row.kind, row.reference, status)))
 
     @role_required("caseworker")
     async def request_reply(self, request: web.Request) -> web.Response:
@@ -337,7 +337,7 @@ class Dashboard:
         except ValueError as error:
             return await self.request_detail(request, str(error))
         return await self._change_request(request, lambda reference, who: add_update(
-            reference, who, "reply", lambda row: news_text(content, row, "reply", words)))
+            reference, who, "reply", lambda row: news_text(content, row.kind, row.reference, "reply", words)))
 
     @role_required("caseworker")
     async def request_take(self, request: web.Request) -> web.Response:

@@ -39,6 +39,7 @@ from typing import List, Optional
 from aiohttp import web
 
 from bot.casework import news_codes
+from bot.casework.child_replies import news_text
 from bot.channels.offered import Taps
 from bot.channels.rasa_client import RasaClient, RasaUnavailable, Reply, typed_text
 from bot.channels.rate_limit import RateLimiter
@@ -223,12 +224,9 @@ class WebChat:
             return web.json_response(as_json([said("channel_slow_down")]))
         found = await asyncio.get_running_loop().run_in_executor(None, news_codes.check, reference, code)
         content = current_content()
-        common = content.flow_common
         if found.outcome != "ok":
-            return web.json_response(as_json([Reply(common["news_check"][found.outcome])]))
-        what = (content.flows.get(found.kind) or {}).get("what", "request")
-        reference = news_codes.normalise_reference(reference)
-        status = content.fill(common["news"][found.status]).format(what=what, reference=reference, reply="")
+            return web.json_response(as_json([Reply(content.flow_common["news_check"][found.outcome])]))
+        status = news_text(content, found.kind, news_codes.normalise_reference(reference), found.status)
         replies = [Reply(f"{u.at:%d %B %Y}: {u.text}") for u in found.news if u.kind == "reply"]
         return web.json_response(as_json([Reply(status)] + replies))
 
