@@ -11,7 +11,7 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import yaml
 
@@ -225,6 +225,14 @@ def _load_contacts(data: dict) -> Dict[str, Contact]:
     return contacts
 
 
+def _text_group(common: dict, group: str, keys: Sequence[str]) -> Dict[str, str]:
+    """A group of texts in flows.yml common, each of `keys` required, by where they are."""
+    found = common.get(group) or {}
+    for key in keys:
+        _require(isinstance(found.get(key), str), f"flows.yml common.{group}", f"needs `{key}`")
+    return {f"flows.yml common.{group}.{k}": v for k, v in found.items()}
+
+
 def _check_placeholders(texts: Dict[str, str], contacts: Dict[str, Contact]) -> None:
     for where, text in texts.items():
         for contact_id in CONTACT_PLACEHOLDER.findall(text):
@@ -277,18 +285,13 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
     _require(all(isinstance(d, datetime.date) for d in hours.get("bank_holidays") or []),
              "flows.yml common.office_hours", "bank_holidays must be dates (YYYY-MM-DD)")
     texts.update({f"flows.yml common.{k}": v for k, v in common.items() if isinstance(v, str)})
-    news = common.get("news") or {}
-    for key in ("new", "acknowledged", "answered", "closed", "reply"):  # bot/casework/child_replies.py
-        _require(isinstance(news.get(key), str), "flows.yml common.news", f"needs `{key}`")
-    _require("{reply}" in news["reply"], "flows.yml common.news.reply", "must show the caseworker's words: {reply}")
-    texts.update({f"flows.yml common.news.{k}": v for k, v in news.items()})
-    for key in ("telegram", "webchat", "webchat_reference", "other"):  # action_request_news
-        _require(isinstance((common.get("news_where") or {}).get(key), str), "flows.yml common.news_where",
-                 f"needs `{key}`")
-    texts.update({f"flows.yml common.news_where.{k}": v for k, v in (common.get("news_where") or {}).items()})
-    for key in ("wrong", "locked"):  # the web chat's "Check for news" (bot/casework/news_codes.py)
-        _require(isinstance((common.get("news_check") or {}).get(key), str), "flows.yml common.news_check",
-                 f"needs `{key}`")
+    # The child's news (bot/casework/child_replies.py), where it comes (action_request_news), and
+    # the web chat's "Check for news" (bot/casework/news_codes.py).
+    texts.update(_text_group(common, "news", ("new", "acknowledged", "answered", "closed", "reply")))
+    _require("{reply}" in common["news"]["reply"], "flows.yml common.news.reply",
+             "must show the caseworker's words: {reply}")
+    texts.update(_text_group(common, "news_where", ("telegram", "webchat", "webchat_reference", "other")))
+    texts.update(_text_group(common, "news_check", ("wrong", "locked")))
     _check_placeholders(texts, contacts)
     return Content(
         flows=flows,
