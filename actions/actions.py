@@ -16,8 +16,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot import replies
 from bot.content import PROMISE_BAND, Content, current_content
+from bot.privacy.failures import log_failure
 from bot.safeguarding.judgement import (CHECK_IN_INTENT, DISCLOSURE_INTENT, PAST_INTENT, SHORT_REPLY_WORDS,
                                         first_intent_besides)
+from bot.safeguarding.patterns import DETECTED_KINDS
 from bot.store.counters import record_disclosure
 
 logger = logging.getLogger(__name__)
@@ -317,13 +319,14 @@ def count(tracker: Tracker, kind: str) -> None:
     """An anonymous count for staff: week, band, kind and channel only - no text, no sender id."""
     try:
         record_disclosure(known_band(tracker) or "unknown", kind, tracker.get_latest_input_channel() or "unknown")
-    except Exception:  # the child's answer must never wait on, or fail with, the count
-        logger.exception("could not record a safeguarding count")
+    except Exception as error:  # the child's answer must never wait on, or fail with, the count
+        log_failure(logger, "could not record a safeguarding count", error)
 
 
 def respond_to_disclosure(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
     """The safeguarding answer, and an anonymous count; also used inside the request forms."""
     kind = next((e.get("value") for e in tracker.latest_message.get("entities") or []
                  if e.get("entity") == "disclosure_kind"), None)
+    kind = kind if isinstance(kind, str) and kind in DETECTED_KINDS else None  # a crafted payload's is not counted
     send(dispatcher, replies.safeguarding(current_content(), known_band(tracker), kind))
     count(tracker, kind or "classifier")

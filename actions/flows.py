@@ -20,6 +20,7 @@ from bot.casework import BAND_NAMES
 from bot.casework.mail import inboxes_for
 from bot.casework.timescales import acknowledge_by
 from bot.content import current_content
+from bot.privacy.failures import log_failure
 from bot.store.requests import NewRequest, now, save_request
 
 logger = logging.getLogger(__name__)
@@ -237,8 +238,8 @@ class ActionSubmitRequest(Action):
             reply_address=address)
         try:
             reference = save_request(request, inboxes=inboxes_for(request))
-        except Exception:  # the child must be told it did not go through, never that it did
-            logger.exception("could not save a %s request", flow)
+        except Exception as error:  # the child must be told it did not go through, never that it did
+            log_failure(logger, f"could not save a {flow} request", error)
             failed = content.fill(common["save_failed"]).format(what=spec["what"]).strip()
             send(dispatcher, [replies.flow_message(failed, "common.save_failed")])
             return done

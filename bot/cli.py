@@ -41,6 +41,7 @@ os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
 def main(argv=None) -> int:
     from bot.store.database import StorageError
+    os.umask(0o077)  # whatever it writes (databases, keys, logs, exports) is for this user only
     try:
         return run_command(argv)
     except StorageError as error:  # a database or key setting that cannot work: one line, no traceback

@@ -1,6 +1,7 @@
 """Rasa's server, started as `python -m bot.rasa_server run ...` with Rasa's own arguments.
 
-It is `rasa` with two fixes for speed applied first; Rasa behaves exactly as before.
+It is `rasa` with two fixes for speed applied first; Rasa behaves exactly as before. The API
+token comes from PROMISEBOT_RASA_TOKEN rather than the command line.
 
 - Rasa checks each action server answer with `jsonschema.validate`, which also re-checks
   Rasa's own (large, constant) schema against the JSON Schema meta-schema on every call: half
@@ -11,6 +12,8 @@ It is `rasa` with two fixes for speed applied first; Rasa behaves exactly as bef
 """
 from __future__ import annotations
 
+import os
+import sys
 from functools import lru_cache
 from typing import Any, Dict, Optional
 
@@ -72,6 +75,12 @@ def apply_fixes() -> None:
 def main() -> None:
     apply_fixes()
     from rasa.__main__ import main as rasa_main
+
+    # The API token comes in the environment (only this user can read it), not on the command
+    # line (every local user can); changing sys.argv here does not change what `ps` shows.
+    token = os.environ.get("PROMISEBOT_RASA_TOKEN")
+    if token and "--enable-api" in sys.argv:
+        sys.argv.append(f"--auth-token={token}")
 
     rasa_main()
 

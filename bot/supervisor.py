@@ -25,9 +25,12 @@ import requests
 import yaml
 
 from bot.model_cache import ROOT, rasa_env
+from bot.privacy.failures import where_it_failed
+from bot.store import retention
 from bot.store.database import migrate
 
 RESTART_LIMIT = 5  # a service that keeps dying is a fault to report, not to hide
+PURGE_EVERY = 3600  # seconds between purges of what is past its time (bot.store.retention)
 
 
 @dataclass
@@ -47,8 +50,10 @@ class Service:
         return f"http://127.0.0.1:{self.port}{self.ready_path}" if self.port else None
 
     def start(self, log_dir: Optional[Path]) -> None:
-        out = open(log_dir / f"{self.name}.log", "ab") if log_dir else None
-        self.process = subprocess.Popen(self.argv, cwd=ROOT, env={**rasa_env(), **self.env},
+        # Logs, databases and keys are for this user only: other local users read nothing.
+        out = open(os.open(log_dir / f"{self.name}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600),
+                   "ab") if log_dir else None
+        self.process = subprocess.Popen(self.argv, cwd=ROOT, env={**rasa_env(), **self.env}, umask=0o077,
                                         stdout=out, stderr=subprocess.STDOUT if out else None)
 
     def is_ready(self) -> bool:
@@ -128,12 +133,16 @@ def assistant_services(model: Path, ports: Ports = Ports(), web_host: str = "127
                    "PROMISEBOT_RASA_TOKEN": rasa_token}
     services = [Service("actions", [python, "-m", "bot.action_server", "--port", str(ports.actions)], ports.actions,
                         "/health", uses_database=True)]
+    # The token goes in the environment, which only this user can read: any local user can
+    # read a command line (ps). bot.rasa_server hands it to Rasa; the benchmark's plain Rasa
+    # baseline takes it on its command line.
+    token_passed = ([], {"PROMISEBOT_RASA_TOKEN": rasa_token}) if rasa_module == "bot.rasa_server" else (
+        [f"--auth-token={rasa_token}"], {})  # one word: a token may begin with "-"
     for number, port in enumerate(rasa_ports, start=1):
         services.append(Service("rasa" if number == 1 else f"rasa-{number}", [
             python, "-m", rasa_module, "run", "--model", str(model), "--endpoints", str(endpoints),
             "--credentials", str(ROOT / "credentials.yml"), "--interface", "127.0.0.1", "--port", str(port),
-            # One word: a token may begin with "-", which would be read as an option.
-            "--enable-api", f"--auth-token={rasa_token}"], port, uses_database=True))
+            "--enable-api", *token_passed[0]], port, env=dict(token_passed[1]), uses_database=True))
     services += [
         Service("webchat", [python, "-m", "bot.channels.webchat.server", "--host", web_host, "--port", str(ports.web)],
                 ports.web, "/health", env=channel_env),
@@ -284,6 +293,19 @@ def running_message(services: List[Service]) -> str:
     return "\n".join(lines)
 
 
+def purge_when_due(last_purge: Optional[float]) -> float:
+    """Purge what is past its time if the last purge (time.monotonic()) was PURGE_EVERY ago or
+    never: here, on a schedule, rather than inside a message a young person is waiting on.
+    Returns when the last purge was."""
+    if last_purge is not None and time.monotonic() - last_purge < PURGE_EVERY:
+        return last_purge
+    try:
+        print(f"Purged what is past its time: {retention.purge()}.", flush=True)
+    except Exception as error:  # the assistant keeps running; the next hour tries again
+        print(f"Could not purge expired data: {where_it_failed(error)}", file=sys.stderr)
+    return time.monotonic()
+
+
 def supervise(services: List[Service], log_dir: Optional[Path] = None) -> int:
     """Run until Ctrl-C or SIGTERM; restart a service that dies, a few times at most."""
     def on_term(signum, frame):  # SIGTERM, and SIGINT even when started in the background
@@ -298,8 +320,10 @@ def supervise(services: List[Service], log_dir: Optional[Path] = None) -> int:
             return 1
         print(running_message(services), flush=True)
         watched = list(services)
+        last_purge = purge_when_due(None)
         while True:
             time.sleep(1)
+            last_purge = purge_when_due(last_purge)
             for service in list(watched):
                 if service.process is not None and service.process.poll() is not None:
                     if service.restarts >= RESTART_LIMIT:

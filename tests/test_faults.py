@@ -2,7 +2,11 @@
 database refusing a request as it is sent, and everything restarting mid-conversation. The
 assistant here is a private copy (this module kills and restarts it), on free ports with its
 own database."""
+import os
 import sqlite3
+import subprocess
+import sys
+import time
 import uuid
 
 import pytest
@@ -113,8 +117,42 @@ def test_a_request_the_database_cannot_take_is_never_said_to_be_sent_and_nothing
             child.hears(answer)
         assert "S-2026-" in child.hears(tap="Yes")
         assert sqlite3.connect(requests_database).execute(count).fetchone()[0] == 1
+        # The failed save was logged, without what the child wrote (SQLAlchemy quotes its values).
+        logs = {path.name: path.read_text(errors="replace") for path in private.workdir.glob("*.log")}
+        assert "could not save a social_worker request" in logs["actions.log"]
+        assert not [name for name, text in logs.items() if "seeing my nan" in text]
     finally:
         actions.stop()
         actions.env = usual_env
         actions.start(private.workdir)
         actions.wait_ready(60)
+
+
+def test_an_action_that_fails_answers_and_logs_without_the_childs_words(tmp_path):
+    """Rasa SDK's own handler answers a failed action with the whole request (slots, the
+    latest message), and Rasa logs that answer at ERROR."""
+    from bot.supervisor import free_port
+
+    port, log = free_port(), tmp_path / "actions.log"
+    with open(log, "wb") as out:
+        server = subprocess.Popen([sys.executable, "-m", "bot.action_server", "--actions", "tests.failing_actions",
+                                   "--port", str(port)], stdout=out, stderr=subprocess.STDOUT,
+                                  env={**os.environ, "PROMISEBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"})
+    try:
+        for _ in range(120):
+            try:
+                requests.get(f"http://127.0.0.1:{port}/health", timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.25)
+        words = "my foster carer Dave locks me in"
+        call = {"next_action": "action_that_fails", "sender_id": "child", "version": "3.6.2", "domain": {},
+                "tracker": {"sender_id": "child", "slots": {"complaint_details": words}, "events": [],
+                            "latest_message": {"text": words, "intent": {}, "entities": []}}}
+        answer = requests.post(f"http://127.0.0.1:{port}/webhook", json=call, timeout=30)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert answer.status_code == 500 and "Dave" not in answer.text  # Rasa logs this answer
+    logged = log.read_text(errors="replace")
+    assert "an action failed: ValueError at run (failing_actions.py" in logged and "Dave" not in logged

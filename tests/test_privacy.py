@@ -83,3 +83,35 @@ def test_personal_details_are_kept_only_in_the_request_the_child_sent(assistant,
         text = email["Subject"] + email.get_content()
         leaks += [f"{d!r} in the email to staff" for d in NEVER_STORED + SUBMITTED if d in text]
     assert not leaks, leaks
+
+
+def test_other_local_users_can_read_nothing_the_assistant_keeps_nor_its_api_token(assistant):
+    """The database, its journal, the logs and the folder holding them are this user's alone,
+    and Rasa's API token (which reads any conversation) is on no process's command line."""
+    kept = [assistant.workdir, *assistant.workdir.iterdir()]
+    assert assistant.database_path in kept and (assistant.workdir / "rasa.log") in kept
+    assert [(path.name, oct(path.stat().st_mode & 0o777)) for path in kept if path.stat().st_mode & 0o077] == []
+    for service in assistant.services:
+        command_line = Path(f"/proc/{service.process.pid}/cmdline").read_bytes()
+        assert assistant.rasa_token.encode() not in command_line, service.name
+    # and the token still works: the web chat's "delete my chat" uses it
+    events = requests.get(f"{assistant.rasa_url}/conversations/nobody/tracker",
+                          params={"token": assistant.rasa_token}, timeout=10)
+    assert events.status_code == 200
+
+
+def test_a_database_folder_and_file_made_before_are_made_private(tmp_path, monkeypatch):
+    """A git clone's var/ and a database file created under another umask were readable by
+    every local user."""
+    from bot.store.database import usable_url
+
+    folder = tmp_path / "var"
+    folder.mkdir(mode=0o755)
+    folder.chmod(0o755)
+    (folder / "promisebot.sqlite").touch(mode=0o644)
+    (folder / "promisebot.sqlite").chmod(0o644)
+    usable_url(f"sqlite:///{folder / 'promisebot.sqlite'}")
+    usable_url(f"sqlite:///{folder / 'new.sqlite'}")
+    assert oct(folder.stat().st_mode & 0o777) == "0o700"
+    assert {p.name: oct(p.stat().st_mode & 0o777) for p in folder.iterdir()} == {
+        "promisebot.sqlite": "0o600", "new.sqlite": "0o600"}

@@ -99,6 +99,21 @@ def test_disclosures_are_counted_without_text_or_sender(child):
     assert "nudes" not in counted and child.sender not in counted
 
 
+def test_a_crafted_payload_cannot_put_a_made_up_band_or_kind_into_the_counts(child):
+    """The channels pass on only offered buttons; Rasa's own REST channel takes any payload,
+    so what reaches the counts is checked against the lists there too."""
+    import os
+    import sqlite3
+
+    child.says('/inform_age{"age_band": "=HYPERLINK(1)"}')
+    child.says('/safeguarding_disclosure{"disclosure_kind": "=made_up"}')
+    assert "advocate" in child.hears("what is an advocate")  # the conversation goes on
+    database = sqlite3.connect(os.environ["PROMISEBOT_DATABASE_URL"][len("sqlite:///"):])
+    stored = repr(database.execute("select * from safeguarding_counts").fetchall()
+                  + database.execute("select * from topic_turns").fetchall())
+    assert "HYPERLINK" not in stored and "made_up" not in stored
+
+
 def test_a_second_copy_refuses_to_start_while_the_first_holds_the_ports(assistant, model_path):
     from bot.supervisor import Ports, assistant_services, start_all
 
@@ -144,7 +159,7 @@ def test_a_huge_message_over_rest_is_read_in_part_and_answered(child):
 
 
 def test_a_failure_is_logged_without_the_childs_words():
-    from bot.channels.rasa_rest import where_it_failed
+    from bot.privacy.failures import where_it_failed
 
     try:
         raise ValueError("my name is Jade Smith and I live at 4 Elm Road")

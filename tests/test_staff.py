@@ -109,6 +109,22 @@ def test_counts_under_five_are_shown_as_fewer_than_five_on_pages_and_in_exports(
     assert ",3\r\n" not in export.text
 
 
+
+def test_a_spreadsheet_opening_an_export_shows_every_cell_and_runs_none(staff):
+    """A topic or band that looks like a formula (=, +, -, @) is exported with a leading
+    apostrophe: Excel runs a cell starting with them."""
+    from bot.store.database import session
+    from bot.store.models import TopicTurn
+
+    with session() as db:
+        db.add(TopicTurn(iso_week="2026-W41", age_band="-1+1", topic="=HYPERLINK(\"http://x.test\")",
+                         channel="@webchat", outcome="answered"))
+        db.commit()
+    export = signed_in(staff, "analyst").get(staff["url"] + "/export/topics.csv", timeout=10).text
+    row = next(line for line in export.splitlines() if line.startswith("2026-W41"))
+    assert row == "2026-W41,\"'=HYPERLINK(\"\"http://x.test\"\")\",'-1+1,'@webchat,answered,fewer than 5"
+
+
 @pytest.mark.parametrize("role, forbidden", [
     ("analyst", ["/requests", "/users", "/access-log"]),
     ("caseworker", ["/topics", "/unanswered", "/export/topics.csv", "/users"]),

@@ -162,3 +162,51 @@ def test_a_purged_request_takes_its_notes_news_and_emails_with_it(store):
     assert purge().requests == 1
     with session() as db:
         assert [db.query(table).count() for table in (Request, RequestNote, RequestUpdate, StaffEmail)] == [0, 0, 0, 0]
+
+
+def test_council4kidz_ratings_saved_tests_and_codes_are_kept_a_year(store):
+    import datetime
+
+    from bot.council4kidz.testers import issue_code, save_conversation, save_rating, valid_code
+    from bot.store.database import session
+    from bot.store.models import AnswerRating, TesterCode, TesterConversation
+    from bot.store.retention import purge
+
+    old, recent = valid_code(issue_code("a year ago")), valid_code(issue_code("this month"))
+    for code in (old, recent):
+        save_rating(code, "topics.yml advocacy", "An advocate is...", 1)
+        save_conversation(code, "a test", "stories: []")
+    long_ago = datetime.datetime.utcnow() - datetime.timedelta(days=400)
+    with session() as db:
+        db.query(TesterCode).filter_by(id=old.id).update({TesterCode.expires_at: long_ago})
+        for table in (AnswerRating, TesterConversation):
+            db.query(table).filter_by(tester_code_id=old.id).update({table.created_at: long_ago})
+        db.commit()
+    purged = purge()
+    assert (purged.tester_ratings, purged.tester_conversations, purged.tester_codes) == (1, 1, 1)
+    with session() as db:
+        assert [db.query(table).filter_by(**{"id" if table is TesterCode else "tester_code_id": recent.id}).count()
+                for table in (TesterCode, AnswerRating, TesterConversation)] == [1, 1, 1]
+
+
+def test_the_supervisor_purges_at_start_and_then_once_an_hour(store):
+    import datetime
+
+    from bot.store.database import session
+    from bot.store.models import PendingAnswer
+    from bot.supervisor import PURGE_EVERY, purge_when_due
+
+    def expired_answers(add: bool = False) -> int:
+        with session() as db:
+            if add:
+                db.add(PendingAnswer(sender_id="s-purge", slot="complaint_details", value="x",
+                                     expires_at=datetime.datetime.utcnow() - datetime.timedelta(minutes=1)))
+                db.commit()
+            return db.query(PendingAnswer).filter_by(sender_id="s-purge").count()
+
+    expired_answers(add=True)
+    last = purge_when_due(None)  # at start
+    assert expired_answers() == 0
+    expired_answers(add=True)
+    assert purge_when_due(last) == last and expired_answers() == 1  # not again within the hour
+    assert purge_when_due(last - PURGE_EVERY) > last and expired_answers() == 0

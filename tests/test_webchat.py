@@ -106,10 +106,17 @@ def test_a_disclosure_in_the_web_chat_gets_the_safeguarding_answer(web):
 @pytest.mark.parametrize("body, status", [
     ("not json", 400), ('{"text": "hi"}', 400), ('{"session": "short", "text": "hi"}', 400),
     ('{"session": "0123456789abcdef0123", "text": 5}', 400), ('[1, 2]', 400),
+    ('{"session": "0123456789abcdef0123", "text": "hi", "n": ' + "9" * 5000 + '}', 400),  # over Python's 4,300 digits
 ])
 def test_malformed_requests_get_a_clear_4xx(web, body, status):
     response = requests.post(web + "/api/message", data=body, headers={"Content-Type": "application/json"}, timeout=10)
     assert response.status_code == status and response.json()["error"]
+
+
+def test_a_page_that_is_not_there_gets_the_security_headers_too(web):
+    missing = requests.get(web + "/no-such-page", timeout=10)
+    assert missing.status_code == 404
+    assert "default-src 'none'" in missing.headers["Content-Security-Policy"]
 
 
 def test_a_form_post_or_another_site_is_refused(web):
@@ -201,11 +208,14 @@ def test_a_testers_conversation_becomes_a_conversation_test_that_passes(web, tmp
     assert nothing.status_code == 400 and "no conversation" in nothing.json()["error"]
     for message in ("im 13", "what is an advocate", "can i change my social worker"):
         post(web, "/api/message", {"session": session, "text": message})
-    saved = post(web, "/api/save-test", {"session": session, "code": code, "title": "Advocate then SW"}).json()
+    # A title is a single line (it heads a YAML file staff commit) and redacted like every comment.
+    title = "Advocate then SW\nstories: [] # ring me on 07700 900123"
+    saved = post(web, "/api/save-test", {"session": session, "code": code, "title": title}).json()
     assert saved["saved"] > 0
     (path,) = export_conversations(tmp_path)
     story = path.read_text()
-    assert "Advocate then SW" in story and "what is an advocate" in story and "action_answer_topic" in story
+    assert story.splitlines()[0].endswith(": Advocate then SW stories: [] # ring me on [PHONE]")
+    assert "900123" not in story and "what is an advocate" in story and "action_answer_topic" in story
     assert export_conversations(tmp_path) == []  # each is written once
     run = subprocess.run([sys.executable, "-m", "rasa", "test", "core", "--model", str(model_path), "--stories",
                           str(path), "--fail-on-prediction-errors", "--out", str(tmp_path / "results")],

@@ -8,6 +8,7 @@ import datetime
 import logging
 from typing import Callable, Optional, Sequence, Tuple
 
+from bot.privacy.failures import log_failure
 from bot.store.requests import now
 
 logger = logging.getLogger(__name__)
@@ -32,6 +33,6 @@ async def keep_sending(one_round: Callable[[], Tuple[int, int]], every: float, w
             sent, failed = await asyncio.get_running_loop().run_in_executor(None, one_round)
             if sent or failed:
                 logger.info("%s: %d sent, %d not sent (will retry)", what, sent, failed)
-        except Exception:
-            logger.exception("could not send %s; will try again", what)
+        except Exception as error:  # a database error quotes its values; an HTTP one, the bot's token
+            log_failure(logger, f"could not send {what}; will try again", error)
         await asyncio.sleep(every)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import traceback
 from typing import Awaitable, Callable, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -29,6 +28,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.rasa_client import MAX_MESSAGE_CHARS
+from bot.privacy.failures import where_it_failed
 
 logger = logging.getLogger(__name__)
 
@@ -39,13 +39,6 @@ def encodable(text: str) -> bool:
         return True
     except UnicodeEncodeError:
         return False
-
-
-def where_it_failed(error: BaseException) -> str:
-    """The exception's type and the code it passed through: never its message."""
-    frames = traceback.extract_tb(error.__traceback__)[-3:]
-    return f"{type(error).__name__} at " + " <- ".join(f"{f.name} ({f.filename.rsplit('/', 1)[-1]}:{f.lineno})"
-                                                     for f in reversed(frames))
 
 
 class ChildSafeRestInput(RestInput):

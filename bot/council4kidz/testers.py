@@ -120,10 +120,15 @@ def story_from_events(title: str, events: List[dict]) -> str:
     return tracker.export_stories(YAMLStoryWriter(), e2e=True)
 
 
+def clean_title(title: str) -> str:
+    """A saved conversation's title as kept: one line (it heads a YAML file that staff commit),
+    redacted like a comment (testers type names and numbers into it too)."""
+    return redact(" ".join(title.split())[:200]) or "untitled"
+
+
 def save_conversation(code: TesterCode, title: str, story: str, url: Optional[str] = None) -> int:
     with session(url) as db:
-        row = TesterConversation(created_at=now(), tester_code_id=code.id, title=title.strip()[:200] or "untitled",
-                                 story=story)
+        row = TesterConversation(created_at=now(), tester_code_id=code.id, title=clean_title(title), story=story)
         db.add(row)
         db.commit()
         return row.id

@@ -30,7 +30,7 @@ WHOLE_MESSAGE_ALARMS = {
 
 @dataclass(frozen=True)
 class Disclosure:
-    kind: str  # a key of patterns.KINDS, or "cry_for_help"
+    kind: str  # one of patterns.DETECTED_KINDS
     start: int  # character span of what matched, for tests and review (never logged)
     end: int
 

@@ -1197,6 +1197,10 @@ KINDS = {
     ],
 }
 
+# Every kind a disclosure is counted and answered under (a whole-message cry for help has no
+# pattern of its own: bot.safeguarding.detector).
+DETECTED_KINDS = frozenset(KINDS) | {"cry_for_help"}
+
 # Innocent uses of the same words: a match overlapping one of these is not a disclosure.
 UNLESS = [
     "hurt|injure|bruise|cut|hit ~2 @SELF|my ~3 football|rugby|pe|playing|play|fell|fall|trampoline|accident|training|match|game|skate|bike|park|netball|tooth|knee|ankle",

@@ -46,7 +46,26 @@ def private_folder(folder: Path) -> Path:
         raise StorageError(f"cannot create the folder {folder} ({error.strerror})") from error
     if not os.access(folder, os.W_OK | os.X_OK):
         raise StorageError(f"cannot write in the folder {folder} (permission denied)")
+    only_for_this_user(folder, 0o700)
     return folder
+
+
+def only_for_this_user(path: Path, mode: int) -> None:
+    """Take away other local users' access to what holds children's details (a folder made
+    before, or by a git clone, keeps its old mode). Left alone if another user owns it."""
+    status = path.stat()
+    if status.st_uid == os.getuid() and status.st_mode & 0o077:
+        path.chmod(mode)
+
+
+def private_file(path: Path) -> None:
+    """The SQLite file, created readable by this user only (SQLite gives its journal files the
+    same mode), or made so."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))  # an empty file is an empty database
+        only_for_this_user(path, 0o600)
+    except OSError as error:
+        raise StorageError(f"cannot create the database file {path} ({error.strerror})") from error
 
 
 def shown(url: str) -> str:
@@ -70,7 +89,9 @@ def usable_url(url: str) -> str:
                            f"installation has no driver for: {CHANGE_IT}") from None
     if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
         try:
-            private_folder(Path(parsed.database).expanduser().absolute().parent)
+            database_file = Path(parsed.database).expanduser().absolute()
+            private_folder(database_file.parent)
+            private_file(database_file)
         except StorageError as error:
             raise StorageError(f"{error}, for the database {shown(url)}: {CHANGE_IT}") from error
     return url
@@ -83,7 +104,8 @@ def engine(url: Optional[str] = None) -> Engine:
 @lru_cache(maxsize=None)
 def _engine(url: str) -> Engine:
     """One engine (and connection pool) per database URL."""
-    created = create_engine(usable_url(url), future=True, pool_pre_ping=True)
+    # hide_parameters: an error's message never quotes the values (a child's complaint, a name)
+    created = create_engine(usable_url(url), future=True, pool_pre_ping=True, hide_parameters=True)
     overwrite_deleted_rows(created)
     return created
 

@@ -1,5 +1,5 @@
 """How long things are kept, and the purge that enforces it (`promisebot purge`, and the
-tracker store at start-up and hourly).
+supervisor of `promisebot run` at start and hourly).
 
 - conversations: `retention_days` of the tracker store in endpoints.yml (30 by default),
   counted from their last message;
@@ -7,7 +7,10 @@ tracker store at start-up and hourly).
 - unanswered questions, redacted: 90 days (bot.store.topic_log.UNANSWERED_KEPT_FOR);
 - requests, with their staff notes and emails: PROMISEBOT_REQUEST_RETENTION_DAYS (730 by
   default) from when they were made; each purge is written to the request access log;
-- staff sessions: until they expire.
+- staff sessions: until they expire;
+- Council4Kidz's ratings and saved conversations (redacted): a year (TESTER_DATA_DAYS) from
+  when they were made; tester codes a year after they ran out (a code lasts a year at most,
+  so by then nothing made with it is left).
 """
 from __future__ import annotations
 
@@ -22,11 +25,12 @@ import yaml
 from sqlalchemy import delete, func, select
 
 from bot.store.database import ROOT, database_url, engine, session, tracker_database_url
-from bot.store.models import (PendingAnswer, Request, RequestAccess, RequestNote, RequestUpdate, StaffEmail,
-                              StaffSession, UnansweredQuestion)
+from bot.store.models import (AnswerRating, PendingAnswer, Request, RequestAccess, RequestNote, RequestUpdate,
+                              StaffEmail, StaffSession, TesterCode, TesterConversation, UnansweredQuestion)
 
 DEFAULT_CONVERSATION_DAYS = 30
 DEFAULT_REQUEST_DAYS = 730
+TESTER_DATA_DAYS = 365  # long enough to fix what a year of Council4Kidz sessions found
 EVENTS = sa.table("events", sa.column("sender_id"), sa.column("timestamp"))  # Rasa's tracker table
 
 
@@ -47,6 +51,9 @@ class Purged:
     unanswered_questions: int = 0
     requests: int = 0
     staff_sessions: int = 0
+    tester_ratings: int = 0
+    tester_conversations: int = 0
+    tester_codes: int = 0
 
     def __str__(self) -> str:
         return ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in vars(self).items())
@@ -61,6 +68,11 @@ def purge(conversation_days: Optional[int] = None, now: Optional[datetime.dateti
         purged.unanswered_questions = db.execute(
             delete(UnansweredQuestion).where(UnansweredQuestion.expires_at <= now)).rowcount
         purged.staff_sessions = db.execute(delete(StaffSession).where(StaffSession.expires_at <= now)).rowcount
+        tester_cutoff = now - datetime.timedelta(days=TESTER_DATA_DAYS)
+        purged.tester_ratings = db.execute(delete(AnswerRating).where(AnswerRating.created_at < tester_cutoff)).rowcount
+        purged.tester_conversations = db.execute(
+            delete(TesterConversation).where(TesterConversation.created_at < tester_cutoff)).rowcount
+        purged.tester_codes = db.execute(delete(TesterCode).where(TesterCode.expires_at < tester_cutoff)).rowcount
         cutoff = now - datetime.timedelta(days=request_days())
         expired = select(Request.id).where(Request.created_at < cutoff)
         # Their notes and emails first: SQLite does not enforce the foreign keys' cascade.

@@ -12,6 +12,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, SlotSet, UserUttered
 from sqlalchemy import func, select
 
+from bot.content import PROMISE_BAND
 from bot.flows import FLOW_OF_FORM
 from bot.privacy.redaction import redact
 from bot.store.counters import iso_week
@@ -65,7 +66,8 @@ def summarise(new_events: Sequence[Event], age_band: Optional[str], active_loop_
 
 def record_turn(new_events: Sequence[Event], tracker) -> None:
     before = _active_loop_before(tracker, len(tracker.events) - len(new_events))
-    turn = summarise(new_events, tracker.get_slot("age_band"), before)
+    band = tracker.get_slot("age_band")  # a crafted payload can set a slot to anything: only known bands
+    turn = summarise(new_events, band if isinstance(band, str) and band in PROMISE_BAND else None, before)
     if turn is None:
         return
     week = iso_week()

@@ -10,8 +10,9 @@ subclass (configured in endpoints.yml):
 - keeps the exact answers of a request still being filled in out of the conversation, in
   `pending_answers`, for a day at most, and puts them back when the conversation is loaded,
   so the request the child sends says what they wrote (see bot.store.models.PendingAnswer);
-- deletes a conversation when the young person asks ("delete my chat", /forget), and every
-  conversation not touched for `retention_days` (30 by default), at start-up and hourly;
+- deletes a conversation when the young person asks ("delete my chat", /forget); one not
+  touched for `retention_days` (30 by default) is purged on a schedule, never while a message
+  is being saved (bot.store.retention, run by the supervisor and `promisebot purge`);
 - writes one topic-log row per bot turn (bot.store.topic_log): no text, no sender id.
 """
 from __future__ import annotations
@@ -22,7 +23,6 @@ import hashlib
 import json
 import logging
 import re
-import time
 from collections import OrderedDict
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
@@ -35,8 +35,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.engine import make_url
 
 from bot.flows import FREE_TEXT_SLOTS, SHORT_TEXT_SLOTS
+from bot.privacy.failures import log_failure
 from bot.privacy.redaction import redact
-from bot.store import retention, topic_log
+from bot.store import topic_log
 from bot.store.database import (database_url, migrate, overwrite_deleted_rows, session, tracker_database_url,
                                  usable_url)
 from bot.store.models import PendingAnswer
@@ -46,7 +47,6 @@ logger = logging.getLogger(__name__)
 KEPT_ANSWERS = FREE_TEXT_SLOTS + SHORT_TEXT_SLOTS  # put back on load while a request is filled in
 WHOLE_ANSWER_PLACEHOLDER = {"known_name": "[NAME]", "contact_detail": "[CONTACT]"}
 PENDING_FOR = datetime.timedelta(days=1)
-PURGE_EVERY = 3600  # seconds
 FORGET_SLOT = "forget_conversation"
 
 
@@ -104,10 +104,9 @@ class RedactingTrackerStore(SQLTrackerStore):
                          username=url.username, password=url.password, query=dict(url.query) or None,
                          event_broker=event_broker, **kwargs)
         overwrite_deleted_rows(self.engine)
-        self.retention_days = int(retention_days)
+        self.engine.hide_parameters = True  # Rasa logs a failed save: never with the events' text in it
+        self.retention_days = int(retention_days)  # what the purge keeps (bot.store.retention reads it)
         migrate(database_url())  # pending answers and the topic log live in the project's database
-        self._last_purge = 0.0
-        self._purge_if_due()
 
     @contextlib.contextmanager
     def session_scope(self) -> Iterator[Any]:
@@ -166,9 +165,8 @@ class RedactingTrackerStore(SQLTrackerStore):
         keep_pending_answers(tracker.sender_id, new_events)
         try:  # a failure to count must never lose the conversation
             topic_log.record_turn(new_events, tracker)
-        except Exception:
-            logger.exception("could not write the topic log")
-        self._purge_if_due()
+        except Exception as error:
+            log_failure(logger, "could not write the topic log", error)
 
     def _redacted(self, tracker: DialogueStateTracker, first_new: int) -> Iterator[Event]:
         # Every answer this conversation holds, as written: `retrieve` put the waiting ones back
@@ -185,15 +183,6 @@ class RedactingTrackerStore(SQLTrackerStore):
                 requested_slot = event.value
             elif isinstance(event, ActiveLoop) and event.name is None:
                 requested_slot = None
-
-    def _purge_if_due(self) -> None:
-        if time.monotonic() - self._last_purge < PURGE_EVERY:
-            return
-        self._last_purge = time.monotonic()
-        try:
-            retention.purge(conversation_days=self.retention_days)
-        except Exception:
-            logger.exception("could not purge expired data")
 
 
 def pending_answers(sender_id: str) -> Dict[str, str]:

@@ -45,7 +45,8 @@ from bot.channels.rasa_client import RasaClient, RasaUnavailable, Reply, typed_t
 from bot.channels.rate_limit import RateLimiter
 from bot.channels.senders import sender_id, sender_key
 from bot.content import PROMISE_BAND, Contact, Content, current_content
-from bot.council4kidz.testers import save_conversation, save_rating, story_from_events, valid_code
+from bot.council4kidz.testers import clean_title, save_conversation, save_rating, story_from_events, valid_code
+from bot.privacy.failures import log_failure
 from bot.store.database import StorageError
 from bot.store.models import TesterCode
 
@@ -135,12 +136,11 @@ class WebChat:
             if request.path.startswith("/api/"):
                 self.check_api_request(request)
             response = await handler(request)
-        except web.HTTPException as error:
-            if not request.path.startswith("/api/"):
-                raise
-            response = web.json_response({"error": error.reason}, status=error.status)
-        except Exception:  # never a stack trace, and never the young person's words, in the log
-            logger.exception("web chat request failed")
+        except web.HTTPException as error:  # a page not found gets the security headers too
+            response = (web.json_response({"error": error.reason}, status=error.status)
+                        if request.path.startswith("/api/") else error)
+        except Exception as error:  # never a stack trace, and never the young person's words, in the log
+            log_failure(logger, "web chat request failed", error)
             response = web.json_response({"error": "Something went wrong on our side."}, status=500)
         response.headers.update(SECURITY_HEADERS)
         response.headers.setdefault("Cache-Control", "no-store")
@@ -162,7 +162,9 @@ class WebChat:
     async def body(self, request: web.Request) -> dict:
         try:
             body = await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):  # RecursionError: [[[[...]]]] nested deep
+        # ValueError covers JSONDecodeError, UnicodeDecodeError and a number over 4,300 digits;
+        # RecursionError, [[[[...]]]] nested deep.
+        except (ValueError, RecursionError):
             raise web.HTTPBadRequest(reason="The body is not valid JSON.")
         session_id = body.get("session") if isinstance(body, dict) else None
         if not isinstance(session_id, str) or not SESSION_ID.fullmatch(session_id):
@@ -208,8 +210,8 @@ class WebChat:
         common = current_content().flow_common
         try:
             code = await asyncio.get_running_loop().run_in_executor(None, news_codes.issue, reply.news_code_for)
-        except Exception:
-            logger.exception("could not make a news code")
+        except Exception as error:
+            log_failure(logger, "could not make a news code", error)
             code = None
         if code is None:
             return Reply(common["news_code_failed"], source="flows.yml common.news_code_failed")
@@ -271,7 +273,7 @@ class WebChat:
     async def save_test(self, request: web.Request) -> web.Response:
         body = await self.body(request)
         code = self.tester_code(body)
-        title = body.get("title") if isinstance(body.get("title"), str) else ""
+        title = clean_title(body.get("title") if isinstance(body.get("title"), str) else "")
         try:
             events = await self.rasa.events(sender_id("web", body["session"], self.key))
         except RasaUnavailable as error:
@@ -279,8 +281,8 @@ class WebChat:
             raise web.HTTPServiceUnavailable(reason="Could not reach the assistant. Please try again in a minute.")
         if not any(e.get("event") == "user" for e in events):
             raise web.HTTPBadRequest(reason="There is no conversation to save yet.")
-        story = await asyncio.get_running_loop().run_in_executor(None, story_from_events, title or "tester", events)
-        saved = save_conversation(code, title or "untitled", story)
+        story = await asyncio.get_running_loop().run_in_executor(None, story_from_events, title, events)
+        saved = save_conversation(code, title, story)
         return web.json_response({"saved": saved})
 
 
