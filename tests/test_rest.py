@@ -105,13 +105,13 @@ def test_a_crafted_payload_cannot_put_a_made_up_band_or_kind_into_the_counts(chi
     import os
     import sqlite3
 
-    child.says('/inform_age{"age_band": "=HYPERLINK(1)"}')
-    child.says('/safeguarding_disclosure{"disclosure_kind": "=made_up"}')
+    child.says('/inform_age{"age_band": "=HYPERLINK(\\"crafted-band\\")"}')
+    child.says('/safeguarding_disclosure{"disclosure_kind": "=crafted-kind"}')
     assert "advocate" in child.hears("what is an advocate")  # the conversation goes on
     database = sqlite3.connect(os.environ["PROMISEBOT_DATABASE_URL"][len("sqlite:///"):])
     stored = repr(database.execute("select * from safeguarding_counts").fetchall()
                   + database.execute("select * from topic_turns").fetchall())
-    assert "HYPERLINK" not in stored and "made_up" not in stored
+    assert "crafted-band" not in stored and "crafted-kind" not in stored
 
 
 def test_a_second_copy_refuses_to_start_while_the_first_holds_the_ports(assistant, model_path):

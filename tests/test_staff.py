@@ -77,6 +77,64 @@ def test_repeated_failures_lock_the_username_for_a_while(staff):
     assert statuses == [401] * 5 + [429]  # even the right password, until the window passes
 
 
+def sign_in_status(staff, name, password=PASSWORD, address=None) -> int:
+    browser = requests.Session()
+    headers = {"X-Forwarded-For": address} if address else {}
+    form = browser.get(staff["url"] + "/login", timeout=10)
+    return browser.post(staff["url"] + "/login", headers=headers, timeout=30, data={
+        "username": name, "password": password, "csrf_token": csrf_of(form.text)}).status_code
+
+
+def test_failures_counted_by_any_process_lock_the_username_and_the_address(staff):
+    """The counts are in the database, so a second dashboard process (or a restart) sees them."""
+    from bot.staff.users import create_user
+    from bot.store.attempts import STAFF_ADDRESS, STAFF_USER
+
+    name = f"elsewhere-{uuid.uuid4().hex[:6]}"
+    create_user(name, PASSWORD, "analyst")
+    for _ in range(5):
+        STAFF_USER.failed(name)  # this test's process is not the dashboard's
+    assert sign_in_status(staff, name) == 429
+    # Many usernames tried from one address (through the council's proxy, as the proxy reports it)
+    for _ in range(20):
+        STAFF_ADDRESS.failed("203.0.113.7")
+    other = staff["names"]["caseworker"]
+    assert sign_in_status(staff, other, address="203.0.113.7") == 429
+    assert sign_in_status(staff, other, address="203.0.113.8") == 200
+
+
+def test_an_idle_session_ends_and_an_old_password_hash_is_remade_at_the_current_cost(staff):
+    import datetime
+    import hashlib
+    import secrets
+
+    from bot.staff.users import SCRYPT, create_user
+    from bot.store.database import session
+    from bot.store.models import StaffSession, StaffUser
+
+    name = f"older-{uuid.uuid4().hex[:6]}"
+    create_user(name, PASSWORD, "analyst")
+    salt = secrets.token_bytes(16)  # as the dashboard hashed before: N = 2^14
+    old = hashlib.scrypt(PASSWORD.encode(), salt=salt, n=2 ** 14, r=8, p=1, dklen=32)
+    with session() as db:
+        user = db.query(StaffUser).filter_by(username=name).one()
+        user.password_hash = f"scrypt${2 ** 14}$8$1${salt.hex()}${old.hex()}"
+        db.commit()
+    browser = requests.Session()
+    form = browser.get(staff["url"] + "/login", timeout=10)
+    browser.post(staff["url"] + "/login", data={"username": name, "password": PASSWORD,
+                                                "csrf_token": csrf_of(form.text)}, timeout=30)
+    assert browser.get(staff["url"] + "/topics", timeout=10).url.endswith("/topics")
+    with session() as db:
+        user = db.query(StaffUser).filter_by(username=name).one()
+        assert user.password_hash.startswith(f"scrypt${SCRYPT['n']}$8$1$")
+        db.query(StaffSession).filter_by(user_id=user.id).update(
+            {StaffSession.last_seen_at: datetime.datetime.utcnow() - datetime.timedelta(minutes=31)})
+        db.commit()
+    idle = browser.get(staff["url"] + "/topics", timeout=10)
+    assert idle.url.endswith("/login") and "Sign in" in idle.text
+
+
 def test_the_session_cookie_is_httponly_samesite_and_secure_behind_https(staff):
     browser = requests.Session()
     form = browser.get(staff["url"] + "/login", headers={"X-Forwarded-Proto": "https"}, timeout=10)

@@ -113,3 +113,29 @@ def test_ownership_and_notes_are_kept_and_logged_without_the_note(database):
     logged = [(a.who, a.action, a.detail) for a in access_log(database)]
     assert ("caseworker-2", "take", "owner caseworker-2") in logged and ("caseworker-2", "note", None) in logged
     assert not any("room" in (a.detail or "") for a in access_log(database))
+
+
+def _read_key(path: str) -> bytes:
+    from pathlib import Path
+
+    import secrets
+    import time
+
+    from bot.channels.senders import kept_secret
+
+    def slowly_made() -> str:  # making a key takes a moment: the window the old code left open
+        time.sleep(0.05)
+        return secrets.token_hex(32)
+    return kept_secret(Path(path), "PROMISEBOT_TEST_UNSET_KEY", slowly_made)
+
+
+def test_processes_starting_at_once_agree_on_one_whole_key(tmp_path):
+    """The key was created, then written: a process starting at that moment read it empty."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    for attempt in range(5):
+        path = tmp_path / f"sender{attempt}.key"
+        with ProcessPoolExecutor(max_workers=6) as pool:
+            keys = set(pool.map(_read_key, [str(path)] * 12))
+        assert len(keys) == 1 and len(keys.pop()) == 64  # each process made its own: one won, whole
+        assert oct(path.stat().st_mode & 0o777) == "0o600" and [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

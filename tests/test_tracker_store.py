@@ -167,13 +167,14 @@ def test_a_purged_request_takes_its_notes_news_and_emails_with_it(store):
 def test_council4kidz_ratings_saved_tests_and_codes_are_kept_a_year(store):
     import datetime
 
-    from bot.council4kidz.testers import issue_code, save_conversation, save_rating, valid_code
+    from bot.council4kidz.testers import issue_code, save_conversation, save_rating, start_testing, valid_code
     from bot.store.database import session
-    from bot.store.models import AnswerRating, TesterCode, TesterConversation
+    from bot.store.models import AnswerRating, TesterCode, TesterConversation, TesterSession
     from bot.store.retention import purge
 
     old, recent = valid_code(issue_code("a year ago")), valid_code(issue_code("this month"))
     for code in (old, recent):
+        start_testing(code, f"web-session-{code.id}")
         save_rating(code, "topics.yml advocacy", "An advocate is...", 1)
         save_conversation(code, "a test", "stories: []")
     long_ago = datetime.datetime.utcnow() - datetime.timedelta(days=400)
@@ -186,7 +187,8 @@ def test_council4kidz_ratings_saved_tests_and_codes_are_kept_a_year(store):
     assert (purged.tester_ratings, purged.tester_conversations, purged.tester_codes) == (1, 1, 1)
     with session() as db:
         assert [db.query(table).filter_by(**{"id" if table is TesterCode else "tester_code_id": recent.id}).count()
-                for table in (TesterCode, AnswerRating, TesterConversation)] == [1, 1, 1]
+                for table in (TesterCode, AnswerRating, TesterConversation, TesterSession)] == [1, 1, 1, 1]
+        assert db.query(TesterSession).count() == 1  # the old code's went with it
 
 
 def test_the_supervisor_purges_at_start_and_then_once_an_hour(store):

@@ -198,12 +198,43 @@ def test_a_tester_code_turns_on_test_mode_and_ratings_are_saved(web):
     assert advocacy.not_good >= 1 and any("too long" in c and "07700" not in c for c in advocacy.comments)
 
 
+def test_a_tester_code_works_only_in_the_session_that_entered_it(web):
+    """Knowing a code and another session's id is not enough to rate as it or save its chat."""
+    from bot.council4kidz.testers import issue_code
+
+    tester, stranger, code = new_session(), new_session(), issue_code("one session's code")
+    assert post(web, "/api/tester", {"session": tester, "code": code}).status_code == 200
+    rating = {"code": code, "source": "topics.yml advocacy", "answer": "An advocate is...", "rating": 1}
+    assert post(web, "/api/feedback", {"session": tester, **rating}).status_code == 200
+    refused = post(web, "/api/feedback", {"session": stranger, **rating})
+    assert refused.status_code == 403 and "in this chat" in refused.json()["error"]
+    assert post(web, "/api/save-test", {"session": stranger, "code": code, "title": "theirs"}).status_code == 403
+
+
+def test_guessing_tester_codes_locks_the_session_and_a_flood_of_ratings_is_slowed(web):
+    from bot.council4kidz.testers import issue_code
+
+    guesser, code = new_session(), issue_code("guessed")
+    for guess in ("C4K-AAAA-AAAA", "C4K-AAAA-AAAB", "C4K-AAAA-AAAC", "C4K-AAAA-AAAD", "C4K-AAAA-AAAE"):
+        assert post(web, "/api/tester", {"session": guesser, "code": guess}).status_code == 403
+    locked = post(web, "/api/tester", {"session": guesser, "code": code})  # even the right one, for now
+    assert locked.status_code == 429 and "15 minutes" in locked.json()["error"]
+
+    tester = new_session()
+    assert post(web, "/api/tester", {"session": tester, "code": code}).status_code == 200
+    rating = {"session": tester, "code": code, "source": "topics.yml advocacy", "answer": "An advocate is...",
+              "rating": 1}
+    answers = [post(web, "/api/feedback", rating).status_code for _ in range(35)]
+    assert answers[:30] == [200] * 30 and set(answers[30:]) == {429}
+
+
 def test_a_testers_conversation_becomes_a_conversation_test_that_passes(web, tmp_path, model_path):
     import subprocess
 
     from bot.council4kidz.testers import export_conversations, issue_code
 
     session, code = new_session(), issue_code("saving a conversation")
+    assert post(web, "/api/tester", {"session": session, "code": code}).status_code == 200
     nothing = post(web, "/api/save-test", {"session": session, "code": code, "title": "empty"})
     assert nothing.status_code == 400 and "no conversation" in nothing.json()["error"]
     for message in ("im 13", "what is an advocate", "can i change my social worker"):

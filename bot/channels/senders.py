@@ -13,7 +13,7 @@ import secrets
 from pathlib import Path
 from typing import Callable
 
-from bot.store.database import ROOT, private_folder
+from bot.store.database import ROOT, StorageError, private_folder
 
 KEY_FILE = ROOT / "var" / "sender.key"
 
@@ -30,14 +30,25 @@ def kept_secret(path: Path, setting: str, new_secret: Callable[[], str]) -> byte
         return configured.encode()
     if not path.exists():
         private_folder(path.parent)
-        try:  # created exclusively: of two processes starting at once, one writes it
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
+        # Written whole under another name, then linked into place: link fails if the file is
+        # there, so of two processes starting at once one wins, and neither ever reads a key
+        # half written (an empty key would hash every chat with no secret at all).
+        draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
             with os.fdopen(descriptor, "w") as file:
                 file.write(new_secret())
-    return path.read_text().strip().encode()
+                file.flush()
+                os.fsync(file.fileno())
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    secret = path.read_text().strip()
+    if not secret:
+        raise StorageError(f"the key file {path} is empty: delete it, and a new one is made at the next start")
+    return secret.encode()
 
 
 def sender_id(channel: str, raw_id: object, key: bytes) -> str:

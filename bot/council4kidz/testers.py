@@ -21,7 +21,7 @@ from sqlalchemy import case, func, select
 
 from bot.privacy.redaction import redact
 from bot.store.database import session
-from bot.store.models import AnswerRating, TesterCode, TesterConversation
+from bot.store.models import AnswerRating, TesterCode, TesterConversation, TesterSession
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 MAX_COMMENT = 1000
@@ -58,6 +58,27 @@ def valid_code(code: str, url: Optional[str] = None) -> Optional[TesterCode]:
         if row is not None:
             db.expunge(row)
         return row
+
+
+def start_testing(code: TesterCode, session_hash: str, url: Optional[str] = None) -> None:
+    """This web chat session entered the code: it alone may now rate and save with it."""
+    with session(url) as db:
+        if not db.execute(select(TesterSession.id).where(TesterSession.tester_code_id == code.id,
+                                                         TesterSession.session_hash == session_hash)).first():
+            db.add(TesterSession(tester_code_id=code.id, session_hash=session_hash, started_at=now()))
+            db.commit()
+
+
+def code_of_session(code: str, session_hash: str, url: Optional[str] = None) -> Optional[TesterCode]:
+    """The code, if it is valid and was entered in this session (`start_testing`): knowing a
+    code and another session's id is not enough to rate as it or save its conversation."""
+    found = valid_code(code, url)
+    if found is None:
+        return None
+    with session(url) as db:
+        entered = db.execute(select(TesterSession.id).where(TesterSession.tester_code_id == found.id,
+                                                            TesterSession.session_hash == session_hash)).first()
+    return found if entered else None
 
 
 def list_codes(url: Optional[str] = None) -> List[TesterCode]:

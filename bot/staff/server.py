@@ -19,10 +19,9 @@ import logging
 import os
 import secrets
 import sys
-import time
-from collections import defaultdict, deque
+from collections import defaultdict
 from pathlib import Path
-from typing import Awaitable, Callable, Deque, Dict, Optional
+from typing import Awaitable, Callable, Optional
 
 from aiohttp import web
 
@@ -36,6 +35,7 @@ from bot.privacy.failures import log_failure
 from bot.staff import users
 from bot.staff.pages import Raw, bar_chart, csrf_field, esc, login_form, page, table, topic_label
 from bot.store import topic_log
+from bot.store.attempts import STAFF_ADDRESS, STAFF_USER, client_address
 from bot.store.counters import disclosure_counts, shown
 from bot.store.database import StorageError, migrate
 from bot.store.requests import (MAX_NOTE, STATUSES, access_log, add_note, add_update, get_request, list_requests,
@@ -46,7 +46,6 @@ logger = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 COOKIE, LOGIN_COOKIE = "promisebot_staff", "promisebot_login"
 HOME = {"analyst": "/topics", "caseworker": "/requests", "admin": "/users"}
-FAILED_LOGINS_ALLOWED, FAILED_LOGIN_WINDOW = 5, 15 * 60
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
                                "base-uri 'none'; frame-ancestors 'none'",
@@ -77,7 +76,6 @@ class Dashboard:
         # Secure cookies behind HTTPS; on plain loopback HTTP (development) a Secure cookie
         # would never come back. PROMISEBOT_STAFF_SECURE_COOKIES=always forces it.
         self.secure_cookies = secure_cookies
-        self._failures: Dict[str, Deque[float]] = defaultdict(deque)
 
     def app(self) -> web.Application:
         app = web.Application(middlewares=[self.headers, self.session_and_csrf], client_max_size=64 * 1024)
@@ -153,26 +151,22 @@ class Dashboard:
         expected = request.cookies.get(LOGIN_COOKIE, "")
         if not expected or not secrets.compare_digest(str(form.get("csrf_token", "")), expected):
             return await self.login_page(request, "The sign-in form expired. Please try again.", status=403)
-        username = str(form.get("username", "")).strip().lower()
-        if self._too_many_failures(username):
+        username = str(form.get("username", "")).strip().lower()[:64]
+        address = client_address(request.remote, request.headers.get("X-Forwarded-For"))
+        loop = asyncio.get_running_loop()  # the database and the password hash block: in a thread
+        if await loop.run_in_executor(None, lambda: STAFF_USER.is_locked(username) or STAFF_ADDRESS.is_locked(address)):
             return await self.login_page(request, "Too many failed attempts. Wait 15 minutes and try again.", status=429)
-        result = users.sign_in(username, str(form.get("password", "")))
+        result = await loop.run_in_executor(None, users.sign_in, username, str(form.get("password", "")))
         if result is None:
-            self._failures[username].append(time.monotonic())
+            await loop.run_in_executor(None, lambda: (STAFF_USER.failed(username), STAFF_ADDRESS.failed(address)))
             return await self.login_page(request, "That username and password did not match.", status=401)
         token, who = result
-        self._failures.pop(username, None)
+        await loop.run_in_executor(None, STAFF_USER.succeeded, username)
         response = web.HTTPSeeOther(HOME[who.role])
         response.set_cookie(COOKIE, token, httponly=True, samesite="Strict", secure=self._secure(request),
                             max_age=users.SESSION_HOURS * 3600)
         response.del_cookie(LOGIN_COOKIE)
         return response
-
-    def _too_many_failures(self, username: str) -> bool:
-        recent = self._failures[username]
-        while recent and time.monotonic() - recent[0] > FAILED_LOGIN_WINDOW:
-            recent.popleft()
-        return len(recent) >= FAILED_LOGINS_ALLOWED
 
     async def logout(self, request: web.Request) -> web.Response:
         users.sign_out(request.cookies.get(COOKIE, ""))

@@ -4,7 +4,7 @@
 an id that could lead back to a child."""
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import declarative_base
 
 Base = declarative_base()
@@ -189,6 +189,7 @@ class StaffSession(Base):
     user_id = Column(Integer, ForeignKey("staff_users.id", ondelete="CASCADE"), nullable=False)
     csrf_token = Column(String(64), nullable=False)
     expires_at = Column(DateTime, nullable=False)
+    last_seen_at = Column(DateTime)  # a session idle for longer than users.IDLE_MINUTES is over
 
 
 class TesterCode(Base):
@@ -229,3 +230,30 @@ class TesterConversation(Base):
     title = Column(String(200), nullable=False)
     story = Column(Text, nullable=False)  # YAML test story (the tracker store has already redacted it)
     exported_to = Column(String(300))  # the file `promisebot testers save-tests` wrote it to
+
+
+class FailedAttempt(Base):
+    """One wrong password or tester code, kept a day at most. Counted here, not in memory, so
+    that every process and replica sees the same count (bot.attempts). The key (a username, an
+    address, a session) is stored only as a hash."""
+
+    __tablename__ = "failed_attempts"
+    __table_args__ = (Index("ix_failed_attempts_guarded_key", "guarded", "key_hash"),)
+
+    id = Column(Integer, primary_key=True)
+    guarded = Column(String(24), nullable=False)
+    key_hash = Column(String(64), nullable=False)
+    at = Column(DateTime, nullable=False, index=True)
+
+
+class TesterSession(Base):
+    """A web chat session that entered a tester code: only it may rate answers or save its
+    conversation with that code."""
+
+    __tablename__ = "tester_sessions"
+    __table_args__ = (UniqueConstraint("tester_code_id", "session_hash"),)
+
+    id = Column(Integer, primary_key=True)
+    tester_code_id = Column(Integer, ForeignKey("tester_codes.id", ondelete="CASCADE"), nullable=False)
+    session_hash = Column(String(64), nullable=False)  # the session's keyed hash, as Rasa knows it
+    started_at = Column(DateTime, nullable=False)

@@ -7,7 +7,7 @@ supervisor of `promisebot run` at start and hourly).
 - unanswered questions, redacted: 90 days (bot.store.topic_log.UNANSWERED_KEPT_FOR);
 - requests, with their staff notes and emails: PROMISEBOT_REQUEST_RETENTION_DAYS (730 by
   default) from when they were made; each purge is written to the request access log;
-- staff sessions: until they expire;
+- staff sessions: until they expire; failed sign-ins and tester codes (hashed keys): a day;
 - Council4Kidz's ratings and saved conversations (redacted): a year (TESTER_DATA_DAYS) from
   when they were made; tester codes a year after they ran out (a code lasts a year at most,
   so by then nothing made with it is left).
@@ -24,9 +24,11 @@ import sqlalchemy as sa
 import yaml
 from sqlalchemy import delete, func, select
 
+from bot.store import attempts
 from bot.store.database import ROOT, database_url, engine, session, tracker_database_url
-from bot.store.models import (AnswerRating, PendingAnswer, Request, RequestAccess, RequestNote, RequestUpdate,
-                              StaffEmail, StaffSession, TesterCode, TesterConversation, UnansweredQuestion)
+from bot.store.models import (AnswerRating, FailedAttempt, PendingAnswer, Request, RequestAccess, RequestNote,
+                              RequestUpdate, StaffEmail, StaffSession, TesterCode, TesterConversation,
+                              TesterSession, UnansweredQuestion)
 
 DEFAULT_CONVERSATION_DAYS = 30
 DEFAULT_REQUEST_DAYS = 730
@@ -54,6 +56,7 @@ class Purged:
     tester_ratings: int = 0
     tester_conversations: int = 0
     tester_codes: int = 0
+    failed_attempts: int = 0
 
     def __str__(self) -> str:
         return ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in vars(self).items())
@@ -68,10 +71,15 @@ def purge(conversation_days: Optional[int] = None, now: Optional[datetime.dateti
         purged.unanswered_questions = db.execute(
             delete(UnansweredQuestion).where(UnansweredQuestion.expires_at <= now)).rowcount
         purged.staff_sessions = db.execute(delete(StaffSession).where(StaffSession.expires_at <= now)).rowcount
+        purged.failed_attempts = db.execute(
+            delete(FailedAttempt).where(FailedAttempt.at < now - attempts.KEPT_FOR)).rowcount
         tester_cutoff = now - datetime.timedelta(days=TESTER_DATA_DAYS)
         purged.tester_ratings = db.execute(delete(AnswerRating).where(AnswerRating.created_at < tester_cutoff)).rowcount
         purged.tester_conversations = db.execute(
             delete(TesterConversation).where(TesterConversation.created_at < tester_cutoff)).rowcount
+        expired_codes = select(TesterCode.id).where(TesterCode.expires_at < tester_cutoff)
+        db.execute(delete(TesterSession).where(TesterSession.tester_code_id.in_(expired_codes))
+                   .execution_options(synchronize_session=False))
         purged.tester_codes = db.execute(delete(TesterCode).where(TesterCode.expires_at < tester_cutoff)).rowcount
         cutoff = now - datetime.timedelta(days=request_days())
         expired = select(Request.id).where(Request.created_at < cutoff)

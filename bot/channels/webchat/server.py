@@ -45,8 +45,10 @@ from bot.channels.rasa_client import RasaClient, RasaUnavailable, Reply, typed_t
 from bot.channels.rate_limit import RateLimiter
 from bot.channels.senders import sender_id, sender_key
 from bot.content import PROMISE_BAND, Contact, Content, current_content
-from bot.council4kidz.testers import clean_title, save_conversation, save_rating, story_from_events, valid_code
+from bot.council4kidz.testers import (clean_title, code_of_session, save_conversation, save_rating, start_testing,
+                                      story_from_events, valid_code)
 from bot.privacy.failures import log_failure
+from bot.store.attempts import TESTER_ADDRESS, TESTER_SESSION, client_address
 from bot.store.database import StorageError
 from bot.store.models import TesterCode
 
@@ -113,6 +115,8 @@ class WebChat:
     def __init__(self, rasa: RasaClient, key: bytes, limiter: Optional[RateLimiter] = None):
         self.rasa, self.key = rasa, key
         self.limiter = limiter or RateLimiter()
+        # A tester rates each answer and saves a conversation now and then; a flood is not testing.
+        self.rating_limiter, self.saving_limiter = RateLimiter(limit=30, window=60), RateLimiter(limit=3, window=60)
         self.taps = Taps(rasa)
 
     def app(self) -> web.Application:
@@ -244,23 +248,46 @@ class WebChat:
         return web.json_response({**as_json([said("channel_forgotten")]), "forgotten": True})
 
     # --- Council4Kidz test mode ---------------------------------------------------------
-    @staticmethod
-    def tester_code(body: dict) -> TesterCode:
-        code = valid_code(body.get("code", ""))
-        if code is None:
-            raise web.HTTPForbidden(reason="That tester code is not right, or it has run out. Ask the staff for a new one.")
-        return code
-
+    # A code is entered once per session (/api/tester), with wrong codes counted against the
+    # session and the address (bot.store.attempts); ratings and saves then need that session.
     async def tester(self, request: web.Request) -> web.Response:
         body = await self.body(request)
-        code = self.tester_code(body)
+        session = sender_id("web", body["session"], self.key)
+        address = client_address(request.remote, request.headers.get("X-Forwarded-For"))
+        code = body.get("code") if isinstance(body.get("code"), str) else ""
+
+        def check() -> Optional[TesterCode]:
+            if TESTER_SESSION.is_locked(session) or TESTER_ADDRESS.is_locked(address):
+                raise web.HTTPTooManyRequests(reason="Too many codes tried. Wait 15 minutes and try again.")
+            found = valid_code(code)
+            if found is None:
+                TESTER_SESSION.failed(session)
+                TESTER_ADDRESS.failed(address)
+            else:
+                start_testing(found, session)
+            return found
+
+        found = await asyncio.get_running_loop().run_in_executor(None, check)
+        if found is None:
+            raise web.HTTPForbidden(reason="That tester code is not right, or it has run out. Ask the staff for a new one.")
         ages = Reply("", tuple(current_content().buttons["age"]))
-        self.taps.shown(sender_id("web", body["session"], self.key), [ages])  # the page shows them as buttons
-        return web.json_response({"label": code.label, "ages": [{"title": t, "payload": p} for t, p in ages.buttons]})
+        self.taps.shown(session, [ages])  # the page shows them as buttons
+        return web.json_response({"label": found.label, "ages": [{"title": t, "payload": p} for t, p in ages.buttons]})
+
+    async def tester_code(self, body: dict, limiter: RateLimiter) -> TesterCode:
+        """The code of a session that entered it, within the session's limit for this."""
+        session = sender_id("web", body["session"], self.key)
+        code = body.get("code") if isinstance(body.get("code"), str) else ""
+        found = await asyncio.get_running_loop().run_in_executor(None, code_of_session, code, session)
+        if found is None:
+            raise web.HTTPForbidden(reason="Enter your tester code first, in this chat. Ask the staff if it has run out.")
+        if not limiter.allow(session):
+            raise web.HTTPTooManyRequests(reason="That is a lot at once: wait a minute and try again.")
+        return found
 
     async def feedback(self, request: web.Request) -> web.Response:
         body = await self.body(request)
-        code = self.tester_code(body)
+        code = await self.tester_code(body, self.rating_limiter)
         rating, answer = body.get("rating"), body.get("answer")
         if rating not in (1, -1) or not isinstance(answer, str) or not answer:
             raise web.HTTPBadRequest(reason="Send the answer and a rating of 1 (good) or -1 (not good).")
@@ -272,7 +299,7 @@ class WebChat:
 
     async def save_test(self, request: web.Request) -> web.Response:
         body = await self.body(request)
-        code = self.tester_code(body)
+        code = await self.tester_code(body, self.saving_limiter)
         title = clean_title(body.get("title") if isinstance(body.get("title"), str) else "")
         try:
             events = await self.rasa.events(sender_id("web", body["session"], self.key))

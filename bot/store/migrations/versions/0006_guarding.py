@@ -1,0 +1,42 @@
+"""Guarding against guessing, shared by every process: failed staff sign-ins and tester codes
+counted in the database; which web chat sessions entered a tester code; when a staff session
+was last used (the idle timeout).
+
+Revision ID: 0006
+Revises: 0005
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "failed_attempts",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("guarded", sa.String(24), nullable=False),  # e.g. "staff_user", "tester_address"
+        sa.Column("key_hash", sa.String(64), nullable=False),
+        sa.Column("at", sa.DateTime, nullable=False, index=True),
+        sa.Index("ix_failed_attempts_guarded_key", "guarded", "key_hash"),
+    )
+    op.create_table(
+        "tester_sessions",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("tester_code_id", sa.Integer, sa.ForeignKey("tester_codes.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("session_hash", sa.String(64), nullable=False),
+        sa.Column("started_at", sa.DateTime, nullable=False),
+        sa.UniqueConstraint("tester_code_id", "session_hash"),
+    )
+    with op.batch_alter_table("staff_sessions") as sessions:
+        sessions.add_column(sa.Column("last_seen_at", sa.DateTime))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("staff_sessions") as sessions:
+        sessions.drop_column("last_seen_at")
+    op.drop_table("tester_sessions")
+    op.drop_table("failed_attempts")
