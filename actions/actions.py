@@ -158,9 +158,7 @@ class ActionSmallTalk(Action):
         return "action_small_talk"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
-        intent = intent_of(tracker)
-        content = current_content()
-        answer(dispatcher, tracker, chat_reply(content, tracker))
+        answer(dispatcher, tracker, chat_reply(current_content(), tracker))
         return []
 
 

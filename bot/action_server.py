@@ -17,6 +17,7 @@ from rasa_sdk.endpoint import create_app
 from sanic import Sanic, response
 from sanic.request import Request
 
+from bot import logs
 from bot.privacy.failures import log_failure
 from bot.store.database import StorageError, migrate
 
@@ -41,7 +42,7 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=5055)
     parser.add_argument("--actions", default="actions", help="the package of actions to serve")
     args = parser.parse_args()
-    logging.basicConfig(level=logging.WARNING)
+    logs.configure("actions", logging.WARNING)
     try:
         migrate()  # the schema is brought up to date before the first request
     except StorageError as error:

@@ -3,6 +3,8 @@
   promisebot run            train if needed, then start and supervise the assistant: the action
                             server, Rasa, the web chat, and Telegram when a bot token is set
                             (--replicas N --lock-store redis://...: N Rasa servers, on PostgreSQL)
+  promisebot serve          the same, in production: on a model built beforehand, never training
+  promisebot settings       check every setting (--example prints .env.example)
   promisebot train          train the model if its inputs changed (--force to retrain)
   promisebot model-path     print the path of the model for the current inputs
   promisebot chat           chat in the terminal with a running assistant
@@ -53,19 +55,22 @@ def run_command(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="promisebot", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="start the assistant")
-    run.add_argument("--rasa-port", type=int, default=5005)
-    run.add_argument("--action-port", type=int, default=5055)
-    run.add_argument("--web-port", type=int, default=8000, help="the web chat page")
-    run.add_argument("--staff-port", type=int, default=8001, help="the staff dashboard (always on 127.0.0.1)")
-    run.add_argument("--web-host", default="127.0.0.1",
-                     help="where the web chat listens (behind the council's reverse proxy in production)")
-    run.add_argument("--log-dir", type=Path, default=None, help="write each service's output here")
-    run.add_argument("--replicas", type=int, default=1,
-                     help="Rasa servers to run (on the ports after --rasa-port); more than 1 needs --lock-store "
-                          "and PROMISEBOT_DATABASE_URL on PostgreSQL (docs/deployment.md)")
-    run.add_argument("--lock-store", metavar="redis://HOST:PORT/DB", default=None,
-                     help="Redis lock store shared by the Rasa replicas")
+    starting = argparse.ArgumentParser(add_help=False)  # what `run` and `serve` share
+    starting.add_argument("--rasa-port", type=int, default=5005)
+    starting.add_argument("--action-port", type=int, default=5055)
+    starting.add_argument("--web-port", type=int, default=8000, help="the web chat page")
+    starting.add_argument("--staff-port", type=int, default=8001, help="the staff dashboard (always on 127.0.0.1)")
+    starting.add_argument("--web-host", default="127.0.0.1",
+                          help="where the web chat listens (behind the council's reverse proxy in production)")
+    starting.add_argument("--log-dir", type=Path, default=None, help="write each service's output here")
+    starting.add_argument("--replicas", type=int, default=1,
+                          help="Rasa servers to run (on the ports after --rasa-port); more than 1 needs --lock-store "
+                               "and PROMISEBOT_DATABASE_URL on PostgreSQL (docs/deployment.md)")
+    starting.add_argument("--lock-store", metavar="redis://HOST:PORT/DB", default=None,
+                          help="Redis lock store shared by the Rasa replicas")
+    commands.add_parser("run", parents=[starting], help="start the assistant (training first if needed)")
+    commands.add_parser("serve", parents=[starting],
+                        help="production: start the assistant on a model built beforehand; never trains")
     train = commands.add_parser("train", help="train the model when its inputs changed")
     train.add_argument("--force", action="store_true")
     commands.add_parser("model-path", help="print the current model's path")
@@ -73,6 +78,8 @@ def run_command(argv=None) -> int:
     chat.add_argument("--url", default="http://127.0.0.1:5005/webhooks/rest/webhook")
     commands.add_parser("check-content", help="check content/ against its schema")
     commands.add_parser("migrate", help="bring the database schema up to date")
+    settings_command = commands.add_parser("settings", help="check every setting (bot/settings.py)")
+    settings_command.add_argument("--example", action="store_true", help="print .env.example")
     commands.add_parser("purge", help="delete what is past its retention period (also done by the running assistant)")
     staff = commands.add_parser("staff", help="staff dashboard users")
     staff_commands = staff.add_subparsers(dest="staff_command", required=True)
@@ -137,6 +144,15 @@ def run_command(argv=None) -> int:
         from bot.terminal_chat import chat as chat_loop
         return chat_loop(args.url)
 
+    if args.command == "settings":
+        from bot import settings
+        if args.example:
+            print(settings.env_example(), end="")
+            return 0
+        for line in settings.problems():
+            print(line, file=sys.stderr)
+        print("Every setting can work." if not settings.problems() else "Change the settings above.")
+        return 1 if settings.problems() else 0
     if args.command == "migrate":
         from bot.store.database import database_url, migrate
         migrate()
@@ -195,13 +211,22 @@ def run_command(argv=None) -> int:
     if args.command == "train":
         model_cache.ensure_model(force=args.force)
         return 0
-    if args.command == "run":
+    if args.command in ("run", "serve"):
+        from bot import settings
         from bot.supervisor import Ports, assistant_services, supervise
-        model = model_cache.ensure_model()
+        wrong = settings.problems()
+        if wrong:  # one line each, before anything starts
+            print("\n".join(f"promisebot: {line}" for line in wrong), file=sys.stderr)
+            return 2
+        model = model_cache.ensure_model() if args.command == "run" else model_cache.model_path()
+        if not model.exists():
+            print(f"promisebot: there is no model for this code ({model.name}). `serve` never trains: run "
+                  "`promisebot train` first, here or on a build machine, and copy models/ across.", file=sys.stderr)
+            return 2
         if args.log_dir:
             args.log_dir.mkdir(parents=True, exist_ok=True)
         ports = Ports(rasa=args.rasa_port, actions=args.action_port, web=args.web_port, staff=args.staff_port)
-        if args.replicas > 1 and (not args.lock_store or "postgresql" not in os.environ.get("PROMISEBOT_DATABASE_URL", "")):
+        if args.replicas > 1 and (not args.lock_store or "postgresql" not in settings.text("PROMISEBOT_DATABASE_URL")):
             print("--replicas needs --lock-store redis://... and PROMISEBOT_DATABASE_URL=postgresql://... "
                   "(`make scale-out` starts both)", file=sys.stderr)
             return 2
@@ -235,7 +260,8 @@ def phrasings_command(args) -> int:
     csv_out = args.sheet.with_name(args.sheet.stem + "-answers.csv")
     html_out = csv_out.with_suffix(".html")
     if args.rasa_url:
-        answered = answer_rows(rows, asker(args.rasa_url.rstrip("/"), os.environ.get("PROMISEBOT_RASA_TOKEN", "")))
+        from bot import settings
+        answered = answer_rows(rows, asker(args.rasa_url.rstrip("/"), settings.text("PROMISEBOT_RASA_TOKEN")))
     else:
         with private_assistant() as ask:
             answered = answer_rows(rows, ask)

@@ -12,10 +12,11 @@ token comes from PROMISEBOT_RASA_TOKEN rather than the command line.
 """
 from __future__ import annotations
 
-import os
 import sys
 from functools import lru_cache
 from typing import Any, Dict, Optional
+
+from bot import settings
 
 
 @lru_cache(maxsize=None)
@@ -78,7 +79,7 @@ def main() -> None:
 
     # The API token comes in the environment (only this user can read it), not on the command
     # line (every local user can); changing sys.argv here does not change what `ps` shows.
-    token = os.environ.get("PROMISEBOT_RASA_TOKEN")
+    token = settings.text("PROMISEBOT_RASA_TOKEN")
     if token and "--enable-api" in sys.argv:
         sys.argv.append(f"--auth-token={token}")
 

@@ -24,12 +24,15 @@ from urllib.parse import urlsplit
 import requests
 import yaml
 
+from bot import logs, settings
 from bot.model_cache import ROOT, rasa_env
 from bot.privacy.failures import where_it_failed
 from bot.store import retention
 from bot.store.database import migrate
 
-RESTART_LIMIT = 5  # a service that keeps dying is a fault to report, not to hide
+RESTART_LIMIT = 5  # a service that keeps dying is a fault to report, not to hide...
+QUIET_AFTER = 600  # ...but one that then ran this many seconds is counted afresh
+RESTART_BACKOFF = (1, 2, 5, 15, 30)  # seconds before each restart in a row
 PURGE_EVERY = 3600  # seconds between purges of what is past its time (bot.store.retention)
 
 
@@ -43,7 +46,9 @@ class Service:
     essential: bool = True  # a non-essential service that keeps failing is left stopped; the rest go on
     uses_database: bool = False  # its schema is migrated before it starts
     process: Optional[subprocess.Popen] = field(default=None, repr=False)
-    restarts: int = 0
+    restarts: int = 0  # in a row: reset after QUIET_AFTER seconds running
+    started_at: float = 0.0  # time.monotonic()
+    restart_at: Optional[float] = None  # when a stopped service is due to start again
 
     @property
     def ready_url(self) -> Optional[str]:
@@ -55,6 +60,7 @@ class Service:
                    "ab") if log_dir else None
         self.process = subprocess.Popen(self.argv, cwd=ROOT, env={**rasa_env(), **self.env}, umask=0o077,
                                         stdout=out, stderr=subprocess.STDOUT if out else None)
+        self.started_at, self.restart_at = time.monotonic(), None
 
     def is_ready(self) -> bool:
         if self.ready_url is None:
@@ -138,11 +144,13 @@ def assistant_services(model: Path, ports: Ports = Ports(), web_host: str = "127
     # baseline takes it on its command line.
     token_passed = ([], {"PROMISEBOT_RASA_TOKEN": rasa_token}) if rasa_module == "bot.rasa_server" else (
         [f"--auth-token={rasa_token}"], {})  # one word: a token may begin with "-"
+    rasa_logging = (["--logging-config-file", str(logs.rasa_logging_config())]
+                    if settings.choice("PROMISEBOT_LOG_FORMAT") == "json" else [])
     for number, port in enumerate(rasa_ports, start=1):
         services.append(Service("rasa" if number == 1 else f"rasa-{number}", [
             python, "-m", rasa_module, "run", "--model", str(model), "--endpoints", str(endpoints),
             "--credentials", str(ROOT / "credentials.yml"), "--interface", "127.0.0.1", "--port", str(port),
-            "--enable-api", *token_passed[0]], port, env=dict(token_passed[1]), uses_database=True))
+            "--enable-api", *token_passed[0], *rasa_logging], port, env=dict(token_passed[1]), uses_database=True))
     services += [
         Service("webchat", [python, "-m", "bot.channels.webchat.server", "--host", web_host, "--port", str(ports.web)],
                 ports.web, "/health", env=channel_env),
@@ -150,7 +158,7 @@ def assistant_services(model: Path, ports: Ports = Ports(), web_host: str = "127
         Service("staff", [python, "-m", "bot.staff.server", "--port", str(ports.staff)], ports.staff, "/health",
                 essential=False, uses_database=True),
     ]
-    if telegram if telegram is not None else bool(os.environ.get("PROMISEBOT_TELEGRAM_TOKEN")):
+    if telegram if telegram is not None else bool(settings.text("PROMISEBOT_TELEGRAM_TOKEN")):
         services.append(Service("telegram", [python, "-m", "bot.channels.telegram"], None, env=channel_env,
                                 essential=False))
     return services
@@ -306,6 +314,42 @@ def purge_when_due(last_purge: Optional[float]) -> float:
     return time.monotonic()
 
 
+def keep_running(watched: List[Service], log_dir: Optional[Path], now: Optional[float] = None) -> Optional[int]:
+    """One look at the services: restart a stopped one after a wait that grows with each restart
+    in a row (RESTART_BACKOFF); count a service that has run QUIET_AFTER seconds afresh; give up
+    on one that stopped RESTART_LIMIT times in a row (leaving it out, or, if the assistant cannot
+    work without it, returning the exit code 1)."""
+    now = time.monotonic() if now is None else now
+    for service in list(watched):
+        if service.process is None:
+            continue
+        if service.process.poll() is None:
+            if service.restarts and now - service.started_at >= QUIET_AFTER:
+                service.restarts = 0
+            continue
+        if service.restarts >= RESTART_LIMIT:
+            print(f"{service.name} keeps stopping; giving up on it.", file=sys.stderr)
+            if service.essential:
+                return 1
+            watched.remove(service)
+            continue
+        if service.restart_at is None:
+            wait = RESTART_BACKOFF[min(service.restarts, len(RESTART_BACKOFF) - 1)]
+            service.restart_at = now + wait
+            print(f"{service.name} stopped (code {service.process.returncode}); restarting in {wait} s.",
+                  file=sys.stderr)
+        if now < service.restart_at:
+            continue
+        service.restarts += 1
+        service.start(log_dir)
+        try:
+            service.wait_ready(180)
+        except (RuntimeError, TimeoutError) as error:  # stopped: the next look restarts it, or gives up
+            print(f"{service.name} did not come back: {error}", file=sys.stderr)
+            service.stop()
+    return None
+
+
 def supervise(services: List[Service], log_dir: Optional[Path] = None) -> int:
     """Run until Ctrl-C or SIGTERM; restart a service that dies, a few times at most."""
     def on_term(signum, frame):  # SIGTERM, and SIGINT even when started in the background
@@ -324,23 +368,9 @@ def supervise(services: List[Service], log_dir: Optional[Path] = None) -> int:
         while True:
             time.sleep(1)
             last_purge = purge_when_due(last_purge)
-            for service in list(watched):
-                if service.process is not None and service.process.poll() is not None:
-                    if service.restarts >= RESTART_LIMIT:
-                        print(f"{service.name} keeps stopping; giving up on it.", file=sys.stderr)
-                        if service.essential:
-                            return 1
-                        watched.remove(service)
-                        continue
-                    service.restarts += 1
-                    print(f"{service.name} stopped (code {service.process.returncode}); restarting.", file=sys.stderr)
-                    service.start(log_dir)
-                    try:
-                        service.wait_ready(180)
-                    except (RuntimeError, TimeoutError) as error:
-                        print(f"{service.name} did not come back: {error}", file=sys.stderr)
-                        if service.essential:
-                            return 1
+            failed = keep_running(watched, log_dir)
+            if failed is not None:
+                return failed
     except KeyboardInterrupt:
         print("\nStopping...", flush=True)
         return 0

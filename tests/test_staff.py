@@ -224,12 +224,98 @@ def test_admins_list_and_disable_users(staff):
     admin = signed_in(staff, "admin")
     users_page = admin.get(staff["url"] + "/users", timeout=10)
     assert name in users_page.text
-    assert admin.post(staff["url"] + f"/users/{name}/disable", data={}, timeout=10).status_code == 403  # no CSRF token
-    admin.post(staff["url"] + f"/users/{name}/disable", data={"csrf_token": csrf_of(users_page.text)}, timeout=10)
-    form = requests.get(staff["url"] + "/login", timeout=10)
-    refused = requests.post(staff["url"] + "/login", cookies=form.cookies, timeout=30,
-                            data={"username": name, "password": PASSWORD, "csrf_token": csrf_of(form.text)})
-    assert refused.status_code == 401
+    disable = {"action": "disable"}
+    assert admin.post(staff["url"] + f"/users/{name}", data=disable, timeout=10).status_code == 403  # no CSRF token
+    admin.post(staff["url"] + f"/users/{name}", data={**disable, "csrf_token": csrf_of(users_page.text)}, timeout=10)
+    assert sign_in_status(staff, name) == 401
+
+
+def link_in(page_html: str) -> str:
+    return re.search(r"<code>(http[^<]*/set-password\?token=[^<]+)</code>", page_html).group(1).replace("&amp;", "&")
+
+
+def set_password_by_link(link: str, password: str) -> requests.Response:
+    browser = requests.Session()
+    form = browser.get(link, timeout=10)
+    return browser.post(link.split("?")[0], timeout=30, data={
+        "csrf_token": csrf_of(form.text), "token": link.split("token=")[1], "password": password, "again": password})
+
+
+def test_admins_create_accounts_whose_holders_set_their_own_password_and_every_change_is_logged(staff):
+    """An account made on the dashboard, a one-time link to set its password, a role change,
+    a reset, disabling and enabling again: each in the access log."""
+    admin = signed_in(staff, "admin")
+    name, users_page = f"newcomer-{uuid.uuid4().hex[:6]}", admin.get(staff["url"] + "/users", timeout=10)
+    made = admin.post(staff["url"] + "/users", timeout=30, data={
+        "username": name, "role": "analyst", "csrf_token": csrf_of(users_page.text)})
+    link = link_in(made.text)
+    assert link.startswith("http://127.0.0.1:8001/set-password?token=")  # PROMISEBOT_DASHBOARD_URL's default
+    link = link.replace("http://127.0.0.1:8001", staff["url"])
+    assert sign_in_status(staff, name) == 401  # no password until its holder sets one
+    assert set_password_by_link(link, "short").status_code == 400
+    assert "Your password is set" in set_password_by_link(link, "my own long passphrase").text
+    assert "has been used" in set_password_by_link(link, "another long passphrase").text  # once only
+    assert sign_in_status(staff, name, "my own long passphrase") == 200
+
+    def change(action: str, **more) -> requests.Response:
+        page = admin.get(staff["url"] + "/users", timeout=10)
+        return admin.post(staff["url"] + f"/users/{name}", timeout=30,
+                          data={"action": action, "csrf_token": csrf_of(page.text), **more})
+
+    change("role", role="caseworker")
+    reset = change("reset")
+    assert sign_in_status(staff, name, "my own long passphrase") == 401  # a reset ends the old password
+    set_password_by_link(link_in(reset.text).replace("http://127.0.0.1:8001", staff["url"]), "a newer passphrase!")
+    change("disable")
+    assert sign_in_status(staff, name, "a newer passphrase!") == 401
+    change("enable")
+    assert sign_in_status(staff, name, "a newer passphrase!") == 200
+    me = staff["names"]["admin"]
+    page = admin.get(staff["url"] + "/users", timeout=10)
+    mine = admin.post(staff["url"] + f"/users/{me}", data={"action": "disable", "csrf_token": csrf_of(page.text)},
+                      timeout=10)
+    assert "cannot change your own account" in mine.text
+    log = admin.get(staff["url"] + "/access-log", timeout=10).text
+    for detail in (f"created {name} (analyst)", f"made {name} caseworker", f"reset the password of {name}",
+                   f"disabled {name}", f"enabled {name}"):
+        assert f"<td>{me}</td><td>staff account</td><td></td><td>{detail}</td>" in log, detail
+    assert f"<td>{name}</td><td>staff account</td><td></td><td>set their password with a link</td>" in log
+
+
+def test_a_second_factor_is_asked_for_at_every_sign_in_once_it_is_on(staff):
+    import base64
+    import time
+
+    from bot.staff.users import create_user, totp_code
+
+    name = f"careful-{uuid.uuid4().hex[:6]}"
+    create_user(name, PASSWORD, "caseworker")
+    browser = signed_in_as(staff["url"], name)
+    account = browser.get(staff["url"] + "/account", timeout=10)
+    started = browser.post(staff["url"] + "/account/second-factor", timeout=10,
+                           data={"action": "start", "csrf_token": csrf_of(account.text)})
+    secret = re.search(r"Key: <code>([A-Z2-7=]+)</code>", started.text).group(1)
+    assert len(base64.b32decode(secret)) == 20
+    wrong = browser.post(staff["url"] + "/account/second-factor", timeout=10,
+                         data={"action": "confirm", "code": "000000", "csrf_token": csrf_of(started.text)})
+    assert "not right" in wrong.text
+    restarted = browser.post(staff["url"] + "/account/second-factor", timeout=10,
+                             data={"action": "start", "csrf_token": csrf_of(wrong.text)})
+    secret = re.search(r"Key: <code>([A-Z2-7=]+)</code>", restarted.text).group(1)
+    step = int(time.time()) // 30
+    confirmed = browser.post(staff["url"] + "/account/second-factor", timeout=10, data={
+        "action": "confirm", "code": totp_code(secret, step), "csrf_token": csrf_of(restarted.text)})
+    assert "Your second factor is on" in confirmed.text
+
+    def sign_in(code: str) -> int:
+        fresh = requests.Session()
+        form = fresh.get(staff["url"] + "/login", timeout=10)
+        return fresh.post(staff["url"] + "/login", timeout=30, data={
+            "username": name, "password": PASSWORD, "code": code, "csrf_token": csrf_of(form.text)}).status_code
+
+    assert sign_in("") == 401  # the password alone is no longer enough
+    assert sign_in(totp_code(secret, step)) == 401  # a code already used, never twice
+    assert sign_in(totp_code(secret, step + 1)) == 200
 
 
 def test_signing_out_ends_the_session(staff):

@@ -89,7 +89,13 @@ def test_start_says_what_the_bot_is_who_telegram_is_for_and_asks_the_age(telegra
     assert buttons_of(ask_age)["12 to 15"] == '/inform_age{"age_band":"12_15"}'
     assert "not a person" in telegram.texts_to(chat)
     commands = json.loads(telegram.calls_to("setMyCommands")[0]["commands"])
-    assert {c["command"] for c in commands} == {"start", "help", "age", "forget"}
+    assert {c["command"] for c in commands} == {"start", "help", "age", "forget", "privacy"}
+
+
+def test_privacy_says_what_is_kept_for_how_long_and_how_to_delete_it(telegram, chat):
+    telegram.user_sends(chat, "/privacy")
+    notice = telegram.wait_for_text(chat, "What happens to what you write here")["text"]
+    assert "30 days" in notice and "2 years" in notice and "/forget" in notice and "Telegram's own" in notice
 
 
 def test_a_text_message_gets_the_bots_answer(telegram, chat):

@@ -37,6 +37,8 @@ def test_the_page_is_served_with_no_external_scripts_fonts_or_styles(web):
     assert resources and all(r.startswith("/static/") for r in resources), resources
     assert "Get help now" in page and 'href="tel:08001111"' in page and 'href="tel:999"' in page
     assert "$" not in page  # every template placeholder was filled
+    # the privacy notice, in children's words, with the retention as configured
+    assert "What happens to what you write here" in page and "30 days" in page and "Delete my chat" in page
     assert requests.get(web + "/static/chat.js", timeout=10).status_code == 200
 
 
@@ -111,6 +113,16 @@ def test_a_disclosure_in_the_web_chat_gets_the_safeguarding_answer(web):
 def test_malformed_requests_get_a_clear_4xx(web, body, status):
     response = requests.post(web + "/api/message", data=body, headers={"Content-Type": "application/json"}, timeout=10)
     assert response.status_code == status and response.json()["error"]
+
+
+def test_ready_says_whether_the_database_and_rasa_answer(web):
+    ready = requests.get(web + "/ready", timeout=30)
+    assert ready.status_code == 200 and ready.json() == {"ready": True, "database": "ok", "rasa": "ok"}
+
+
+def test_ready_says_not_ready_while_rasa_is_down(web_without_rasa):
+    ready = requests.get(web_without_rasa + "/ready", timeout=30)
+    assert ready.status_code == 503 and ready.json()["rasa"] == "not answering"
 
 
 def test_a_page_that_is_not_there_gets_the_security_headers_too(web):

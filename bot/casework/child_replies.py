@@ -10,13 +10,13 @@ removed: nothing can be sent to that chat again.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
 import requests
 from sqlalchemy import select
 
+from bot import settings
 from bot.casework import outbox
 from bot.casework.reply_address import UnreadableAddress, unseal
 from bot.content import Content
@@ -26,7 +26,6 @@ from bot.store.requests import now
 
 MAX_REPLY = 3000  # a Telegram message holds 4096 characters, with room for the words around it
 RETRY_AFTER = (30, 120, 600, 3600)  # seconds after the 1st, 2nd, 3rd, later failures
-SEND_EVERY = 5.0  # seconds between looks (PROMISEBOT_NEWS_EVERY_SECONDS)
 TIMEOUT = 20
 
 
@@ -53,8 +52,7 @@ class TelegramOut:
 
     @classmethod
     def from_env(cls) -> "TelegramOut":
-        return cls(os.environ.get("PROMISEBOT_TELEGRAM_TOKEN") or None,
-                   os.environ.get("PROMISEBOT_TELEGRAM_API_URL") or cls.api_url)
+        return cls(settings.text("PROMISEBOT_TELEGRAM_TOKEN") or None, settings.text("PROMISEBOT_TELEGRAM_API_URL"))
 
     def send(self, chat_id: str, text: str) -> None:
         response = requests.post(f"{self.api_url}{self.token}/sendMessage", json={"chat_id": chat_id, "text": text},
@@ -108,5 +106,5 @@ def forget_closed_addresses(db) -> None:
 
 async def keep_delivering(telegram: TelegramOut, every: Optional[float] = None) -> None:
     """The loop the staff dashboard runs."""
-    every = every or float(os.environ.get("PROMISEBOT_NEWS_EVERY_SECONDS") or SEND_EVERY)
+    every = every or settings.seconds("PROMISEBOT_NEWS_EVERY_SECONDS")
     await outbox.keep_sending(lambda: deliver_due(telegram), every, "news for young people")

@@ -16,7 +16,6 @@ PROMISEBOT_INBOX_COMPLAINTS, _ADVOCACY, _SOCIAL_WORK and _DUTY; PROMISEBOT_DASHB
 from __future__ import annotations
 
 import logging
-import os
 import smtplib
 import ssl
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from sqlalchemy import select
 
+from bot import settings as configured  # the module; `settings` below is a MailSettings
 from bot.casework import BAND_NAMES, outbox
 from bot.casework.timescales import deadlines, uk_time
 from bot.content import Content, current_content
@@ -37,7 +37,6 @@ DUTY = "duty"
 INBOXES = tuple(INBOX_OF_KIND.values()) + (DUTY,)
 URGENT = {"today"}
 RETRY_AFTER = (60, 300, 900, 3600)  # seconds after the 1st, 2nd, 3rd, later failures
-SEND_EVERY = 10.0  # seconds between looks at the outbox (PROMISEBOT_MAIL_EVERY_SECONDS)
 SMTP_TIMEOUT = 20
 KINDS = {"complaint": "complaint", "advocacy": "request for an advocate", "social_worker": "message for a social worker"}
 
@@ -64,18 +63,16 @@ class MailSettings:
 
     @classmethod
     def from_env(cls) -> "MailSettings":
-        env = os.environ
-        security = (env.get("PROMISEBOT_SMTP_SECURITY") or "starttls").lower()
-        if security not in ("starttls", "ssl", "none"):
-            raise ValueError("PROMISEBOT_SMTP_SECURITY must be starttls, ssl or none")
-        return cls(host=env.get("PROMISEBOT_SMTP_HOST") or None,
-                   port=int(env.get("PROMISEBOT_SMTP_PORT") or (465 if security == "ssl" else 587)),
-                   security=security, username=env.get("PROMISEBOT_SMTP_USERNAME") or None,
-                   password=env.get("PROMISEBOT_SMTP_PASSWORD") or None,
-                   sender=env.get("PROMISEBOT_MAIL_FROM") or cls.sender,
-                   inboxes={name: env[f"PROMISEBOT_INBOX_{name.upper()}"] for name in INBOXES
-                            if env.get(f"PROMISEBOT_INBOX_{name.upper()}")},
-                   dashboard_url=(env.get("PROMISEBOT_DASHBOARD_URL") or cls.dashboard_url).rstrip("/"))
+        security = configured.choice("PROMISEBOT_SMTP_SECURITY")
+        port_set = configured.text("PROMISEBOT_SMTP_PORT")
+        return cls(host=configured.text("PROMISEBOT_SMTP_HOST") or None,
+                   port=configured.number("PROMISEBOT_SMTP_PORT") if port_set else (465 if security == "ssl" else 587),
+                   security=security, username=configured.text("PROMISEBOT_SMTP_USERNAME") or None,
+                   password=configured.text("PROMISEBOT_SMTP_PASSWORD") or None,
+                   sender=configured.text("PROMISEBOT_MAIL_FROM"),
+                   inboxes={name: configured.text(f"PROMISEBOT_INBOX_{name.upper()}") for name in INBOXES
+                            if configured.text(f"PROMISEBOT_INBOX_{name.upper()}")},
+                   dashboard_url=configured.text("PROMISEBOT_DASHBOARD_URL").rstrip("/"))
 
 
 def compose(request: Request, to: str, settings: MailSettings, content: Content) -> EmailMessage:
@@ -166,5 +163,5 @@ async def keep_sending(settings: MailSettings, every: Optional[float] = None) ->
     if not settings.host:
         logging.getLogger(__name__).warning("PROMISEBOT_SMTP_HOST is not set: no email will tell staff about new "
                                             "requests (the request queue shows them as not sent)")
-    every = every or float(os.environ.get("PROMISEBOT_MAIL_EVERY_SECONDS") or SEND_EVERY)
+    every = every or configured.seconds("PROMISEBOT_MAIL_EVERY_SECONDS")
     await outbox.keep_sending(lambda: send_due(settings), every, "staff emails")

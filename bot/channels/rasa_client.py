@@ -9,12 +9,13 @@ the tracker store and lock conversations in Redis.
 from __future__ import annotations
 
 import asyncio
-import os
 import unicodedata
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
 import aiohttp
+
+from bot import settings
 
 DEFAULT_RASA_URL = "http://127.0.0.1:5005"
 # Telegram's own limit for one message; the web chat uses the same, so both behave alike.
@@ -76,10 +77,10 @@ def replies_from(rasa_json: object) -> List[Reply]:
 
 class RasaClient:
     def __init__(self, url: Optional[str] = None, token: Optional[str] = None, timeout: float = 60):
-        urls = (url or os.environ.get("PROMISEBOT_RASA_URL") or DEFAULT_RASA_URL).split(",")
+        urls = (url or settings.text("PROMISEBOT_RASA_URL") or DEFAULT_RASA_URL).split(",")
         self.urls = [u.strip().rstrip("/") for u in urls if u.strip()] or [DEFAULT_RASA_URL]
         self._next = 0
-        self.token = token if token is not None else os.environ.get("PROMISEBOT_RASA_TOKEN")
+        self.token = token if token is not None else (settings.text("PROMISEBOT_RASA_TOKEN") or None)
         self.timeout = aiohttp.ClientTimeout(total=timeout, connect=5)
         self._session: Optional[aiohttp.ClientSession] = None
 
@@ -109,6 +110,14 @@ class RasaClient:
             raise RasaUnavailable("no Rasa API token configured", retry_safe=False)
         tracker = await self._call("GET", f"/conversations/{sender}/tracker", params={"token": self.token})
         return list(tracker.get("events") or []) if isinstance(tracker, dict) else []
+
+    async def answers(self) -> bool:
+        """Whether a Rasa server answers (the REST channel's own health check)."""
+        try:
+            await self._call("GET", "/webhooks/rest/")
+            return True
+        except RasaUnavailable:
+            return False
 
     async def _call(self, method: str, path: str, **kwargs) -> object:
         http = await self._http()

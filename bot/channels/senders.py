@@ -13,6 +13,7 @@ import secrets
 from pathlib import Path
 from typing import Callable
 
+from bot import settings
 from bot.store.database import ROOT, StorageError, private_folder
 
 KEY_FILE = ROOT / "var" / "sender.key"
@@ -25,7 +26,7 @@ def sender_key(path: Path = KEY_FILE) -> bytes:
 def kept_secret(path: Path, setting: str, new_secret: Callable[[], str]) -> bytes:
     """The secret in the environment variable `setting`, else in the file `path`, which is
     made once (readable by this user only) so every process and every restart agree."""
-    configured = os.environ.get(setting)
+    configured = settings.text(setting)
     if configured:
         return configured.encode()
     if not path.exists():

@@ -28,12 +28,14 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler, ContextTypes,
                           MessageHandler, filters)
 
+from bot import logs, settings
 from bot.casework.reply_address import seal
 from bot.channels.offered import Taps
 from bot.channels.rasa_client import RasaClient, RasaUnavailable, Reply, typed_text
 from bot.channels.rate_limit import RateLimiter
 from bot.channels.senders import sender_id, sender_key
 from bot.content import current_content
+from bot.privacy.notice import privacy_notice
 from bot.store.database import StorageError
 
 logger = logging.getLogger(__name__)
@@ -47,6 +49,7 @@ COMMANDS = [  # shown in Telegram's command menu
     BotCommand("help", "What I can help with"),
     BotCommand("age", "Tell me your age"),
     BotCommand("forget", "Delete our conversation"),
+    BotCommand("privacy", "What happens to what you write"),
 ]
 PRIVATE = filters.ChatType.PRIVATE
 
@@ -63,18 +66,18 @@ class TelegramSettings:
 
     @classmethod
     def from_env(cls, env=os.environ) -> "TelegramSettings":
-        token = env.get("PROMISEBOT_TELEGRAM_TOKEN", "").strip()
+        token = settings.text("PROMISEBOT_TELEGRAM_TOKEN", env)
         if not token:
             raise ValueError("PROMISEBOT_TELEGRAM_TOKEN is not set")
-        webhook_url = env.get("PROMISEBOT_TELEGRAM_WEBHOOK_URL") or None
-        secret = env.get("PROMISEBOT_TELEGRAM_WEBHOOK_SECRET") or None
+        webhook_url = settings.text("PROMISEBOT_TELEGRAM_WEBHOOK_URL", env) or None
+        secret = settings.text("PROMISEBOT_TELEGRAM_WEBHOOK_SECRET", env) or None
         if webhook_url and not secret:
             raise ValueError("webhook mode needs PROMISEBOT_TELEGRAM_WEBHOOK_SECRET, so only Telegram can call it")
-        return cls(token=token, api_url=env.get("PROMISEBOT_TELEGRAM_API_URL") or cls.api_url,
+        return cls(token=token, api_url=settings.text("PROMISEBOT_TELEGRAM_API_URL", env),
                    webhook_url=webhook_url, webhook_secret=secret,
-                   webhook_listen=env.get("PROMISEBOT_TELEGRAM_WEBHOOK_LISTEN") or cls.webhook_listen,
-                   webhook_port=int(env.get("PROMISEBOT_TELEGRAM_WEBHOOK_PORT") or cls.webhook_port),
-                   webchat_url=env.get("PROMISEBOT_WEBCHAT_URL") or None)
+                   webhook_listen=settings.text("PROMISEBOT_TELEGRAM_WEBHOOK_LISTEN", env),
+                   webhook_port=settings.number("PROMISEBOT_TELEGRAM_WEBHOOK_PORT", env),
+                   webchat_url=settings.text("PROMISEBOT_WEBCHAT_URL", env) or None)
 
 
 def split_for_telegram(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> List[str]:
@@ -119,6 +122,7 @@ class Bridge:
         application.add_handler(CommandHandler("help", self.on_help, filters=PRIVATE))
         application.add_handler(CommandHandler("age", self.on_age, filters=PRIVATE))
         application.add_handler(CommandHandler("forget", self.on_forget, filters=PRIVATE))
+        application.add_handler(CommandHandler("privacy", self.on_privacy, filters=PRIVATE))
         application.add_handler(CallbackQueryHandler(self.on_button))
         application.add_handler(MessageHandler(PRIVATE & filters.TEXT, self.on_text))  # other commands too
         application.add_handler(MessageHandler(PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL, self.on_not_text))
@@ -142,6 +146,12 @@ class Bridge:
             " (ask your carer or social worker for the link)"
         await self.say(context, update.effective_chat.id, [Reply(current_content().message("telegram_start", webchat=webchat))])
         self.relay(context, update.effective_chat.id, "/greet")
+
+    async def on_privacy(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if self._allowed(context, update.effective_chat.id):
+            heading, *points = privacy_notice(current_content(), "telegram")
+            await self.say(context, update.effective_chat.id,
+                           [Reply("\n".join([heading + ":", *(f"- {point}" for point in points)]))])
 
     async def on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if self._allowed(context, update.effective_chat.id):
@@ -305,16 +315,16 @@ class Bridge:
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logs.configure("telegram")
     # httpx logs every request's URL, and a Bot API URL contains the bot's token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
-        settings = TelegramSettings.from_env()
+        telegram = TelegramSettings.from_env()
     except ValueError as error:
         print(f"Telegram bridge: {error}", file=sys.stderr)
         return 2
     try:
-        bridge = Bridge(settings, RasaClient(), sender_key())
+        bridge = Bridge(telegram, RasaClient(), sender_key())
     except StorageError as error:
         print(f"Telegram bridge: {error}", file=sys.stderr)
         return 2
@@ -322,9 +332,9 @@ def main() -> int:
     while True:  # a council network that drops out for a minute must not end Telegram for good
         application = bridge.build()
         try:
-            if settings.webhook_url:
-                application.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port, url_path="telegram",
-                                        webhook_url=settings.webhook_url, secret_token=settings.webhook_secret,
+            if telegram.webhook_url:
+                application.run_webhook(listen=telegram.webhook_listen, port=telegram.webhook_port, url_path="telegram",
+                                        webhook_url=telegram.webhook_url, secret_token=telegram.webhook_secret,
                                         allowed_updates=Update.ALL_TYPES)
             else:
                 application.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 from typing import Iterable, List, Optional, Sequence, Tuple
 
+from aiohttp import web
+
 from bot.content import Content
 from bot.store.counters import SMALL_NUMBER, shown
 
@@ -12,8 +14,25 @@ NAV = {
     "analyst": [("/topics", "Topics"), ("/flows", "Requests started and sent"), ("/safeguarding", "Safeguarding"),
                 ("/unanswered", "Unanswered questions"), ("/feedback", "Council4Kidz ratings")],
     "caseworker": [("/requests", "Request queue")],
-    "admin": [("/users", "Users"), ("/testers", "Tester codes"), ("/access-log", "Request access log")],
+    "admin": [("/users", "Users"), ("/testers", "Tester codes"), ("/access-log", "Access log")],
 }
+for _links in NAV.values():
+    _links.append(("/account", "Your account"))
+
+
+def role_required(*roles: str):
+    """Only these roles may open the page; others get 403, strangers the sign-in page."""
+    def wrap(handler):
+        async def guarded(self, request: web.Request, *args, **kwargs) -> web.StreamResponse:
+            who = request.get("who")
+            if who is None:
+                raise web.HTTPSeeOther("/login")
+            if who.role not in roles:
+                raise web.HTTPForbidden(text=page("Not allowed", "<p>Your role cannot open this page.</p>", who),
+                                        content_type="text/html")
+            return await handler(self, request, *args, **kwargs)
+        return guarded
+    return wrap
 
 
 def esc(value: object) -> str:
@@ -86,4 +105,5 @@ def login_form(login_csrf: str, message: Optional[str] = None) -> str:
 {csrf_field(login_csrf)}
 <label for="username">Username</label><input id="username" name="username" autocomplete="username" required>
 <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
+<label for="code">Code from your authenticator app (if you set one up)</label><input id="code" name="code" inputmode="numeric" autocomplete="one-time-code">
 <button type="submit">Sign in</button></form>""")

@@ -1,12 +1,13 @@
 """The staff dashboard, on 127.0.0.1:8001 by default (behind the council's HTTPS reverse proxy
-in production). Users are created with `promisebot staff add`.
+in production). The first admin is created with `promisebot staff add`; admins manage the
+other accounts on the Users page (bot/staff/accounts.py).
 
 Roles: analyst - anonymised topics, flows, safeguarding counts, unanswered questions (all
 redacted or counted, 1-4 shown as "fewer than 5"), CSV export, Council4Kidz's ratings;
 caseworker - the request queue: age, timescales, owner, notes, status, whether the team's
 email went, and replies to the child's chat (every view and change written to the access
-log); admin - users,
-Council4Kidz tester codes and the access log.
+log); admin - staff accounts, Council4Kidz tester codes and the access log. Everyone: their
+own second factor ("Your account").
 Every POST needs the session's CSRF token; the login form uses a double-submit cookie.
 """
 from __future__ import annotations
@@ -16,7 +17,6 @@ import asyncio
 import csv
 import io
 import logging
-import os
 import secrets
 import sys
 from collections import defaultdict
@@ -25,6 +25,7 @@ from typing import Awaitable, Callable, Optional
 
 from aiohttp import web
 
+from bot import logs, settings
 from bot.casework import BAND_NAMES
 from bot.casework import mail
 from bot.casework.child_replies import MAX_REPLY, TelegramOut, checked_reply, keep_delivering, news_text
@@ -33,7 +34,8 @@ from bot.content import current_content
 from bot.council4kidz.testers import feedback_by_answer, issue_code, list_codes
 from bot.privacy.failures import log_failure
 from bot.staff import users
-from bot.staff.pages import Raw, bar_chart, csrf_field, esc, login_form, page, table, topic_label
+from bot.staff.accounts import AccountPages
+from bot.staff.pages import Raw, bar_chart, csrf_field, esc, login_form, page, role_required, table, topic_label
 from bot.store import topic_log
 from bot.store.attempts import STAFF_ADDRESS, STAFF_USER, client_address
 from bot.store.counters import disclosure_counts, shown
@@ -56,22 +58,7 @@ SECURITY_HEADERS = {
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def role_required(*roles: str):
-    """Only these roles may open the page; others get 403, strangers the sign-in page."""
-    def wrap(handler):
-        async def guarded(self, request: web.Request, *args, **kwargs) -> web.StreamResponse:
-            who = request.get("who")
-            if who is None:
-                raise web.HTTPSeeOther("/login")
-            if who.role not in roles:
-                raise web.HTTPForbidden(text=page("Not allowed", "<p>Your role cannot open this page.</p>", who),
-                                        content_type="text/html")
-            return await handler(self, request, *args, **kwargs)
-        return guarded
-    return wrap
-
-
-class Dashboard:
+class Dashboard(AccountPages):
     def __init__(self, secure_cookies: Optional[bool] = None):
         # Secure cookies behind HTTPS; on plain loopback HTTP (development) a Secure cookie
         # would never come back. PROMISEBOT_STAFF_SECURE_COOKIES=always forces it.
@@ -96,8 +83,7 @@ class Dashboard:
         app.router.add_post("/requests/{reference}/take", self.request_take)
         app.router.add_post("/requests/{reference}/notes", self.request_note)
         app.router.add_post("/requests/{reference}/reply", self.request_reply)
-        app.router.add_get("/users", self.users)
-        app.router.add_post("/users/{username}/disable", self.disable_user)
+        self.add_account_routes(app)
         app.router.add_get("/access-log", self.access_log)
         app.router.add_get("/feedback", self.feedback)
         app.router.add_get("/testers", self.testers)
@@ -123,7 +109,7 @@ class Dashboard:
     async def session_and_csrf(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         token = request.cookies.get(COOKIE)
         request["who"] = users.signed_in(token) if token else None
-        if request.method == "POST" and request.path != "/login":
+        if request.method == "POST" and request.path not in ("/login", "/set-password"):  # their own CSRF cookie
             form = await request.post()
             who = request["who"]
             if who is None:
@@ -136,7 +122,7 @@ class Dashboard:
         if self.secure_cookies is not None:
             return self.secure_cookies
         return request.secure or request.headers.get("X-Forwarded-Proto") == "https" \
-            or os.environ.get("PROMISEBOT_STAFF_SECURE_COOKIES") == "always"
+            or settings.text("PROMISEBOT_STAFF_SECURE_COOKIES").lower() == "always"
 
     # --- signing in ---------------------------------------------------------------------
     async def login_page(self, request: web.Request, message: Optional[str] = None, status: int = 200) -> web.Response:
@@ -156,10 +142,11 @@ class Dashboard:
         loop = asyncio.get_running_loop()  # the database and the password hash block: in a thread
         if await loop.run_in_executor(None, lambda: STAFF_USER.is_locked(username) or STAFF_ADDRESS.is_locked(address)):
             return await self.login_page(request, "Too many failed attempts. Wait 15 minutes and try again.", status=429)
-        result = await loop.run_in_executor(None, users.sign_in, username, str(form.get("password", "")))
+        result = await loop.run_in_executor(None, users.sign_in, username, str(form.get("password", "")),
+                                            str(form.get("code", "")))
         if result is None:
             await loop.run_in_executor(None, lambda: (STAFF_USER.failed(username), STAFF_ADDRESS.failed(address)))
-            return await self.login_page(request, "That username and password did not match.", status=401)
+            return await self.login_page(request, "That username, password or code did not match.", status=401)
         token, who = result
         await loop.run_in_executor(None, STAFF_USER.succeeded, username)
         response = web.HTTPSeeOther(HOME[who.role])
@@ -353,26 +340,7 @@ class Dashboard:
             raise web.HTTPNotFound(text="No such request.")
         raise web.HTTPSeeOther(f"/requests/{reference}")
 
-    # --- admins -------------------------------------------------------------------------
-    @role_required("admin")
-    async def users(self, request: web.Request) -> web.Response:
-        token = request["who"].csrf_token
-        rows = [(u.username, u.role, "active" if u.active else "disabled", f"{u.created_at:%Y-%m-%d}",
-                 Raw(f'<form method="post" action="/users/{esc(u.username)}/disable">{csrf_field(token)}'
-                     f'<button type="submit">Disable {esc(u.username)}</button></form>') if u.active else Raw(""))
-                for u in users.list_users()]
-        body = table("Staff users", ["Username", "Role", "State", "Created", ""], rows) + \
-            "<p>New users are created on the server: <code>promisebot staff add USERNAME --role ROLE</code>.</p>"
-        return self._html("Users", body, request)
-
-    @role_required("admin")
-    async def disable_user(self, request: web.Request) -> web.Response:
-        try:
-            users.disable_user(request.match_info["username"])
-        except LookupError:
-            raise web.HTTPNotFound(text="No such user.")
-        raise web.HTTPSeeOther("/users")
-
+    # --- admins (the accounts are in bot/staff/accounts.py) -------------------------------
     @role_required("admin")
     async def testers(self, request: web.Request, new_code: str = "", problem: str = "") -> web.Response:
         token = request["who"].csrf_token
@@ -399,7 +367,7 @@ class Dashboard:
     @role_required("admin")
     async def access_log(self, request: web.Request) -> web.Response:
         rows = [(f"{a.at:%Y-%m-%d %H:%M:%S}", a.who, a.action, a.reference or "", a.detail or "") for a in access_log()]
-        return self._html("Request access log", table("Who looked at or changed requests, newest first",
+        return self._html("Access log", table("Who looked at or changed requests or staff accounts, newest first",
                                                       ["When (UTC)", "Who", "What", "Reference", "Detail"], rows), request)
 
     # --- helpers ------------------------------------------------------------------------
@@ -422,10 +390,10 @@ def spreadsheet_safe(cell):
     return "'" + cell if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
 
 
-async def start_sending(app: web.Application, settings: "mail.MailSettings") -> None:
+async def start_sending(app: web.Application, mail_settings: "mail.MailSettings") -> None:
     """The dashboard's process sends the teams' emails (bot.casework.mail) and the news for
     young people (bot.casework.child_replies): one sender of each, so nothing goes twice."""
-    app["senders"] = [asyncio.create_task(mail.keep_sending(settings)),
+    app["senders"] = [asyncio.create_task(mail.keep_sending(mail_settings)),
                       asyncio.create_task(keep_delivering(TelegramOut.from_env()))]
 
 
@@ -469,7 +437,7 @@ def main(argv=None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8001)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logs.configure("staff")
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     try:
         migrate()
@@ -477,12 +445,12 @@ def main(argv=None) -> int:
         print(f"staff dashboard: {error}", file=sys.stderr)
         return 1
     try:
-        settings = mail.MailSettings.from_env()
+        mail_settings = mail.MailSettings.from_env()
     except ValueError as error:
         print(f"staff dashboard: {error}", file=sys.stderr)
         return 1
     app = Dashboard().app()
-    app.on_startup.append(lambda app: start_sending(app, settings))
+    app.on_startup.append(lambda app: start_sending(app, mail_settings))
     app.on_cleanup.append(stop_sending)
     web.run_app(app, host=args.host, port=args.port, print=None)
     return 0

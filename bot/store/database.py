@@ -20,6 +20,8 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import settings
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 DEFAULT_URL = f"sqlite:///{ROOT / 'var' / 'promisebot.sqlite'}"
@@ -34,7 +36,7 @@ class StorageError(RuntimeError):
 
 
 def database_url() -> str:
-    return os.environ.get("PROMISEBOT_DATABASE_URL") or DEFAULT_URL
+    return settings.text("PROMISEBOT_DATABASE_URL") or DEFAULT_URL
 
 
 def private_folder(folder: Path) -> Path:
@@ -145,7 +147,7 @@ def migrate(url: Optional[str] = None) -> None:
 
 def tracker_database_url() -> str:
     """Where Rasa's conversations are kept: the same database unless told otherwise."""
-    return os.environ.get("PROMISEBOT_TRACKER_DATABASE_URL") or database_url()
+    return settings.text("PROMISEBOT_TRACKER_DATABASE_URL") or database_url()
 
 
 def new_postgres_database(server_url: str, prefix: str) -> str:

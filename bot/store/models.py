@@ -177,6 +177,14 @@ class StaffUser(Base):
     role = Column(String(16), nullable=False)  # analyst, caseworker, admin
     active = Column(Boolean, nullable=False, default=True)
     created_at = Column(DateTime, nullable=False)
+    # A one-time link to set the password (a new account, or a reset): only its hash is kept.
+    setup_token_hash = Column(String(64))
+    setup_token_expires_at = Column(DateTime)
+    # The second factor (TOTP, RFC 6238): the secret, whether it is confirmed and asked for,
+    # and the last time step used, so a code is never accepted twice.
+    totp_secret = Column(String(64))
+    totp_on = Column(Boolean, nullable=False, default=False)
+    totp_last_step = Column(Integer)
 
 
 class StaffSession(Base):

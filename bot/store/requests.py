@@ -69,6 +69,14 @@ def log_access(db, who: str, action: str, reference: Optional[str] = None, detai
     db.add(RequestAccess(at=now(), who=who, action=action, reference=reference, detail=detail))
 
 
+def record_access(who: str, action: str, reference: Optional[str] = None, detail: Optional[str] = None,
+                  url: Optional[str] = None) -> None:
+    """An entry in the access log on its own (a change to a staff account, say)."""
+    with session(url) as db:
+        log_access(db, who, action, reference, detail)
+        db.commit()
+
+
 def list_requests(who: str, status: Optional[str] = None, url: Optional[str] = None) -> List[Request]:
     with session(url) as db:
         query = select(Request).order_by(Request.created_at)

@@ -4,7 +4,7 @@ supervisor of `promisebot run` at start and hourly).
 - conversations: `retention_days` of the tracker store in endpoints.yml (30 by default),
   counted from their last message;
 - answers of a request not yet sent: a day (bot.store.tracker_store.PENDING_FOR);
-- unanswered questions, redacted: 90 days (bot.store.topic_log.UNANSWERED_KEPT_FOR);
+- unanswered questions, redacted: 90 days (UNANSWERED_KEPT_FOR);
 - requests, with their staff notes and emails: PROMISEBOT_REQUEST_RETENTION_DAYS (730 by
   default) from when they were made; each purge is written to the request access log;
 - staff sessions: until they expire; failed sign-ins and tester codes (hashed keys): a day;
@@ -15,7 +15,6 @@ supervisor of `promisebot run` at start and hourly).
 from __future__ import annotations
 
 import datetime
-import os
 import time
 from dataclasses import dataclass
 from typing import Optional
@@ -24,6 +23,7 @@ import sqlalchemy as sa
 import yaml
 from sqlalchemy import delete, func, select
 
+from bot import settings
 from bot.store import attempts
 from bot.store.database import ROOT, database_url, engine, session, tracker_database_url
 from bot.store.models import (AnswerRating, FailedAttempt, PendingAnswer, Request, RequestAccess, RequestNote,
@@ -31,7 +31,7 @@ from bot.store.models import (AnswerRating, FailedAttempt, PendingAnswer, Reques
                               TesterSession, UnansweredQuestion)
 
 DEFAULT_CONVERSATION_DAYS = 30
-DEFAULT_REQUEST_DAYS = 730
+UNANSWERED_KEPT_FOR = datetime.timedelta(days=90)
 TESTER_DATA_DAYS = 365  # long enough to fix what a year of Council4Kidz sessions found
 EVENTS = sa.table("events", sa.column("sender_id"), sa.column("timestamp"))  # Rasa's tracker table
 
@@ -43,7 +43,7 @@ def configured_conversation_days() -> int:
 
 
 def request_days() -> int:
-    return int(os.environ.get("PROMISEBOT_REQUEST_RETENTION_DAYS") or DEFAULT_REQUEST_DAYS)
+    return settings.number("PROMISEBOT_REQUEST_RETENTION_DAYS")
 
 
 @dataclass

@@ -18,11 +18,11 @@ from bot.privacy.redaction import redact
 from bot.store.counters import iso_week
 from bot.store.database import database_url, session
 from bot.store.models import TopicTurn, UnansweredQuestion
+from bot.store.retention import UNANSWERED_KEPT_FOR
 
 OUTCOMES = ("answered", "not understood", "flow started", "flow step", "flow completed", "flow cancelled",
             "safeguarding")
 NOT_UNDERSTOOD_INTENTS = {"nlu_fallback", "out_of_scope"}
-UNANSWERED_KEPT_FOR = datetime.timedelta(days=90)
 
 
 @dataclass(frozen=True)

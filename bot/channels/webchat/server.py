@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import html
-import json
 import logging
 import re
 import sys
@@ -37,7 +36,9 @@ from string import Template
 from typing import List, Optional
 
 from aiohttp import web
+from sqlalchemy import text as sql
 
+from bot import logs
 from bot.casework import news_codes
 from bot.casework.child_replies import news_text
 from bot.channels.offered import Taps
@@ -48,8 +49,9 @@ from bot.content import PROMISE_BAND, Contact, Content, current_content
 from bot.council4kidz.testers import (clean_title, code_of_session, save_conversation, save_rating, start_testing,
                                       story_from_events, valid_code)
 from bot.privacy.failures import log_failure
+from bot.privacy.notice import privacy_notice
 from bot.store.attempts import TESTER_ADDRESS, TESTER_SESSION, client_address
-from bot.store.database import StorageError
+from bot.store.database import StorageError, engine
 from bot.store.models import TesterCode
 
 logger = logging.getLogger(__name__)
@@ -89,7 +91,10 @@ def contact_link(contact: Contact) -> str:
 
 def render_page(content: Content) -> str:
     template = Template((STATIC / "index.html").read_text(encoding="utf-8"))
+    heading, *points = privacy_notice(content, "webchat")
     return template.substitute(
+        privacy_heading=html.escape(heading),
+        privacy_points="\n".join(f"      <li>{html.escape(point)}</li>" for point in points),
         help_contacts="\n".join(contact_link(content.contacts[c]) for c in HELP_NOW if c in content.contacts),
         trouble=html.escape(content.message("channel_trouble"), quote=True),
         gave_up=html.escape(content.message("channel_gave_up"), quote=True),
@@ -123,6 +128,7 @@ class WebChat:
         app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[self.safety])
         app.router.add_get("/", self.page)
         app.router.add_get("/health", lambda request: web.json_response({"ok": True}))
+        app.router.add_get("/ready", self.ready)
         app.router.add_post("/api/message", self.message)
         app.router.add_post("/api/forget", self.forget)
         app.router.add_post("/api/tester", self.tester)
@@ -159,6 +165,23 @@ class WebChat:
         origin = request.headers.get("Origin")
         if origin and origin.split("://", 1)[-1] != request.host:
             raise web.HTTPForbidden(reason="Cross-site requests are not allowed.")
+
+    async def ready(self, request: web.Request) -> web.Response:
+        """Whether a child's message can be answered now: the database answers, and Rasa does.
+        (/health says only that this process is up.) For the load balancer and monitoring."""
+        def database_answers() -> bool:
+            try:
+                with engine().connect() as connection:
+                    connection.execute(sql("SELECT 1"))
+                return True
+            except Exception as error:
+                log_failure(logger, "readiness: the database did not answer", error)
+                return False
+
+        database = await asyncio.get_running_loop().run_in_executor(None, database_answers)
+        rasa = await self.rasa.answers()
+        checks = {"database": "ok" if database else "not answering", "rasa": "ok" if rasa else "not answering"}
+        return web.json_response({"ready": database and rasa, **checks}, status=200 if database and rasa else 503)
 
     async def page(self, request: web.Request) -> web.Response:
         return web.Response(text=render_page(current_content()), content_type="text/html", charset="utf-8")
@@ -318,7 +341,7 @@ def main(argv=None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logs.configure("webchat")
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)  # access lines would record visitors' IP addresses
     try:
         key = sender_key()

@@ -1,6 +1,7 @@
 """Guarding against guessing, shared by every process: failed staff sign-ins and tester codes
 counted in the database; which web chat sessions entered a tester code; when a staff session
-was last used (the idle timeout).
+was last used (the idle timeout). Staff accounts managed on the dashboard: a one-time link to
+set a password, and an optional second factor (TOTP).
 
 Revision ID: 0006
 Revises: 0005
@@ -33,9 +34,18 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("staff_sessions") as sessions:
         sessions.add_column(sa.Column("last_seen_at", sa.DateTime))
+    with op.batch_alter_table("staff_users") as users:
+        users.add_column(sa.Column("setup_token_hash", sa.String(64)))
+        users.add_column(sa.Column("setup_token_expires_at", sa.DateTime))
+        users.add_column(sa.Column("totp_secret", sa.String(64)))
+        users.add_column(sa.Column("totp_on", sa.Boolean, nullable=False, server_default=sa.false()))
+        users.add_column(sa.Column("totp_last_step", sa.Integer))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("staff_users") as users:
+        for column in ("totp_last_step", "totp_on", "totp_secret", "setup_token_expires_at", "setup_token_hash"):
+            users.drop_column(column)
     with op.batch_alter_table("staff_sessions") as sessions:
         sessions.drop_column("last_seen_at")
     op.drop_table("tester_sessions")
