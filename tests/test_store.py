@@ -118,6 +118,7 @@ def test_ownership_and_notes_are_kept_and_logged_without_the_note(database):
 def _read_key(path: str) -> bytes:
     from pathlib import Path
 
+    import os
     import secrets
     import time
 
@@ -126,7 +127,8 @@ def _read_key(path: str) -> bytes:
     def slowly_made() -> str:  # making a key takes a moment: the window the old code left open
         time.sleep(0.05)
         return secrets.token_hex(32)
-    return kept_secret(Path(path), "PROMISEBOT_TEST_UNSET_KEY", slowly_made)
+    os.environ.pop("PROMISEBOT_SENDER_KEY", None)  # so the key comes from the file
+    return kept_secret(Path(path), "PROMISEBOT_SENDER_KEY", slowly_made)
 
 
 def test_processes_starting_at_once_agree_on_one_whole_key(tmp_path):
