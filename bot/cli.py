@@ -43,7 +43,6 @@ os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
 def main(argv=None) -> int:
     from bot.store.database import StorageError
-    os.umask(0o077)  # whatever it writes (databases, keys, logs, exports) is for this user only
     try:
         return run_command(argv)
     except StorageError as error:  # a database or key setting that cannot work: one line, no traceback
@@ -129,6 +128,10 @@ def run_command(argv=None) -> int:
                        help="for the replicas: a PostgreSQL server, on which a new database is made "
                             "(default: a throwaway SQLite file)")
     args = parser.parse_args(argv)
+    # Whatever it writes (databases, keys, logs, exports) is for this user only; but a model,
+    # built from the code and holding no one's data, must be readable by the service's user.
+    if args.command != "train":
+        os.umask(0o077)
 
     if args.command == "check-content":
         from bot.content import ContentError, load_content
