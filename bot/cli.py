@@ -15,8 +15,8 @@
   promisebot counts         safeguarding disclosures by week (no text, no ids; 1-4 shown as "fewer than 5")
   promisebot purge          delete what is past its retention period
   promisebot staff add USERNAME --role analyst|caseworker|admin [--password-stdin]
-  promisebot staff list | disable USERNAME
-                            users of the staff dashboard
+  promisebot staff list | disable USERNAME | reset USERNAME
+                            users of the staff dashboard (admins manage them on its Users page)
   promisebot phrasings answer SHEET.csv   what the bot makes of each phrasing (CSV and HTML)
   promisebot phrasings import SHEET.csv   add Council4Kidz's approved phrasings to the training data
   promisebot phrasings weakest            the topics the held-out phrasings show as weakest
@@ -89,6 +89,9 @@ def run_command(argv=None) -> int:
     staff_commands.add_parser("list", help="list users")
     disabling = staff_commands.add_parser("disable", help="stop a user signing in")
     disabling.add_argument("username")
+    resetting = staff_commands.add_parser("reset", help="a one-time link to set a new password (for an admin "
+                                                        "locked out with no other admin)")
+    resetting.add_argument("username")
     commands.add_parser("counts", help="print anonymous safeguarding counts")
     queue = commands.add_parser("requests", help="caseworkers: list and update requests")
     queue_commands = queue.add_subparsers(dest="requests_command", required=True)
@@ -292,13 +295,22 @@ def staff_command(args) -> int:
             return 1
         print(f"Created {args.username} ({args.role}).")
         return 0
-    if args.staff_command == "disable":
+    if args.staff_command in ("disable", "reset"):
+        from bot.staff.accounts import set_password_link
+        from bot.staff.users import new_setup_link
+        from bot.store.requests import record_access
         try:
-            disable_user(args.username)
+            if args.staff_command == "disable":
+                disable_user(args.username)
+                print(f"{args.username} can no longer sign in.")
+            else:
+                print(f"Give this link to {args.username} (it works once, for 24 hours): "
+                      f"{set_password_link(new_setup_link(args.username))}")
         except LookupError as error:
             print(error, file=sys.stderr)
             return 1
-        print(f"{args.username} can no longer sign in.")
+        done = {"disable": f"disabled {args.username}", "reset": f"reset the password of {args.username}"}
+        record_access(f"cli:{getpass.getuser()}", "staff account", None, done[args.staff_command])
         return 0
     for user in list_users():
         print(f"{user.username:<24} {user.role:<11} {'active' if user.active else 'disabled'}")

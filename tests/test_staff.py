@@ -1,5 +1,6 @@
 """The staff dashboard over HTTP: every page for every role, refused sign-ins, wrong roles,
 missing CSRF tokens, small-number suppression, and the request access log."""
+import os
 import re
 import uuid
 
@@ -377,3 +378,24 @@ def test_admins_issue_tester_codes_from_the_dashboard(staff):
     code = re.search(r"New code: <strong>(C4K-[A-Z0-9-]+)</strong>", issued.text).group(1)
     assert valid_code(code).label == "Council4Kidz, December"
     assert signed_in(staff, "analyst").get(staff["url"] + "/testers", timeout=10).status_code == 403
+
+
+def test_an_admin_locked_out_with_no_other_admin_gets_a_link_from_the_server(tmp_path):
+    import subprocess
+    import sys
+
+    from bot.staff.users import create_user, set_password_with_link, sign_in
+    from bot.store.requests import access_log
+
+    url = f"sqlite:///{tmp_path / 'staff.sqlite'}"
+    env = {**os.environ, "PROMISEBOT_DATABASE_URL": url}
+    subprocess.run([sys.executable, "-m", "bot.cli", "migrate"], env=env, check=True, capture_output=True, timeout=120)
+    create_user("only.admin", PASSWORD, "admin", url=url)
+    reset = subprocess.run([sys.executable, "-m", "bot.cli", "staff", "reset", "only.admin"], env=env,
+                           capture_output=True, text=True, timeout=120)
+    assert reset.returncode == 0, reset.stderr
+    token = re.search(r"/set-password\?token=(\S+)", reset.stdout).group(1)
+    assert sign_in("only.admin", PASSWORD, url=url) is None  # the old password stopped working
+    assert set_password_with_link(token, "a brand new passphrase", url=url) == "only.admin"
+    assert sign_in("only.admin", "a brand new passphrase", url=url) is not None
+    assert access_log(url=url)[0].detail == "reset the password of only.admin"

@@ -81,7 +81,7 @@ class AccountPages:
             return await self.user_list(request, problem=str(error))
         link = await _in_thread(users.new_setup_link, username)
         await _in_thread(record_access, by, "staff account", None, f"created {username} ({role})")
-        return await self.user_list(request, link_for=username, link=_link(link))
+        return await self.user_list(request, link_for=username, link=set_password_link(link))
 
     @role_required("admin")
     async def change_user(self, request: web.Request) -> web.Response:
@@ -100,7 +100,7 @@ class AccountPages:
             elif action == "reset":
                 link = await _in_thread(users.new_setup_link, username)
                 await _in_thread(record_access, by, "staff account", None, f"reset the password of {username}")
-                return await self.user_list(request, link_for=username, link=_link(link))
+                return await self.user_list(request, link_for=username, link=set_password_link(link))
             else:
                 raise web.HTTPBadRequest(text="Unknown change.")
         except LookupError:
@@ -191,7 +191,7 @@ class AccountPages:
         raise web.HTTPBadRequest(text="Unknown change.")
 
 
-def _link(token: str) -> str:
+def set_password_link(token: str) -> str:
     return f"{settings.text('PROMISEBOT_DASHBOARD_URL').rstrip('/')}/set-password?token={token}"
 
 
