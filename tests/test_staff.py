@@ -283,6 +283,17 @@ def test_admins_create_accounts_whose_holders_set_their_own_password_and_every_c
     assert f"<td>{name}</td><td>staff account</td><td></td><td>set their password with a link</td>" in log
 
 
+def wrong_code(secret: str) -> str:
+    """A code that is not the app's now (nor a step either side)."""
+    import time
+
+    from bot.staff.users import totp_code
+
+    now = int(time.time()) // 30
+    valid = {totp_code(secret, step) for step in range(now - 2, now + 3)}
+    return next(code for code in ("000000", "111111", "222222", "333333") if code not in valid)
+
+
 def test_a_second_factor_is_asked_for_at_every_sign_in_once_it_is_on(staff):
     import base64
     import time
@@ -298,7 +309,7 @@ def test_a_second_factor_is_asked_for_at_every_sign_in_once_it_is_on(staff):
     secret = re.search(r"Key: <code>([A-Z2-7=]+)</code>", started.text).group(1)
     assert len(base64.b32decode(secret)) == 20
     wrong = browser.post(staff["url"] + "/account/second-factor", timeout=10,
-                         data={"action": "confirm", "code": "000000", "csrf_token": csrf_of(started.text)})
+                         data={"action": "confirm", "code": wrong_code(secret), "csrf_token": csrf_of(started.text)})
     assert "not right" in wrong.text
     restarted = browser.post(staff["url"] + "/account/second-factor", timeout=10,
                              data={"action": "start", "csrf_token": csrf_of(wrong.text)})
@@ -317,6 +328,10 @@ def test_a_second_factor_is_asked_for_at_every_sign_in_once_it_is_on(staff):
     assert sign_in("") == 401  # the password alone is no longer enough
     assert sign_in(totp_code(secret, step)) == 401  # a code already used, never twice
     assert sign_in(totp_code(secret, step + 1)) == 200
+    account = browser.get(staff["url"] + "/account", timeout=10)
+    kept = browser.post(staff["url"] + "/account/second-factor", timeout=10,
+                        data={"action": "off", "code": wrong_code(secret), "csrf_token": csrf_of(account.text)})
+    assert "still on" in kept.text  # a session alone cannot take it off
 
 
 def test_signing_out_ends_the_session(staff):

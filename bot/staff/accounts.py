@@ -165,6 +165,8 @@ class AccountPages:
         elif user.totp_on:
             body = (f"<p>Your second factor is on: signing in asks for a code from your authenticator app.</p>"
                     f'<form method="post" action="/account/second-factor">{token}'
+                    '<label for="code">Code from the app, to turn it off</label><input id="code" name="code" '
+                    'inputmode="numeric" autocomplete="one-time-code" required>'
                     '<button type="submit" name="action" value="off">Turn it off</button></form>')
         else:
             body = (f"<p>A second factor makes your account safe even if your password is known: signing in "
@@ -185,7 +187,8 @@ class AccountPages:
             await _in_thread(record_access, who, "staff account", None, "turned on a second factor")
             return await self.account(request, status="Your second factor is on.")
         if action == "off":
-            await _in_thread(users.turn_off_totp, who)
+            if not await _in_thread(users.turn_off_totp, who, str(form.get("code", ""))):
+                return await self.account(request, problem="That code was not right: it is still on.")
             await _in_thread(record_access, who, "staff account", None, "turned off their second factor")
             return await self.account(request, status="Your second factor is off.")
         raise web.HTTPBadRequest(text="Unknown change.")

@@ -201,11 +201,15 @@ def confirm_totp(username: str, code: str, url: Optional[str] = None) -> bool:
         return True
 
 
-def turn_off_totp(username: str, url: Optional[str] = None) -> None:
+def turn_off_totp(username: str, code: str, url: Optional[str] = None) -> bool:
+    """Only with a current code: a session taken over cannot remove the second factor."""
     with session(url) as db:
         user = _user(db, username)
+        if user.totp_on and _matching_step(user.totp_secret, code, user.totp_last_step) is None:
+            return False
         user.totp_secret, user.totp_on, user.totp_last_step = None, False, None
         db.commit()
+        return True
 
 
 def totp_uri(username: str, secret: str) -> str:
