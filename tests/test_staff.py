@@ -414,3 +414,32 @@ def test_an_admin_locked_out_with_no_other_admin_gets_a_link_from_the_server(tmp
     assert set_password_with_link(token, "a brand new passphrase", url=url) == "only.admin"
     assert sign_in("only.admin", "a brand new passphrase", url=url) is not None
     assert access_log(url=url)[0].detail == "reset the password of only.admin"
+
+
+def test_analysts_see_requests_against_their_timescales_for_the_dates_they_choose(staff):
+    """Counts only, never a child's words: March 2025 has six complaints, five acknowledged
+    within 5 working days and one after 10, none answered."""
+    import datetime
+
+    from bot.store.database import session
+    from bot.store.models import Request
+    from bot.store.requests import NewRequest, save_request
+
+    made = datetime.datetime(2025, 3, 3, 10, 0)  # a Monday morning (UK time is UTC in March)
+    references = [save_request(NewRequest(kind="complaint", details={"complaint_about": "timescale test"},
+                                          contact_preference="social_worker")) for _ in range(6)]
+    with session() as db:
+        for number, reference in enumerate(references):
+            acknowledged = made + datetime.timedelta(days=14 if number == 0 else 2, hours=2)
+            db.query(Request).filter_by(reference=reference).update(
+                {Request.created_at: made, Request.acknowledged_at: acknowledged})
+        db.commit()
+    analyst = signed_in(staff, "analyst")
+    page = analyst.get(staff["url"] + "/flows?from=2025-03-01&to=2025-03-31", timeout=10).text
+    assert "Requests made from 01 March 2025 to 31 March 2025" in page
+    assert ("<tr><td>complaint</td><td>acknowledged</td><td>5</td><td>5</td><td>fewer than 5</td><td>0</td>"
+            "<td>0</td><td>2</td></tr>") in page
+    assert "<tr><td>complaint</td><td>answered</td><td>10</td><td>0</td><td>0</td><td>6</td><td>0</td><td>-</td></tr>" in page
+    assert "timescale test" not in page
+    elsewhere = analyst.get(staff["url"] + "/flows?from=2025-04-01&to=2025-04-30", timeout=10).text
+    assert "<td>complaint</td><td>acknowledged</td>" not in elsewhere

@@ -9,8 +9,9 @@ end when it came in after hours).
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
-from typing import List, Optional, Set
+import statistics
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Set
 
 from zoneinfo import ZoneInfo
 
@@ -117,6 +118,40 @@ def deadlines(content: Content, request: Request) -> List[Deadline]:
         if days is not None:
             found.append(Deadline(step, calendar.due(request.created_at, days), reached(request)))
     return found
+
+
+@dataclass
+class StepFigures:
+    """How the requests of one flow did against one step's timescale."""
+    in_time: int = 0
+    late: int = 0  # reached, after it was due
+    overdue: int = 0  # not reached, and past due
+    not_yet_due: int = 0
+    days_to_reach: List[int] = field(default_factory=list)  # working days, for each reached
+
+    def median_days(self) -> Optional[float]:
+        return statistics.median(self.days_to_reach) if self.days_to_reach else None
+
+
+def against_timescales(content: Content, requests: Sequence[Request],
+                       now: datetime.datetime) -> Dict[str, Dict[str, StepFigures]]:
+    """For each flow and each of its steps with a timescale: how many requests reached it in
+    time, late, are overdue, or are not due yet; and the working days each took."""
+    calendar, figures = Calendar(content), {}
+    for request in requests:
+        for deadline in deadlines(content, request):
+            step = figures.setdefault(request.kind, {}).setdefault(deadline.step, StepFigures())
+            if deadline.reached is not None:
+                if deadline.reached <= deadline.due:
+                    step.in_time += 1
+                else:
+                    step.late += 1
+                step.days_to_reach.append(calendar.working_days_between(request.created_at, deadline.reached))
+            elif now > deadline.due:
+                step.overdue += 1
+            else:
+                step.not_yet_due += 1
+    return figures
 
 
 def acknowledge_by(content: Content, kind: str, urgency: Optional[str], made: datetime.datetime) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import datetime
 import io
 import logging
 import secrets
@@ -29,7 +30,7 @@ from bot import logs, settings
 from bot.casework import BAND_NAMES
 from bot.casework import mail
 from bot.casework.child_replies import MAX_REPLY, TelegramOut, checked_reply, keep_delivering, news_text
-from bot.casework.timescales import Calendar, deadlines
+from bot.casework.timescales import STEPS, Calendar, against_timescales, deadlines
 from bot.content import current_content
 from bot.council4kidz.testers import feedback_by_answer, issue_code, list_codes
 from bot.privacy.failures import log_failure
@@ -38,10 +39,10 @@ from bot.staff.accounts import AccountPages
 from bot.staff.pages import Raw, bar_chart, csrf_field, esc, login_form, page, role_required, table, topic_label
 from bot.store import topic_log
 from bot.store.attempts import STAFF_ADDRESS, STAFF_USER, client_address
-from bot.store.counters import disclosure_counts, shown
+from bot.store.counters import SMALL_NUMBER, disclosure_counts, shown
 from bot.store.database import StorageError, migrate
 from bot.store.requests import (MAX_NOTE, STATUSES, access_log, add_note, add_update, get_request, list_requests,
-                                notes_of, now, take_request, update_request, updates_of)
+                                notes_of, now, take_request, timings, update_request, updates_of)
 
 logger = logging.getLogger(__name__)
 
@@ -192,7 +193,36 @@ class Dashboard(AccountPages):
         rows = [(flow, shown(f["flow started"]), shown(f["flow completed"]), shown(f["flow cancelled"]))
                 for flow, f in topic_log.funnels().items()]
         return self._html("Requests started and sent",
-                          table("Request flows", ["Flow", "Started", "Sent (completed)", "Cancelled"], rows), request)
+                          table("Request flows", ["Flow", "Started", "Sent (completed)", "Cancelled"], rows)
+                          + await self._timescales(request), request)
+
+    async def _timescales(self, request: web.Request) -> str:
+        """Requests made between two dates against the council's timescales: counts only."""
+        today = now().date()
+        last_month = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+        since, until = date_query(request, "from", last_month), date_query(request, "to", today)
+        content = current_content()
+        made = await asyncio.get_running_loop().run_in_executor(None, timings, _start_of(since),
+                                                                _start_of(until + datetime.timedelta(days=1)))
+        figures = against_timescales(content, made, now())
+        rows = []
+        for flow, steps in figures.items():
+            for step, f in steps.items():
+                median = f.median_days()
+                rows.append((flow.replace("_", " "), STEPS[step][0], timescale_text(content, flow, step),
+                             shown(f.in_time), shown(f.late), shown(f.overdue), shown(f.not_yet_due),
+                             f"{median:g}" if median is not None and len(f.days_to_reach) >= SMALL_NUMBER else "-"))
+        form = ('<form method="get" action="/flows" class="range">'
+                f'<label for="from">Made from</label><input id="from" name="from" type="date" value="{since}">'
+                f'<label for="to">to</label><input id="to" name="to" type="date" value="{until}">'
+                '<button type="submit">Show</button></form>')
+        return (f"<h2>Against the timescales</h2>{form}"
+                f"<p>Requests made from {since:%d %B %Y} to {until:%d %B %Y}: whether each step was reached within "
+                "its timescale (working days, <code>content/flows.yml</code>). The median is shown from 5 "
+                "requests.</p>"
+                + table("Requests against their timescales", ["Flow", "Step", "Within (working days)", "In time",
+                                                              "Late", "Overdue, still open", "Not due yet",
+                                                              "Median working days taken"], rows))
 
     @role_required("analyst")
     async def safeguarding(self, request: web.Request) -> web.Response:
@@ -400,6 +430,25 @@ async def start_sending(app: web.Application, mail_settings: "mail.MailSettings"
 async def stop_sending(app: web.Application) -> None:
     for task in app["senders"]:
         task.cancel()
+
+
+def date_query(request: web.Request, name: str, default: datetime.date) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(request.query.get(name, ""))
+    except ValueError:
+        return default
+
+
+def _start_of(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime(day.year, day.month, day.day)
+
+
+def timescale_text(content, flow: str, step: str) -> str:
+    """A step's timescale as staff read it: "5", or one for each urgency ("today 0, this week 5")."""
+    value = ((content.flows.get(flow) or {}).get("timescales") or {}).get(step)
+    if isinstance(value, dict):
+        return ", ".join(f"{urgency.replace('_', ' ')} {days}" for urgency, days in value.items())
+    return str(value)
 
 
 def flags(row) -> str:
