@@ -158,13 +158,13 @@ def test_analysts_see_the_anonymised_pages(staff, path, text):
 def test_counts_under_five_are_shown_as_fewer_than_five_on_pages_and_in_exports(staff):
     analyst = signed_in(staff, "analyst")
     page = analyst.get(staff["url"] + "/topics", timeout=10).text
-    row = re.search(r"<tr><td>topic rare</td>(.*?)</tr>", page).group(1)
+    row = re.search(r"<tr><td>Topic rare</td>(.*?)</tr>", page).group(1)
     assert "fewer than 5" in row and ">3<" not in row
-    assert re.search(r"<tr><td>topic common</td>.*?<td>7</td>", page)
+    assert re.search(r"<tr><td>Topic common</td>.*?<td>7</td>", page)
     export = analyst.get(staff["url"] + "/export/topics.csv", timeout=10)
     assert export.headers["Content-Type"].startswith("text/csv")
-    assert "2026-W40,topic_rare,12_15,webchat,answered,fewer than 5" in export.text
-    assert "2026-W40,topic_common,12_15,webchat,answered,7" in export.text
+    assert "2026-W40,topic_rare,Topic rare,no,12_15,webchat,answered,fewer than 5" in export.text
+    assert "2026-W40,topic_common,Topic common,no,12_15,webchat,answered,7" in export.text
     assert ",3\r\n" not in export.text
 
 
@@ -181,7 +181,8 @@ def test_a_spreadsheet_opening_an_export_shows_every_cell_and_runs_none(staff):
         db.commit()
     export = signed_in(staff, "analyst").get(staff["url"] + "/export/topics.csv", timeout=10).text
     row = next(line for line in export.splitlines() if line.startswith("2026-W41"))
-    assert row == "2026-W41,\"'=HYPERLINK(\"\"http://x.test\"\")\",'-1+1,'@webchat,answered,fewer than 5"
+    assert row == ("2026-W41,\"'=HYPERLINK(\"\"http://x.test\"\")\",\"'=HYPERLINK(\"\"http://x.test\"\")\",no,'-1+1,"
+                   "'@webchat,answered,fewer than 5")
 
 
 @pytest.mark.parametrize("role, forbidden", [
@@ -443,3 +444,22 @@ def test_analysts_see_requests_against_their_timescales_for_the_dates_they_choos
     assert "timescale test" not in page
     elsewhere = analyst.get(staff["url"] + "/flows?from=2025-04-01&to=2025-04-30", timeout=10).text
     assert "<td>complaint</td><td>acknowledged</td>" not in elsewhere
+
+
+def test_topics_are_shown_by_their_titles_and_using_the_chat_is_counted_apart(staff):
+    """Greetings and ages are not topics; every row has a readable title, not an intent."""
+    from bot.store.database import session
+    from bot.store.models import TopicTurn
+
+    with session() as db:
+        db.add_all([TopicTurn(iso_week="2026-W39", age_band="up_to_11", topic=topic, channel="webchat",
+                              outcome="answered") for topic in ["greet"] * 6 + ["topic_advocacy"] * 5
+                    + ["promises_education"] * 5])
+        db.commit()
+    page = signed_in(staff, "analyst").get(staff["url"] + "/topics", timeout=10).text
+    asked, chatting = page.split("Using the chat (greetings")
+    assert "<td>Saying hello</td>" in chatting and "Saying hello" not in asked
+    assert "<td>Getting an advocate</td>" in asked  # content/topics.yml's title
+    assert "<td>Promises: Education</td>" in asked
+    for internal in ("topic_advocacy", "promises_education", ">greet<", ">inform age<"):
+        assert internal not in page

@@ -7,7 +7,7 @@ from typing import Iterable, List, Optional, Sequence, Tuple
 
 from aiohttp import web
 
-from bot.content import Content
+from bot.content import THEME_IDS, Content
 from bot.store.counters import SMALL_NUMBER, shown
 
 NAV = {
@@ -39,14 +39,39 @@ def esc(value: object) -> str:
     return html.escape("" if value is None else str(value))
 
 
+# Turns that are using the chat, not asking about anything: counted apart from the topics.
+USING_THE_CHAT = {
+    "greet": "Saying hello", "goodbye": "Saying goodbye", "thanks": "Saying thanks",
+    "bot_challenge": "Asking if it is a person", "help": "Asking what it can do", "inform_age": "Giving their age",
+    "affirm": "Yes", "deny": "No", "cancel": "Stopping", "delete_my_chat": "Deleting their chat",
+    "safe_now": "Saying they are safe now",
+}
+TOPIC_NAMES = {
+    "nlu_fallback": "Not understood", "out_of_scope": "Not something the bot covers",
+    "promises_all": "Promises: all of them", "promise_question": "A promise, asked in their own words",
+    "safeguarding_disclosure": "Safeguarding: the urgent answer", "safeguarding_check_in": "Safeguarding: a check-in",
+    "safeguarding_past": "Safeguarding: something in the past", "start_complaint": "Request: complaint",
+    "request_advocate": "Request: advocacy", "message_social_worker": "Request: social worker",
+    "request_news": "News about a request they sent",
+}
+
+
 def topic_label(topic: str, content: Content) -> str:
-    """A topic as staff read it: the topic's title from content/, or the intent made readable."""
+    """A topic as staff read it: its title from content/, never an internal name."""
     if topic.startswith("flow:"):
         return f"Request: {topic[5:].replace('_', ' ')}"
-    if topic in ("nlu_fallback", "out_of_scope"):
-        return "Not understood" if topic == "nlu_fallback" else "Not something the bot covers"
+    if topic in TOPIC_NAMES or topic in USING_THE_CHAT:
+        return TOPIC_NAMES.get(topic) or USING_THE_CHAT[topic]
+    if topic.startswith("promises_") and topic[len("promises_"):] in THEME_IDS:
+        first_band = next(iter(content.bands.values()))
+        return f"Promises: {first_band.theme(topic[len('promises_'):]).title}"
     found = content.topic_for_intent(topic)
-    return found.title if found else topic.replace("_", " ")
+    readable = topic.replace("_", " ")
+    return found.title if found else readable[:1].upper() + readable[1:]
+
+
+def is_using_the_chat(topic: str) -> bool:
+    return topic in USING_THE_CHAT
 
 
 def page(title: str, body: str, who=None, status: str = "") -> str:

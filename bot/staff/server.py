@@ -36,7 +36,8 @@ from bot.council4kidz.testers import feedback_by_answer, issue_code, list_codes
 from bot.privacy.failures import log_failure
 from bot.staff import users
 from bot.staff.accounts import AccountPages
-from bot.staff.pages import Raw, bar_chart, csrf_field, esc, login_form, page, role_required, table, topic_label
+from bot.staff.pages import (Raw, bar_chart, csrf_field, esc, is_using_the_chat, login_form, page, role_required,
+                             table, topic_label)
 from bot.store import topic_log
 from bot.store.attempts import STAFF_ADDRESS, STAFF_USER, client_address
 from bot.store.counters import SMALL_NUMBER, disclosure_counts, shown
@@ -176,13 +177,20 @@ class Dashboard(AccountPages):
         for week, topic, count in topic_log.counts_by("iso_week", "topic"):
             by_topic[topic][week] = count
         topic_rows = sorted(by_topic.items(), key=lambda item: -sum(item[1].values()))
+
+        def by_week(rows) -> list:
+            return [[topic_label(topic, content)] + [shown(counts.get(w, 0)) for w in recent_weeks]
+                    for topic, counts in rows]
+        asked = [row for row in topic_rows if not is_using_the_chat(row[0])]
+        chatting = [row for row in topic_rows if is_using_the_chat(row[0])]
         body = (bar_chart("Bot turns per week", [(w, c) for w, c in weeks][-12:])
-                + table("Topics by week (newest 12 weeks)", ["Topic"] + recent_weeks,
-                        [[topic_label(topic, content)] + [shown(counts.get(w, 0)) for w in recent_weeks]
-                         for topic, counts in topic_rows])
+                + table("What young people asked about, by week (newest 12 weeks)", ["Topic"] + recent_weeks,
+                        by_week(asked))
                 + table("By age band", ["Age band", "Topic", "Bot turns"],
                         [(band, topic_label(topic, content), shown(c))
-                         for band, topic, c in topic_log.counts_by("age_band", "topic")])
+                         for band, topic, c in topic_log.counts_by("age_band", "topic") if not is_using_the_chat(topic)])
+                + table("Using the chat (greetings, ages, yes and no): not topics", ["Turn"] + recent_weeks,
+                        by_week(chatting))
                 + table("By channel", ["Channel", "Outcome", "Bot turns"],
                         [(channel, outcome, shown(c)) for channel, outcome, c in topic_log.counts_by("channel", "outcome")])
                 + '<p><a href="/export/topics.csv">Download as CSV</a></p>')
@@ -240,9 +248,11 @@ class Dashboard(AccountPages):
 
     @role_required("analyst")
     async def export_topics(self, request: web.Request) -> web.Response:
-        rows = topic_log.counts_by("iso_week", "topic", "age_band", "channel", "outcome")
-        return self._csv("topics.csv", ["week", "topic", "age_band", "channel", "outcome", "count"],
-                         [(*row[:-1], shown(row[-1])) for row in rows])
+        rows, content = topic_log.counts_by("iso_week", "topic", "age_band", "channel", "outcome"), current_content()
+        return self._csv("topics.csv", ["week", "topic", "title", "using_the_chat", "age_band", "channel", "outcome",
+                                        "count"],
+                         [(week, topic, topic_label(topic, content), "yes" if is_using_the_chat(topic) else "no",
+                           *rest, shown(count)) for week, topic, *rest, count in rows])
 
     @role_required("analyst")
     async def export_safeguarding(self, request: web.Request) -> web.Response:
