@@ -13,6 +13,8 @@
                             figures, against Rasa's default recipe (docs/benchmarks.md)
   promisebot migrate        bring the database schema up to date
   promisebot counts         safeguarding disclosures by week (no text, no ids; 1-4 shown as "fewer than 5")
+  promisebot report [--month 2026-11] [--out FILE]
+                            the monthly report for the board: self-contained HTML, counts only
   promisebot purge          delete what is past its retention period
   promisebot staff add USERNAME --role analyst|caseworker|admin [--password-stdin]
   promisebot staff list | disable USERNAME | reset USERNAME
@@ -93,6 +95,9 @@ def run_command(argv=None) -> int:
                                                         "locked out with no other admin)")
     resetting.add_argument("username")
     commands.add_parser("counts", help="print anonymous safeguarding counts")
+    report = commands.add_parser("report", help="the monthly report for the board (self-contained HTML)")
+    report.add_argument("--month", help="like 2026-11 (default: last month)")
+    report.add_argument("--out", type=Path, help="where to write it (default: var/reports/promises-MONTH.html)")
     queue = commands.add_parser("requests", help="caseworkers: list and update requests")
     queue_commands = queue.add_subparsers(dest="requests_command", required=True)
     listing = queue_commands.add_parser("list")
@@ -184,6 +189,22 @@ def run_command(argv=None) -> int:
             print("(none recorded)")
         return 0
 
+    if args.command == "report":
+        import datetime
+
+        from bot.staff.report import last_month, monthly_report
+        from bot.store.database import ROOT, migrate, private_folder
+        migrate()
+        month = args.month or last_month(datetime.date.today())
+        try:
+            html = monthly_report(month)
+        except ValueError as error:
+            print(f"promisebot: {error}", file=sys.stderr)
+            return 2
+        out = args.out or private_folder(ROOT / "var" / "reports") / f"promises-{month}.html"
+        out.write_text(html, encoding="utf-8")
+        print(f"Wrote the report for {month}: {out}")
+        return 0
     if args.command == "requests":
         return requests_command(args)
     if args.command == "phrasings":

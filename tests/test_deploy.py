@@ -23,14 +23,18 @@ def tool(name: str) -> str:
     pytest.skip(f"{name} is not installed (scripts/install-deploy-checkers)")
 
 
-def test_the_systemd_unit_is_valid(tmp_path):
+def test_the_systemd_units_are_valid(tmp_path):
+    """The assistant's service, and the monthly report's service and timer."""
     analyze = tool("systemd-analyze")
     settings = tmp_path / "promisebot.env"
     settings.write_text((ROOT / ".env.example").read_text())
-    unit = tmp_path / "promisebot.service"
-    unit.write_text((DEPLOY / "promisebot.service").read_text()
-                    .replace("/etc/promisebot/promisebot.env", str(settings)).replace("/opt/promisebot", str(ROOT)))
-    checked = subprocess.run([analyze, "verify", str(unit)], capture_output=True, text=True, timeout=120)
+    units = sorted(DEPLOY.glob("*.service")) + sorted(DEPLOY.glob("*.timer"))
+    assert [u.name for u in units] == ["promisebot-report.service", "promisebot.service", "promisebot-report.timer"]
+    for unit in units:
+        (tmp_path / unit.name).write_text(unit.read_text().replace("/etc/promisebot/promisebot.env", str(settings))
+                                          .replace("/opt/promisebot", str(ROOT)))
+    checked = subprocess.run([analyze, "verify", *(str(tmp_path / u.name) for u in units)], capture_output=True,
+                             text=True, timeout=120)
     assert checked.returncode == 0 and checked.stderr.strip() == "", checked.stderr  # unknown keys only warn
 
 

@@ -463,3 +463,52 @@ def test_topics_are_shown_by_their_titles_and_using_the_chat_is_counted_apart(st
     assert "<td>Promises: Education</td>" in asked
     for internal in ("topic_advocacy", "promises_education", ">greet<", ">inform age<"):
         assert internal not in page
+
+
+def test_the_monthly_report_is_one_command_with_counts_only_and_nothing_from_1_to_4(tmp_path):
+    import datetime
+    import subprocess
+    import sys
+
+    from bot.store.database import migrate, session
+    from bot.store.models import SafeguardingCount, TopicTurn
+    from bot.store.requests import NewRequest, save_request
+
+    url = f"sqlite:///{tmp_path / 'report.sqlite'}"
+    migrate(url)
+    march, april = "2025-W11", "2025-W15"  # Thursday 13 March; Thursday 10 April
+    turns = ([("topic_advocacy", march)] * 7 + [("topic_complaints", march)] * 3 + [("greet", march)] * 9
+             + [("flow:complaint", march)] * 2 + [("topic_advocacy", april)] * 11)
+    with session(url) as db:
+        db.add_all(TopicTurn(iso_week=week, age_band="12_15", topic=topic, channel="webchat",
+                             outcome="flow started" if topic.startswith("flow:") else "answered")
+                   for topic, week in turns)
+        db.add(SafeguardingCount(iso_week=march, age_band="12_15", kind="physical_abuse", channel="webchat", count=2))
+        db.commit()
+    save_request(NewRequest(kind="complaint", details={"complaint_about": "the report must never show this"}), url=url)
+    out = tmp_path / "march.html"
+    run = subprocess.run([sys.executable, "-m", "bot.cli", "report", "--month", "2025-03", "--out", str(out)],
+                         env={**os.environ, "PROMISEBOT_DATABASE_URL": url}, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    report = out.read_text()
+    assert "Promises assistant: report for March 2025" in report
+    assert "<tr><td>Getting an advocate</td><td>7</td></tr>" in report  # April's 11 are not March's
+    assert "<tr><td>Making a complaint</td><td>fewer than 5</td></tr>" in report
+    assert "<tr><td>physical abuse</td><td>fewer than 5</td></tr>" in report
+    topics_table = report.split("Topics, most asked first")[1].split("</table>")[0]
+    assert "Saying hello" not in topics_table  # using the chat is not a topic
+    assert 'src="data:image/png;base64,' in report and "<script" not in report
+    assert not re.search(r"<td>[1-4]</td>", report) and "never show this" not in report
+    wrong = subprocess.run([sys.executable, "-m", "bot.cli", "report", "--month", "March"], capture_output=True,
+                           text=True, env={**os.environ, "PROMISEBOT_DATABASE_URL": url}, timeout=300)
+    assert wrong.returncode == 2 and wrong.stderr.strip() == "promisebot: a month is written like 2026-11, not 'March'"
+
+
+def test_analysts_download_the_monthly_report_from_the_dashboard(staff):
+    analyst = signed_in(staff, "analyst")
+    report = analyst.get(staff["url"] + "/report?month=2026-10", timeout=60)
+    assert report.status_code == 200 and "report for October 2026" in report.text
+    assert report.headers["Content-Disposition"] == 'attachment; filename="promises-2026-10.html"'
+    assert analyst.get(staff["url"] + "/report?month=2026-13", timeout=10).status_code == 400
+    caseworker = signed_in(staff, "caseworker")
+    assert caseworker.get(staff["url"] + "/report?month=2026-10", timeout=10).status_code == 403

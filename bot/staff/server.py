@@ -38,6 +38,7 @@ from bot.staff import users
 from bot.staff.accounts import AccountPages
 from bot.staff.pages import (Raw, bar_chart, csrf_field, esc, is_using_the_chat, login_form, page, role_required,
                              table, topic_label)
+from bot.staff.report import last_month, month_of, monthly_report
 from bot.store import topic_log
 from bot.store.attempts import STAFF_ADDRESS, STAFF_USER, client_address
 from bot.store.counters import SMALL_NUMBER, disclosure_counts, shown
@@ -77,6 +78,7 @@ class Dashboard(AccountPages):
         app.router.add_get("/flows", self.flows)
         app.router.add_get("/safeguarding", self.safeguarding)
         app.router.add_get("/unanswered", self.unanswered)
+        app.router.add_get("/report", self.report)
         app.router.add_get("/export/topics.csv", self.export_topics)
         app.router.add_get("/export/safeguarding.csv", self.export_safeguarding)
         app.router.add_get("/requests", self.requests)
@@ -193,8 +195,22 @@ class Dashboard(AccountPages):
                         by_week(chatting))
                 + table("By channel", ["Channel", "Outcome", "Bot turns"],
                         [(channel, outcome, shown(c)) for channel, outcome, c in topic_log.counts_by("channel", "outcome")])
-                + '<p><a href="/export/topics.csv">Download as CSV</a></p>')
+                + '<p><a href="/export/topics.csv">Download as CSV</a></p>'
+                + '<form method="get" action="/report" class="range"><label for="month">Monthly report for the '
+                f'board (counts only)</label><input id="month" name="month" type="month" value="{last_month(now().date())}">'
+                '<button type="submit">Download the report</button></form>')
         return self._html("Topics over time", body, request)
+
+    @role_required("analyst")
+    async def report(self, request: web.Request) -> web.Response:
+        try:
+            year, number = month_of(request.query.get("month", ""))
+        except ValueError as error:
+            raise web.HTTPBadRequest(text=str(error))
+        month = f"{year}-{number:02d}"  # as written back in the file name: digits only
+        html = await asyncio.get_running_loop().run_in_executor(None, monthly_report, month)
+        return web.Response(text=html, content_type="text/html", headers={
+            "Content-Disposition": f'attachment; filename="promises-{month}.html"'})
 
     @role_required("analyst")
     async def flows(self, request: web.Request) -> web.Response:

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import datetime
-from typing import List, Optional, Tuple
+from typing import List, Optional, Sequence, Tuple
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.store.database import session
@@ -16,6 +16,17 @@ SMALL_NUMBER = 5  # counts from 1 to 4 are shown as "fewer than 5"
 def iso_week(day: Optional[datetime.date] = None) -> str:
     year, week, _ = (day or datetime.date.today()).isocalendar()
     return f"{year}-W{week:02d}"
+
+
+def weeks_of_month(year: int, month: int) -> List[str]:
+    """The ISO weeks counted in a month: those whose Thursday falls in it (ISO 8601's rule for
+    which year a week belongs to, applied to months), so every week is in exactly one month."""
+    day, weeks = datetime.date(year, month, 1), []
+    while day.month == month:
+        if day.isoweekday() == 4:
+            weeks.append(iso_week(day))
+        day += datetime.timedelta(days=1)
+    return weeks
 
 
 def record_disclosure(age_band: str, kind: str, channel: str, url: Optional[str] = None) -> None:
@@ -38,6 +49,15 @@ def record_disclosure(age_band: str, kind: str, channel: str, url: Optional[str]
 
 def shown(count: int) -> str:
     return "fewer than 5" if 0 < count < SMALL_NUMBER else str(count)
+
+
+def disclosures_by_kind(weeks: Sequence[str], url: Optional[str] = None) -> List[Tuple[str, int]]:
+    """(kind, raw count) in the given ISO weeks, most first (suppress on display)."""
+    with session(url) as db:
+        total = func.sum(SafeguardingCount.count)
+        rows = db.execute(select(SafeguardingCount.kind, total).where(SafeguardingCount.iso_week.in_(list(weeks)))
+                          .group_by(SafeguardingCount.kind).order_by(total.desc(), SafeguardingCount.kind))
+        return [(kind, int(count)) for kind, count in rows]
 
 
 def disclosure_counts(url: Optional[str] = None) -> List[Tuple[str, str, str, str, str]]:

@@ -91,11 +91,15 @@ def _active_loop_before(tracker, index: int) -> Optional[str]:
 
 # --- what staff see (bot/staff) ------------------------------------------------------------
 
-def counts_by(*columns: str, url: Optional[str] = None) -> List[Tuple]:
-    """Turn counts grouped by the given TopicTurn columns; raw numbers (suppress on display)."""
+def counts_by(*columns: str, weeks: Optional[Sequence[str]] = None, url: Optional[str] = None) -> List[Tuple]:
+    """Turn counts grouped by the given TopicTurn columns, in the given ISO weeks or all; raw
+    numbers (suppress on display)."""
     fields = [getattr(TopicTurn, c) for c in columns]
+    query = select(*fields, func.count()).group_by(*fields).order_by(*fields)
+    if weeks is not None:
+        query = query.where(TopicTurn.iso_week.in_(list(weeks)))
     with session(url) as db:
-        return [tuple(row) for row in db.execute(select(*fields, func.count()).group_by(*fields).order_by(*fields))]
+        return [tuple(row) for row in db.execute(query)]
 
 
 def funnels(url: Optional[str] = None) -> Dict[str, Dict[str, int]]:

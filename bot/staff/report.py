@@ -1,0 +1,130 @@
+"""The monthly report for the corporate parenting board: one self-contained HTML page (charts
+drawn with matplotlib and embedded, no scripts, nothing fetched), for one month.
+
+`promisebot report --month 2026-11` writes it (a deployment's timer runs that on the 1st:
+deploy/promisebot-report.timer); analysts download it from the dashboard. It holds counts
+only, never a child's words, and every count from 1 to 4 is "fewer than 5", in the tables
+and on the charts.
+
+Topics and safeguarding answers are counted by ISO week (no finer time is kept), so a month
+is its weeks whose Thursday falls in it (bot.store.counters.weeks_of_month); requests carry
+their own dates.
+"""
+from __future__ import annotations
+
+import base64
+import datetime
+import io
+from typing import List, Optional, Sequence, Tuple
+
+from bot.casework import BAND_NAMES
+from bot.casework.timescales import STEPS, against_timescales
+from bot.content import Content, current_content
+from bot.staff.pages import esc, is_using_the_chat, table, topic_label
+from bot.store import topic_log
+from bot.store.counters import SMALL_NUMBER, disclosures_by_kind, shown, weeks_of_month
+from bot.store.requests import timings
+
+TOP_TOPICS = 15
+
+
+def month_of(text: str) -> Tuple[int, int]:
+    """"2026-11" as (2026, 11); a ValueError says what was wrong."""
+    try:
+        year, month = (int(part) for part in text.split("-"))
+        datetime.date(year, month, 1)
+    except ValueError:
+        raise ValueError(f"a month is written like 2026-11, not {text!r}") from None
+    return year, month
+
+
+def last_month(today: datetime.date) -> str:
+    previous = today.replace(day=1) - datetime.timedelta(days=1)
+    return f"{previous:%Y-%m}"
+
+
+def bar_chart_png(title: str, bars: Sequence[Tuple[str, int]]) -> str:
+    """A horizontal bar chart as a data: URL. A count under 5 draws no bar and is labelled
+    "fewer than 5", so the picture never shows what the tables hide."""
+    import matplotlib
+    matplotlib.use("Agg")  # no display on a server
+    from matplotlib import pyplot
+
+    labels = [label for label, _ in bars][::-1]
+    values = [count if count >= SMALL_NUMBER else 0 for _, count in bars][::-1]
+    figure, axes = pyplot.subplots(figsize=(8, 0.4 * len(bars) + 1.2), dpi=100)
+    axes.barh(labels, values, color="#1d4ed8")
+    for y, (_, count) in enumerate(list(bars)[::-1]):
+        axes.text(max(values[y], 0) + 0.2, y, shown(count), va="center", fontsize=9)
+    axes.set_title(title)
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.set_xlim(0, (max(values) if values and max(values) else 1) * 1.25)
+    figure.tight_layout()
+    out = io.BytesIO()
+    figure.savefig(out, format="png")
+    pyplot.close(figure)
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+def figure(title: str, bars: Sequence[Tuple[str, int]]) -> str:
+    if not bars:
+        return ""
+    described = "; ".join(f"{label}: {shown(count)}" for label, count in bars)
+    return (f'<figure><img src="{bar_chart_png(title, bars)}" alt="{esc(title)}. {esc(described)}">'
+            f"<figcaption>{esc(title)}</figcaption></figure>")
+
+
+def monthly_report(month: str, content: Optional[Content] = None, now: Optional[datetime.datetime] = None) -> str:
+    year, number = month_of(month)
+    content = content or current_content()
+    now = now or datetime.datetime.utcnow()
+    weeks = weeks_of_month(year, number)
+    first = datetime.datetime(year, number, 1)
+    after = (first + datetime.timedelta(days=32)).replace(day=1)
+    name = f"{first:%B %Y}"
+
+    turns = topic_log.counts_by("topic", weeks=weeks)
+    asked = sorted(((topic_label(t, content), c) for t, c in turns if not is_using_the_chat(t)), key=lambda r: -r[1])
+    total = sum(c for _, c in turns)
+    by_band = topic_log.counts_by("age_band", weeks=weeks)
+    by_channel = topic_log.counts_by("channel", weeks=weeks)
+    flows = {flow: {"flow started": 0, "flow completed": 0, "flow cancelled": 0} for flow in content.flows}
+    for topic, outcome, count in topic_log.counts_by("topic", "outcome", weeks=weeks):
+        flow = topic[5:] if topic.startswith("flow:") else None
+        if flow in flows and outcome in flows[flow]:
+            flows[flow][outcome] += count
+    timescales = against_timescales(content, timings(first, after), now)
+    safeguarding = disclosures_by_kind(weeks)
+
+    timescale_rows: List[tuple] = [
+        (flow.replace("_", " "), STEPS[step][0], shown(f.in_time), shown(f.late), shown(f.overdue),
+         shown(f.not_yet_due)) for flow, steps in timescales.items() for step, f in steps.items()]
+    body = "".join([
+        f"<p>Weeks counted: {esc(', '.join(weeks))} (a week belongs to the month its Thursday is in). Counts from 1 "
+        f"to 4 are shown as \"fewer than 5\". Nothing here can identify a young person.</p>",
+        f"<h2>How much the chat was used</h2><p>Bot turns: {esc(shown(total))}.</p>",
+        table("By age band", ["Age band", "Bot turns"], [(BAND_NAMES.get(band, band), shown(c)) for band, c in by_band]),
+        table("By channel", ["Channel", "Bot turns"], [(channel, shown(c)) for channel, c in by_channel]),
+        "<h2>What young people asked about</h2>",
+        figure(f"The {TOP_TOPICS} most asked about, {name}", asked[:TOP_TOPICS]),
+        table("Topics, most asked first", ["Topic", "Bot turns"], [(label, shown(c)) for label, c in asked]),
+        "<h2>Requests</h2>",
+        table("Request flows", ["Flow", "Started", "Sent", "Cancelled"],
+              [(flow.replace("_", " "), shown(f["flow started"]), shown(f["flow completed"]),
+                shown(f["flow cancelled"])) for flow, f in flows.items()]),
+        table(f"Requests made in {name} against their timescales", ["Flow", "Step", "In time", "Late",
+                                                                  "Overdue, still open", "Not due yet"],
+              timescale_rows),
+        "<h2>Safeguarding</h2>",
+        table("Safeguarding answers given, by kind", ["Kind", "Answers"],
+              [(kind.replace("_", " "), shown(count)) for kind, count in safeguarding]),
+    ])
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Promises assistant: {esc(name)}</title>
+<style>body{{font-family:system-ui,Arial,sans-serif;max-width:50rem;margin:1rem auto;padding:0 1rem;color:#1b1b1f}}
+table{{border-collapse:collapse;margin:0 0 1.5rem}}th,td{{border:1px solid #75757f;padding:.25rem .5rem;text-align:left}}
+caption{{font-weight:700;text-align:left;padding:.25rem 0}}img{{max-width:100%}}</style></head>
+<body><h1>Promises assistant: report for {esc(name)}</h1>{body}
+<p>Made on {now:%d %B %Y} from the assistant's anonymous counts.</p></body></html>
+"""
