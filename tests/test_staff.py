@@ -512,3 +512,30 @@ def test_analysts_download_the_monthly_report_from_the_dashboard(staff):
     assert analyst.get(staff["url"] + "/report?month=2026-13", timeout=10).status_code == 400
     caseworker = signed_in(staff, "caseworker")
     assert caseworker.get(staff["url"] + "/report?month=2026-10", timeout=10).status_code == 403
+
+
+def test_unanswered_questions_in_similar_words_are_grouped_and_download_as_a_phrasing_sheet(staff):
+    import csv
+    import datetime
+    import io
+
+    from bot.store.database import session
+    from bot.store.models import UnansweredQuestion
+
+    asked = ["can i get a bus pass", "how do i get a bus pass", "can i have a bus pass pls",
+             "can i get a free bus pass for college", "=can i get a bus pass", "who is the mayor"]
+    with session() as db:
+        db.add_all(UnansweredQuestion(iso_week="2026-W47", age_band="12_15", channel="webchat", text=text,
+                                      expires_at=datetime.datetime.utcnow() + datetime.timedelta(days=90))
+                   for text in asked)
+        db.commit()
+    analyst = signed_in(staff, "analyst")
+    page = analyst.get(staff["url"] + "/unanswered", timeout=30).text
+    themes = page.split("Asked in similar words, most first")[1].split("</table>")[0]
+    bus = re.search(r"<tr><td>(\d+)</td><td>([^<]*bus pass[^<]*)</td>", themes)
+    assert bus and int(bus.group(1)) >= 4 and "mayor" not in themes  # a question asked once is no theme
+    link = re.search(r'href="(/unanswered/sheet\?example=[^"]+)"', themes).group(1).replace("&amp;", "&")
+    sheet = analyst.get(staff["url"] + link, timeout=30)
+    rows = list(csv.reader(io.StringIO(sheet.text)))
+    assert rows[0] == ["phrasing", "topic", "approved"] and ["how do i get a bus pass", "", ""] in rows
+    assert ["'=can i get a bus pass", "", ""] in rows  # a spreadsheet shows it, never runs it

@@ -132,3 +132,9 @@ def login_form(login_csrf: str, message: Optional[str] = None) -> str:
 <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
 <label for="code">Code from your authenticator app (if you set one up)</label><input id="code" name="code" inputmode="numeric" autocomplete="one-time-code">
 <button type="submit">Sign in</button></form>""")
+
+
+def spreadsheet_safe(cell):
+    """A cell a spreadsheet will show, never run: text starting = + - @ (or a tab or return)
+    is a formula to Excel, so it gets a leading apostrophe (OWASP's advice for CSV export)."""
+    return "'" + cell if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell

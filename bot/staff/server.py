@@ -22,6 +22,7 @@ import secrets
 import sys
 from collections import defaultdict
 from pathlib import Path
+from urllib.parse import urlencode
 from typing import Awaitable, Callable, Optional
 
 from aiohttp import web
@@ -37,8 +38,9 @@ from bot.privacy.failures import log_failure
 from bot.staff import users
 from bot.staff.accounts import AccountPages
 from bot.staff.pages import (Raw, bar_chart, csrf_field, esc, is_using_the_chat, login_form, page, role_required,
-                             table, topic_label)
+                             spreadsheet_safe, table, topic_label)
 from bot.staff.report import last_month, month_of, monthly_report
+from bot.staff.themes import group_by_wording, phrasing_sheet
 from bot.store import topic_log
 from bot.store.attempts import STAFF_ADDRESS, STAFF_USER, client_address
 from bot.store.counters import SMALL_NUMBER, disclosure_counts, shown
@@ -78,6 +80,7 @@ class Dashboard(AccountPages):
         app.router.add_get("/flows", self.flows)
         app.router.add_get("/safeguarding", self.safeguarding)
         app.router.add_get("/unanswered", self.unanswered)
+        app.router.add_get("/unanswered/sheet", self.unanswered_sheet)
         app.router.add_get("/report", self.report)
         app.router.add_get("/export/topics.csv", self.export_topics)
         app.router.add_get("/export/safeguarding.csv", self.export_safeguarding)
@@ -257,10 +260,31 @@ class Dashboard(AccountPages):
 
     @role_required("analyst")
     async def unanswered(self, request: web.Request) -> web.Response:
-        rows = [(q.iso_week, q.age_band, q.channel, q.text) for q in topic_log.unanswered()]
-        body = "<p>Questions the bot did not understand, with personal details removed. Kept 90 days.</p>" + \
-            table("Unanswered questions, newest first", ["Week", "Age band", "Channel", "Question (redacted)"], rows)
+        questions = topic_log.unanswered()
+        themes = await asyncio.get_running_loop().run_in_executor(None, group_by_wording, [q.text for q in questions])
+        theme_rows = [(len(t.questions), t.example, Raw("<br>".join(esc(q) for q in list(dict.fromkeys(t.questions))[1:5])),
+                       Raw(f'<a href="/unanswered/sheet?{urlencode({"example": t.example})}">Phrasing sheet '
+                           f'(CSV)</a>')) for t in themes if len(t.questions) > 1]
+        rows = [(q.iso_week, q.age_band, q.channel, q.text) for q in questions]
+        body = ("<p>Questions the bot did not understand, with personal details removed. Kept 90 days. Those "
+                "asked in similar words are grouped first: download a group as a phrasing sheet, fill in the "
+                "topic and yes or no with Council4Kidz, and <code>promisebot phrasings import</code> it.</p>"
+                + table("Asked in similar words, most first", ["Questions", "For example", "Other wordings",
+                                                               "For Council4Kidz"], theme_rows)
+                + table("Unanswered questions, newest first", ["Week", "Age band", "Channel", "Question (redacted)"],
+                        rows))
         return self._html("Unanswered questions", body, request)
+
+    @role_required("analyst")
+    async def unanswered_sheet(self, request: web.Request) -> web.Response:
+        example = request.query.get("example", "")
+        themes = await asyncio.get_running_loop().run_in_executor(
+            None, group_by_wording, [q.text for q in topic_log.unanswered()])
+        theme = next((t for t in themes if example in t.questions), None)
+        if theme is None:
+            raise web.HTTPNotFound(text="Those questions are no longer kept (90 days).")
+        return web.Response(text=phrasing_sheet(theme), content_type="text/csv", headers={
+            "Content-Disposition": 'attachment; filename="unanswered-phrasings.csv"'})
 
     @role_required("analyst")
     async def export_topics(self, request: web.Request) -> web.Response:
@@ -438,12 +462,6 @@ class Dashboard(AccountPages):
         writer.writerows([spreadsheet_safe(cell) for cell in row] for row in rows)
         return web.Response(text=out.getvalue(), content_type="text/csv",
                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
-
-def spreadsheet_safe(cell):
-    """A cell a spreadsheet will show, never run: text starting = + - @ (or a tab or return)
-    is a formula to Excel, so it gets a leading apostrophe (OWASP's advice for CSV export)."""
-    return "'" + cell if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
 
 
 async def start_sending(app: web.Application, mail_settings: "mail.MailSettings") -> None:
