@@ -457,7 +457,7 @@ def test_topics_are_shown_by_their_titles_and_using_the_chat_is_counted_apart(st
                     + ["promises_education"] * 5])
         db.commit()
     page = signed_in(staff, "analyst").get(staff["url"] + "/topics", timeout=10).text
-    asked, chatting = page.split("Using the chat (greetings")
+    asked, chatting = page.split("<caption>Using the chat (greetings")
     assert "<td>Saying hello</td>" in chatting and "Saying hello" not in asked
     assert "<td>Getting an advocate</td>" in asked  # content/topics.yml's title
     assert "<td>Promises: Education</td>" in asked
@@ -495,7 +495,7 @@ def test_the_monthly_report_is_one_command_with_counts_only_and_nothing_from_1_t
     assert "<tr><td>Getting an advocate</td><td>7</td></tr>" in report  # April's 11 are not March's
     assert "<tr><td>Making a complaint</td><td>fewer than 5</td></tr>" in report
     assert "<tr><td>physical abuse</td><td>fewer than 5</td></tr>" in report
-    topics_table = report.split("Topics, most asked first")[1].split("</table>")[0]
+    topics_table = report.split("<caption>Topics, most asked first</caption>")[1].split("</table>")[0]
     assert "Saying hello" not in topics_table  # using the chat is not a topic
     assert 'src="data:image/png;base64,' in report and "<script" not in report
     assert not re.search(r"<td>[1-4]</td>", report) and "never show this" not in report
@@ -531,7 +531,7 @@ def test_unanswered_questions_in_similar_words_are_grouped_and_download_as_a_phr
         db.commit()
     analyst = signed_in(staff, "analyst")
     page = analyst.get(staff["url"] + "/unanswered", timeout=30).text
-    themes = page.split("Asked in similar words, most first")[1].split("</table>")[0]
+    themes = page.split("<caption>Asked in similar words, most first</caption>")[1].split("</table>")[0]
     bus = re.search(r"<tr><td>(\d+)</td><td>([^<]*bus pass[^<]*)</td>", themes)
     assert bus and int(bus.group(1)) >= 4 and "mayor" not in themes  # a question asked once is no theme
     link = re.search(r'href="(/unanswered/sheet\?example=[^"]+)"', themes).group(1).replace("&amp;", "&")

@@ -350,3 +350,42 @@ def test_a_question_the_bot_is_not_sure_of_offers_a_choice_and_the_tap_answers_i
     answer = answer_after(browser, seen, "help you to get important documents like passports")
     assert "that button doesn't work" not in answer.lower(), answer
     assert bot_messages(browser)[seen].get_attribute("data-source").startswith("promises.yml 16_18 keeping_safe")
+
+
+# --- the staff dashboard: every page, for every role, on a tablet ---------------------------------
+
+TABLET = (768, 1024)
+
+
+@pytest.mark.parametrize("role, paths", [
+    ("analyst", ["/topics", "/flows", "/safeguarding", "/unanswered", "/feedback", "/account"]),
+    ("caseworker", ["/requests", "REQUEST", "/account"]),
+    ("admin", ["/users", "/testers", "/access-log", "/account"]),
+])
+def test_every_dashboard_page_passes_the_wcag_check_on_a_tablet(browser, assistant, role, paths):
+    from bot.staff.users import create_user
+    from bot.store.requests import NewRequest, save_request
+
+    reference = save_request(NewRequest(kind="advocacy", details={"advocacy_reason": "axe check"},
+                                        contact_preference="social_worker"))
+    name = f"axe-{role}-{os.getpid()}"
+    create_user(name, "correct horse battery staple", role)
+    browser.set_window_size(*TABLET)
+    try:
+        browser.delete_all_cookies()
+        browser.get(assistant.staff_url + "/login")
+        login = axe_check(browser)
+        assert login.get("violations") == [], json.dumps(login, indent=1)
+        browser.find_element(By.ID, "username").send_keys(name)
+        browser.find_element(By.ID, "password").send_keys("correct horse battery staple", Keys.ENTER)
+        WebDriverWait(browser, 10).until(lambda d: "/login" not in d.current_url)
+        for path in paths:
+            browser.get(assistant.staff_url + (f"/requests/{reference}" if path == "REQUEST" else path))
+            result = axe_check(browser)
+            assert "error" not in result, result
+            assert result["violations"] == [], f"{path}: " + json.dumps(result["violations"], indent=1)
+            width = browser.execute_script("return document.documentElement.scrollWidth")
+            assert width <= TABLET[0], f"{path} is {width} px wide on a {TABLET[0]} px tablet"
+    finally:
+        browser.set_window_size(*PHONE)
+        browser.delete_all_cookies()
