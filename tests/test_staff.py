@@ -470,6 +470,7 @@ def test_the_monthly_report_is_one_command_with_counts_only_and_nothing_from_1_t
     import subprocess
     import sys
 
+    from bot.content import current_content
     from bot.store.database import migrate, session
     from bot.store.models import SafeguardingCount, TopicTurn
     from bot.store.requests import NewRequest, save_request
@@ -479,10 +480,14 @@ def test_the_monthly_report_is_one_command_with_counts_only_and_nothing_from_1_t
     march, april = "2025-W11", "2025-W15"  # Thursday 13 March; Thursday 10 April
     turns = ([("topic_advocacy", march)] * 7 + [("topic_complaints", march)] * 3 + [("greet", march)] * 9
              + [("flow:complaint", march)] * 2 + [("topic_advocacy", april)] * 11)
+    theme = current_content().bands["16_18"].themes[0]
     with session(url) as db:
         db.add_all(TopicTurn(iso_week=week, age_band="12_15", topic=topic, channel="webchat",
                              outcome="flow started" if topic.startswith("flow:") else "answered")
                    for topic, week in turns)
+        db.add_all(TopicTurn(iso_week=march, age_band="16_18", topic="promise_question", channel="webchat",
+                             outcome="answered", answer_source=f"promises.yml 16_18 {theme.id}: {theme.promises[0].text[:60]}")
+                   for _ in range(8))
         db.add(SafeguardingCount(iso_week=march, age_band="12_15", kind="physical_abuse", channel="webchat", count=2))
         db.commit()
     save_request(NewRequest(kind="complaint", details={"complaint_about": "the report must never show this"}), url=url)
@@ -495,6 +500,8 @@ def test_the_monthly_report_is_one_command_with_counts_only_and_nothing_from_1_t
     assert "<tr><td>Getting an advocate</td><td>7</td></tr>" in report  # April's 11 are not March's
     assert "<tr><td>Making a complaint</td><td>fewer than 5</td></tr>" in report
     assert "<tr><td>physical abuse</td><td>fewer than 5</td></tr>" in report
+    promises = report.split("<caption>The promises young people aged 16 to 18 asked about most</caption>")[1]
+    assert f"<td>{theme.promises[0].text}</td><td>8</td>" in promises.split("</table>")[0].replace("&#x27;", "'")
     topics_table = report.split("<caption>Topics, most asked first</caption>")[1].split("</table>")[0]
     assert "Saying hello" not in topics_table  # using the chat is not a topic
     assert 'src="data:image/png;base64,' in report and "<script" not in report
@@ -539,3 +546,34 @@ def test_unanswered_questions_in_similar_words_are_grouped_and_download_as_a_phr
     rows = list(csv.reader(io.StringIO(sheet.text)))
     assert rows[0] == ["phrasing", "topic", "approved"] and ["how do i get a bus pass", "", ""] in rows
     assert ["'=can i get a bus pass", "", ""] in rows  # a spreadsheet shows it, never runs it
+
+
+def test_analysts_see_which_promises_each_age_band_asked_about_beside_the_month_before(staff):
+    """Two clicks from signing in: Promises, then (if not last month) the month."""
+    from bot.content import current_content
+    from bot.store.counters import weeks_of_month
+    from bot.store.database import session
+    from bot.store.models import TopicTurn
+
+    theme = current_content().bands["12_15"].themes[1]
+    asked, seldom = theme.promises[0], theme.promises[1]
+
+    def answered(promise, week, times):
+        return [TopicTurn(iso_week=week, age_band="12_15", topic="promise_question", channel="webchat",
+                          outcome="answered", answer_source=f"promises.yml 12_15 {theme.id}: {promise.text[:60]}")
+                for _ in range(times)]
+    october, september = weeks_of_month(2025, 10), weeks_of_month(2025, 9)
+    with session() as db:
+        db.add_all(answered(asked, october[0], 4) + answered(asked, october[2], 5) + answered(asked, september[1], 6)
+                   + answered(seldom, october[1], 3))
+        db.commit()
+    analyst = signed_in(staff, "analyst")
+    page = analyst.get(staff["url"] + "/promises?month=2025-10", timeout=10).text
+    section = page.split("<caption>Promises for young people aged 12 to 15")[1].split("</table>")[0]
+    assert (f"<tr><td>{theme.title}</td><td>{asked.text}</td><td>9</td><td>6</td><td>+3</td></tr>"
+            in section.replace("&#x27;", "'"))
+    assert (f"<tr><td>{theme.title}</td><td>{seldom.text}</td><td>fewer than 5</td><td>0</td><td>-</td></tr>"
+            in section.replace("&#x27;", "'"))
+    first_row = re.search(r"<tbody><tr><td>[^<]*</td><td>([^<]*)</td>", section).group(1)
+    assert first_row.replace("&#x27;", "'") == asked.text  # most asked first
+    assert "/promises" in analyst.get(staff["url"] + "/topics", timeout=10).text  # one click from any page

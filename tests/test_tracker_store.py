@@ -212,3 +212,21 @@ def test_the_supervisor_purges_at_start_and_then_once_an_hour(store):
     expired_answers(add=True)
     assert purge_when_due(last) == last and expired_answers() == 1  # not again within the hour
     assert purge_when_due(last - PURGE_EVERY) > last and expired_answers() == 0
+
+
+def test_a_turn_that_quoted_one_promise_is_counted_under_it_and_a_list_of_promises_is_not(store):
+    from bot.store.topic_log import counts_by
+
+    quoted = "promises.yml 12_15 education: We will make sure you have a good education"
+    tracker = conversation(store, "s-promise", [
+        SessionStarted(), ActionExecuted("action_listen"), user("will they help me with school", "promise_question"),
+        ActionExecuted("action_answer_promise"),
+        BotUttered("We will make sure you have a good education.", data={"custom": {"source": quoted}})])
+    for event in (ActionExecuted("action_listen"), user("what are my education promises", "promises_education"),
+                  ActionExecuted("action_answer_promise"),
+                  BotUttered("Education: ...", data={"custom": {"source": "promises.yml 12_15 education"}})):
+        tracker.update(event)
+    run(store.save(tracker))  # the next turn
+    rows = counts_by("topic", "answer_source")
+    assert ("promise_question", quoted, 1) in rows
+    assert ("promises_education", None, 1) in rows  # a theme's list is not one promise

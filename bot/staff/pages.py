@@ -11,7 +11,8 @@ from bot.content import THEME_IDS, Content
 from bot.store.counters import SMALL_NUMBER, shown
 
 NAV = {
-    "analyst": [("/topics", "Topics"), ("/flows", "Requests started and sent"), ("/safeguarding", "Safeguarding"),
+    "analyst": [("/promises", "Promises"), ("/topics", "Topics"), ("/flows", "Requests started and sent"),
+                ("/safeguarding", "Safeguarding"),
                 ("/unanswered", "Unanswered questions"), ("/feedback", "Council4Kidz ratings")],
     "caseworker": [("/requests", "Request queue")],
     "admin": [("/users", "Users"), ("/testers", "Tester codes"), ("/access-log", "Access log")],
@@ -72,6 +73,12 @@ def topic_label(topic: str, content: Content) -> str:
 
 def is_using_the_chat(topic: str) -> bool:
     return topic in USING_THE_CHAT
+
+
+def promise_count(counts, band_id: str, theme_id: str, promise) -> int:
+    """A promise's count in topic_log.promise_counts, whose keys hold the first words of it."""
+    return sum(count for (band, theme, words), count in counts.items()
+               if (band, theme) == (band_id, theme_id) and promise.text.startswith(words))
 
 
 def page(title: str, body: str, who=None, status: str = "") -> str:

@@ -20,12 +20,13 @@ from typing import List, Optional, Sequence, Tuple
 from bot.casework import BAND_NAMES
 from bot.casework.timescales import STEPS, against_timescales
 from bot.content import Content, current_content
-from bot.staff.pages import esc, is_using_the_chat, table, topic_label
+from bot.staff.pages import esc, is_using_the_chat, promise_count, table, topic_label
 from bot.store import topic_log
 from bot.store.counters import SMALL_NUMBER, disclosures_by_kind, shown, weeks_of_month
 from bot.store.requests import timings
 
 TOP_TOPICS = 15
+TOP_PROMISES = 10
 
 
 def month_of(text: str) -> Tuple[int, int]:
@@ -95,6 +96,14 @@ def monthly_report(month: str, content: Optional[Content] = None, now: Optional[
             flows[flow][outcome] += count
     timescales = against_timescales(content, timings(first, after), now)
     safeguarding = disclosures_by_kind(weeks)
+    asked_promises = topic_log.promise_counts(weeks)
+    promise_tables = []
+    for band in content.bands.values():
+        rows = sorted(((promise_count(asked_promises, band.id, theme.id, promise), theme.title, promise.text)
+                       for theme in band.themes for promise in theme.promises), key=lambda row: -row[0])
+        promise_tables.append(table(f"The promises {band.label} asked about most", ["Theme", "Promise", "Answers"],
+                                    [(theme, text, shown(count)) for count, theme, text in rows[:TOP_PROMISES]
+                                     if count]))
 
     timescale_rows: List[tuple] = [
         (flow.replace("_", " "), STEPS[step][0], shown(f.in_time), shown(f.late), shown(f.overdue),
@@ -105,6 +114,7 @@ def monthly_report(month: str, content: Optional[Content] = None, now: Optional[
         f"<h2>How much the chat was used</h2><p>Bot turns: {esc(shown(total))}.</p>",
         table("By age band", ["Age band", "Bot turns"], [(BAND_NAMES.get(band, band), shown(c)) for band, c in by_band]),
         table("By channel", ["Channel", "Bot turns"], [(channel, shown(c)) for channel, c in by_channel]),
+        "<h2>The promises young people asked about</h2>", *promise_tables,
         "<h2>What young people asked about</h2>",
         figure(f"The {TOP_TOPICS} most asked about, {name}", asked[:TOP_TOPICS]),
         table("Topics, most asked first", ["Topic", "Bot turns"], [(label, shown(c)) for label, c in asked]),

@@ -37,13 +37,13 @@ from bot.council4kidz.testers import feedback_by_answer, issue_code, list_codes
 from bot.privacy.failures import log_failure
 from bot.staff import users
 from bot.staff.accounts import AccountPages
-from bot.staff.pages import (Raw, bar_chart, csrf_field, esc, is_using_the_chat, login_form, page, role_required,
-                             spreadsheet_safe, table, topic_label)
+from bot.staff.pages import (Raw, bar_chart, csrf_field, esc, is_using_the_chat, login_form, page, promise_count,
+                             role_required, spreadsheet_safe, table, topic_label)
 from bot.staff.report import last_month, month_of, monthly_report
 from bot.staff.themes import group_by_wording, phrasing_sheet
 from bot.store import topic_log
 from bot.store.attempts import STAFF_ADDRESS, STAFF_USER, client_address
-from bot.store.counters import SMALL_NUMBER, disclosure_counts, shown
+from bot.store.counters import SMALL_NUMBER, disclosure_counts, shown, weeks_of_month
 from bot.store.database import StorageError, migrate
 from bot.store.requests import (MAX_NOTE, STATUSES, access_log, add_note, add_update, get_request, list_requests,
                                 notes_of, now, take_request, timings, update_request, updates_of)
@@ -80,6 +80,7 @@ class Dashboard(AccountPages):
         app.router.add_get("/flows", self.flows)
         app.router.add_get("/safeguarding", self.safeguarding)
         app.router.add_get("/unanswered", self.unanswered)
+        app.router.add_get("/promises", self.promises)
         app.router.add_get("/unanswered/sheet", self.unanswered_sheet)
         app.router.add_get("/report", self.report)
         app.router.add_get("/export/topics.csv", self.export_topics)
@@ -214,6 +215,40 @@ class Dashboard(AccountPages):
         html = await asyncio.get_running_loop().run_in_executor(None, monthly_report, month)
         return web.Response(text=html, content_type="text/html", headers={
             "Content-Disposition": f'attachment; filename="promises-{month}.html"'})
+
+    @role_required("analyst")
+    async def promises(self, request: web.Request) -> web.Response:
+        """Which promises young people asked about in a month, by age band, beside the month
+        before: the strategy is to be held to them."""
+        try:
+            year, number = month_of(request.query.get("month") or last_month(now().date()))
+        except ValueError as error:
+            raise web.HTTPBadRequest(text=str(error))
+        first = datetime.date(year, number, 1)
+        before = (first - datetime.timedelta(days=1)).replace(day=1)
+        this_month = topic_log.promise_counts(weeks_of_month(year, number))
+        month_before = topic_log.promise_counts(weeks_of_month(before.year, before.month))
+        content = current_content()
+        form = ('<form method="get" action="/promises" class="range"><label for="month">Month</label>'
+                f'<input id="month" name="month" type="month" value="{first:%Y-%m}">'
+                '<button type="submit">Show</button></form>')
+        sections = []
+        for band in content.bands.values():
+            rows = []
+            for theme in band.themes:
+                for promise in theme.promises:
+                    now_count = promise_count(this_month, band.id, theme.id, promise)
+                    then_count = promise_count(month_before, band.id, theme.id, promise)
+                    rows.append((now_count, theme.title, promise.text, shown(now_count), shown(then_count),
+                                 change(now_count, then_count)))
+            rows.sort(key=lambda row: -row[0])
+            sections.append(table(f"Promises for {band.label}: {first:%B %Y}, most asked first",
+                                  ["Theme", "Promise", f"{first:%B}", f"{before:%B}", "Change"],
+                                  [row[1:] for row in rows]))  # every promise: one nobody asks about says something too
+        body = (form + f"<p>How many times the assistant answered with each promise in {first:%B %Y} (its ISO "
+                "weeks), beside the month before. 1 to 4 is shown as \"fewer than 5\", and a change only when "
+                "both months have 5 or more, so no small number can be worked out.</p>" + "".join(sections))
+        return self._html("Promises asked about", body, request)
 
     @role_required("analyst")
     async def flows(self, request: web.Request) -> web.Response:
@@ -474,6 +509,14 @@ async def start_sending(app: web.Application, mail_settings: "mail.MailSettings"
 async def stop_sending(app: web.Application) -> None:
     for task in app["senders"]:
         task.cancel()
+
+
+def change(now_count: int, then_count: int) -> str:
+    """The change between two months, only when neither is a small number (a difference with a
+    suppressed count would give it away)."""
+    if now_count < SMALL_NUMBER or then_count < SMALL_NUMBER:
+        return "-"
+    return f"{now_count - then_count:+d}"
 
 
 def date_query(request: web.Request, name: str, default: datetime.date) -> datetime.date:

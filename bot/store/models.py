@@ -140,6 +140,9 @@ class TopicTurn(Base):
     topic = Column(String(64), nullable=False)  # an intent, or flow:NAME inside a request flow
     channel = Column(String(32), nullable=False)
     outcome = Column(String(24), nullable=False)  # see bot.store.topic_log.OUTCOMES
+    # The promise it answered, as its content source ("promises.yml 12_15 education: We will..."):
+    # the council's words, so analysts can count by promise.
+    answer_source = Column(String(160))
 
 
 class UnansweredQuestion(Base):

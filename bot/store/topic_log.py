@@ -9,7 +9,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, Event, SlotSet, UserUttered
 from sqlalchemy import func, select
 
 from bot.content import PROMISE_BAND
@@ -23,6 +23,7 @@ from bot.store.retention import UNANSWERED_KEPT_FOR
 OUTCOMES = ("answered", "not understood", "flow started", "flow step", "flow completed", "flow cancelled",
             "safeguarding")
 NOT_UNDERSTOOD_INTENTS = {"nlu_fallback", "out_of_scope"}
+PROMISE_SOURCE = "promises.yml "
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Turn:
     age_band: str
     channel: str
     not_understood_text: Optional[str] = None  # the message, to be redacted before it is kept
+    promise_source: Optional[str] = None  # the one promise it answered, by its content source
 
 
 def summarise(new_events: Sequence[Event], age_band: Optional[str], active_loop_before: Optional[str]) -> Optional[Turn]:
@@ -61,7 +63,18 @@ def summarise(new_events: Sequence[Event], age_band: Optional[str], active_loop_
     else:
         outcome = "answered"
     return Turn(topic=topic, outcome=outcome, age_band=age_band or "unknown", channel=user.input_channel or "rest",
-                not_understood_text=user.text if outcome == "not understood" else None)
+                not_understood_text=user.text if outcome == "not understood" else None,
+                promise_source=promise_answered(new_events))
+
+
+def promise_answered(new_events: Sequence[Event]) -> Optional[str]:
+    """The content source of the one promise a turn quoted ("promises.yml BAND THEME: text"),
+    from the bot's messages (bot/replies.py names each one's source); None for anything else."""
+    for event in new_events:
+        source = ((event.data or {}).get("custom") or {}).get("source") if isinstance(event, BotUttered) else None
+        if isinstance(source, str) and source.startswith(PROMISE_SOURCE) and ": " in source:
+            return source[:160]
+    return None
 
 
 def record_turn(new_events: Sequence[Event], tracker) -> None:
@@ -73,7 +86,7 @@ def record_turn(new_events: Sequence[Event], tracker) -> None:
     week = iso_week()
     with session(database_url()) as db:
         db.add(TopicTurn(iso_week=week, age_band=turn.age_band, topic=turn.topic, channel=turn.channel,
-                         outcome=turn.outcome))
+                         outcome=turn.outcome, answer_source=turn.promise_source))
         if turn.not_understood_text and turn.not_understood_text.strip():
             db.add(UnansweredQuestion(iso_week=week, age_band=turn.age_band, channel=turn.channel,
                                       text=redact(turn.not_understood_text)[:1000],
@@ -111,6 +124,18 @@ def funnels(url: Optional[str] = None) -> Dict[str, Dict[str, int]]:
         if flow in result and outcome in result[flow]:
             result[flow][outcome] += count
     return result
+
+
+def promise_counts(weeks: Sequence[str], url: Optional[str] = None) -> Dict[Tuple[str, str, str], int]:
+    """Turns that answered one promise, in the given ISO weeks: (band, theme, the promise's
+    words as its source has them) -> raw count (suppress on display)."""
+    counts: Dict[Tuple[str, str, str], int] = {}
+    for source, count in counts_by("answer_source", weeks=weeks, url=url):
+        if source and source.startswith(PROMISE_SOURCE) and ": " in source:
+            where, words = source[len(PROMISE_SOURCE):].split(": ", 1)
+            band, _, theme = where.partition(" ")
+            counts[(band, theme, words)] = counts.get((band, theme, words), 0) + count
+    return counts
 
 
 def unanswered(url: Optional[str] = None, limit: int = 200) -> List[UnansweredQuestion]:

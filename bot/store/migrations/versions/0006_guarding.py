@@ -1,7 +1,8 @@
 """Guarding against guessing, shared by every process: failed staff sign-ins and tester codes
 counted in the database; which web chat sessions entered a tester code; when a staff session
 was last used (the idle timeout). Staff accounts managed on the dashboard: a one-time link to
-set a password, and an optional second factor (TOTP).
+set a password, and an optional second factor (TOTP). The topic log notes which promise a turn
+answered (its content source, the council's own words: never the child's).
 
 Revision ID: 0006
 Revises: 0005
@@ -34,6 +35,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("staff_sessions") as sessions:
         sessions.add_column(sa.Column("last_seen_at", sa.DateTime))
+    with op.batch_alter_table("topic_turns") as turns:
+        turns.add_column(sa.Column("answer_source", sa.String(160)))
     with op.batch_alter_table("staff_users") as users:
         users.add_column(sa.Column("setup_token_hash", sa.String(64)))
         users.add_column(sa.Column("setup_token_expires_at", sa.DateTime))
@@ -43,6 +46,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("topic_turns") as turns:
+        turns.drop_column("answer_source")
     with op.batch_alter_table("staff_users") as users:
         for column in ("totp_last_step", "totp_on", "totp_secret", "setup_token_expires_at", "setup_token_hash"):
             users.drop_column(column)
