@@ -577,3 +577,24 @@ def test_analysts_see_which_promises_each_age_band_asked_about_beside_the_month_
     first_row = re.search(r"<tbody><tr><td>[^<]*</td><td>([^<]*)</td>", section).group(1)
     assert first_row.replace("&#x27;", "'") == asked.text  # most asked first
     assert "/promises" in analyst.get(staff["url"] + "/topics", timeout=10).text  # one click from any page
+
+
+def test_topics_group_by_month_and_show_the_top_movers(staff):
+    from bot.store.database import session
+    from bot.store.models import TopicTurn
+
+    def turns(topic, week, times):
+        return [TopicTurn(iso_week=week, age_band="16_18", topic=topic, channel="telegram", outcome="answered")
+                for _ in range(times)]
+    with session() as db:  # 2027: after every other test's weeks, so these are the newest months
+        db.add_all(turns("topic_leaving_care", "2027-W01", 6) + turns("topic_leaving_care", "2027-W06", 9)
+                   + turns("topic_leaving_care", "2027-W07", 4) + turns("topic_fostering", "2027-W06", 3))
+        db.commit()
+    analyst = signed_in(staff, "analyst")
+    by_month = analyst.get(staff["url"] + "/topics?by=month", timeout=10).text
+    assert "<th scope=\"col\">2027-01</th><th scope=\"col\">2027-02</th>" in by_month  # weeks 6 and 7 are February
+    movers = by_month.split("<caption>Top movers: 2027-02 against the month before</caption>")[1].split("</table>")[0]
+    assert "<tr><td>Leaving care</td><td>6</td><td>13</td><td>+7</td></tr>" in movers
+    assert "oster" not in movers  # 3 in a month: no change can be shown
+    by_week = analyst.get(staff["url"] + "/topics", timeout=10).text
+    assert "Top movers: 2027-W07 against the week before" in by_week

@@ -126,7 +126,7 @@ def bar_chart(title: str, bars: List[Tuple[str, int]]) -> str:
         h = 0 if count < SMALL_NUMBER else round(count / top * (height - 20))
         parts.append(f'<rect x="{x}" y="{height - h}" width="{width}" height="{h}" fill="#1d4ed8"></rect>'
                      f'<text x="{x + width / 2}" y="{height - h - 4}" text-anchor="middle" font-size="11">{esc(shown(count))}</text>'
-                     f'<text x="{x + width / 2}" y="{height + 14}" text-anchor="middle" font-size="10">{esc(label[-3:])}</text>')
+                     f'<text x="{x + width / 2}" y="{height + 14}" text-anchor="middle" font-size="10">{esc(label)}</text>')
     total_width = len(bars) * (width + gap)
     description = "; ".join(f"{label}: {shown(count)}" for label, count in bars)
     return (f'<figure><svg role="img" aria-label="{esc(title)}. {esc(description)}" viewBox="0 0 {total_width} {height + 20}" '

@@ -23,7 +23,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 from urllib.parse import urlencode
-from typing import Awaitable, Callable, Optional
+from typing import Awaitable, Callable, Dict, List, Optional
 
 from aiohttp import web
 
@@ -43,7 +43,7 @@ from bot.staff.report import last_month, month_of, monthly_report
 from bot.staff.themes import group_by_wording, phrasing_sheet
 from bot.store import topic_log
 from bot.store.attempts import STAFF_ADDRESS, STAFF_USER, client_address
-from bot.store.counters import SMALL_NUMBER, disclosure_counts, shown, weeks_of_month
+from bot.store.counters import SMALL_NUMBER, disclosure_counts, month_of_week, shown, weeks_of_month
 from bot.store.database import StorageError, migrate
 from bot.store.requests import (MAX_NOTE, STATUSES, access_log, add_note, add_update, get_request, list_requests,
                                 notes_of, now, take_request, timings, update_request, updates_of)
@@ -177,26 +177,40 @@ class Dashboard(AccountPages):
     @role_required("analyst")
     async def topics(self, request: web.Request) -> web.Response:
         content = current_content()  # read once: every row's topic title comes from it
-        weeks = topic_log.counts_by("iso_week")
+        by_month = request.query.get("by") == "month"
+        period = month_of_week if by_month else (lambda week: week)  # topics are kept by ISO week
+        totals: Dict[str, int] = defaultdict(int)
+        for week, count in topic_log.counts_by("iso_week"):
+            totals[period(week)] += count
+        weeks = sorted(totals.items())
         recent_weeks = [w for w, _ in weeks][-12:]
-        by_topic = defaultdict(dict)
+        by_topic = defaultdict(lambda: defaultdict(int))
         for week, topic, count in topic_log.counts_by("iso_week", "topic"):
-            by_topic[topic][week] = count
+            by_topic[topic][period(week)] += count
         topic_rows = sorted(by_topic.items(), key=lambda item: -sum(item[1].values()))
+        grouping = ('<form method="get" action="/topics" class="range"><label for="by">Group by</label>'
+                    '<select id="by" name="by">'
+                    f'<option value="week"{"" if by_month else " selected"}>week</option>'
+                    f'<option value="month"{" selected" if by_month else ""}>month</option></select>'
+                    '<button type="submit">Show</button></form>')
 
-        def by_week(rows) -> list:
+        def by_period(rows) -> list:
             return [[topic_label(topic, content)] + [shown(counts.get(w, 0)) for w in recent_weeks]
                     for topic, counts in rows]
         asked = [row for row in topic_rows if not is_using_the_chat(row[0])]
         chatting = [row for row in topic_rows if is_using_the_chat(row[0])]
-        body = (bar_chart("Bot turns per week", [(w, c) for w, c in weeks][-12:])
-                + table("What young people asked about, by week (newest 12 weeks)", ["Topic"] + recent_weeks,
-                        by_week(asked))
+        unit = "month" if by_month else "week"
+        short = (lambda month: f"{datetime.date.fromisoformat(month + '-01'):%b}") if by_month else \
+            (lambda week: week.split("-")[1])  # "Nov", "W45": the bars are narrow
+        body = (grouping + bar_chart(f"Bot turns per {unit}", [(short(p), c) for p, c in weeks[-12:]])
+                + movers_table(by_topic, content, recent_weeks, unit)
+                + table(f"What young people asked about, by {unit} (newest 12)", ["Topic"] + recent_weeks,
+                        by_period(asked))
                 + table("By age band", ["Age band", "Topic", "Bot turns"],
                         [(band, topic_label(topic, content), shown(c))
                          for band, topic, c in topic_log.counts_by("age_band", "topic") if not is_using_the_chat(topic)])
                 + table("Using the chat (greetings, ages, yes and no): not topics", ["Turn"] + recent_weeks,
-                        by_week(chatting))
+                        by_period(chatting))
                 + table("By channel", ["Channel", "Outcome", "Bot turns"],
                         [(channel, outcome, shown(c)) for channel, outcome, c in topic_log.counts_by("channel", "outcome")])
                 + '<p><a href="/export/topics.csv">Download as CSV</a></p>'
@@ -509,6 +523,21 @@ async def start_sending(app: web.Application, mail_settings: "mail.MailSettings"
 async def stop_sending(app: web.Application) -> None:
     for task in app["senders"]:
         task.cancel()
+
+
+def movers_table(by_topic, content, periods: List[str], unit: str) -> str:
+    """The topics that changed most between the last two periods shown, with 5 or more in both
+    (a change with a suppressed count would give it away)."""
+    if len(periods) < 2:
+        return ""
+    last, before = periods[-1], periods[-2]
+    moved = [(counts.get(last, 0) - counts.get(before, 0), topic, counts.get(before, 0), counts.get(last, 0))
+             for topic, counts in by_topic.items() if not is_using_the_chat(topic)
+             and min(counts.get(last, 0), counts.get(before, 0)) >= SMALL_NUMBER]
+    moved.sort(key=lambda row: (-abs(row[0]), row[1]))
+    return table(f"Top movers: {last} against the {unit} before", ["Topic", before, last, "Change"],
+                 [(topic_label(topic, content), then, now_, f"{difference:+d}")
+                  for difference, topic, then, now_ in moved[:10]])
 
 
 def change(now_count: int, then_count: int) -> str:

@@ -18,6 +18,12 @@ def iso_week(day: Optional[datetime.date] = None) -> str:
     return f"{year}-W{week:02d}"
 
 
+def month_of_week(week: str) -> str:
+    """"2026-W45" -> "2026-11": the month its Thursday is in (the inverse of weeks_of_month)."""
+    year, number = week.split("-W")
+    return f"{datetime.date.fromisocalendar(int(year), int(number), 4):%Y-%m}"
+
+
 def weeks_of_month(year: int, month: int) -> List[str]:
     """The ISO weeks counted in a month: those whose Thursday falls in it (ISO 8601's rule for
     which year a week belongs to, applied to months), so every week is in exactly one month."""
