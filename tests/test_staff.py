@@ -574,6 +574,10 @@ def test_analysts_see_which_promises_each_age_band_asked_about_beside_the_month_
             in section.replace("&#x27;", "'"))
     assert (f"<tr><td>{theme.title}</td><td>{seldom.text}</td><td>fewer than 5</td><td>0</td><td>-</td></tr>"
             in section.replace("&#x27;", "'"))
+    chart = re.search(r'<svg role="img" aria-label="Promises asked about, by theme, in the 12 months to October 2025\.'
+                      r'([^"]*)"', page).group(1)
+    all_bands = current_content().bands["up_to_11"].theme(theme.id).title  # the chart adds up every band
+    assert f"{all_bands}: Nov 0, Dec 0," in chart and "Sep 6, Oct 12" in chart  # 9 + 3 in October
     first_row = re.search(r"<tbody><tr><td>[^<]*</td><td>([^<]*)</td>", section).group(1)
     assert first_row.replace("&#x27;", "'") == asked.text  # most asked first
     assert "/promises" in analyst.get(staff["url"] + "/topics", timeout=10).text  # one click from any page
@@ -598,3 +602,6 @@ def test_topics_group_by_month_and_show_the_top_movers(staff):
     assert "oster" not in movers  # 3 in a month: no change can be shown
     by_week = analyst.get(staff["url"] + "/topics", timeout=10).text
     assert "Top movers: 2027-W07 against the week before" in by_week
+    january = analyst.get(staff["url"] + "/topics?by=month&from=2027-01&to=2027-01", timeout=10).text
+    assert '<th scope="col">2027-01</th></tr>' in january and "2027-02" not in january.split("<caption>By age band")[0]
+    assert analyst.get(staff["url"] + "/topics?from=soon", timeout=10).status_code == 400

@@ -133,6 +133,40 @@ def bar_chart(title: str, bars: List[Tuple[str, int]]) -> str:
             f'width="{min(total_width, 900)}">{"".join(parts)}</svg><figcaption>{esc(title)}</figcaption></figure>')
 
 
+LINE_COLOURS = ("#1d4ed8", "#a1001a", "#0b6e4f", "#6b3fa0", "#8a4b00")  # each 4.5:1 or more on white
+
+
+def line_chart(title: str, periods: Sequence[str], series: Sequence[Tuple[str, Sequence[int]]]) -> str:
+    """One line per series over the periods, as inline SVG. A count from 1 to 4 is left out of
+    the line (a gap), and the description says "fewer than 5", as the tables do."""
+    if not periods or not series:
+        return ""
+    width, height, left, step = 640, 200, 36, 600 / max(len(periods) - 1, 1)
+    top = max([c for _, counts in series for c in counts if c >= SMALL_NUMBER] or [1])
+    parts = [f'<line x1="{left}" y1="{height}" x2="{left + 600}" y2="{height}" stroke="#75757f"></line>']
+    for i, label in enumerate(periods):
+        parts.append(f'<text x="{left + i * step}" y="{height + 16}" text-anchor="middle" font-size="10">'
+                     f"{esc(label)}</text>")
+    for (name, counts), colour in zip(series, LINE_COLOURS):
+        points, segment = [], []
+        for i, count in enumerate(counts):
+            if 0 < count < SMALL_NUMBER:  # a gap, not a point
+                points.append(segment)
+                segment = []
+                continue
+            segment.append(f"{left + i * step:.0f},{height - count / top * (height - 20):.0f}")
+        points.append(segment)
+        parts += [f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{" ".join(p)}"></polyline>'
+                  for p in points if p]
+    legend = "".join(f'<li><span class="swatch" style="background:{colour}"></span>{esc(name)}</li>'
+                     for (name, _), colour in zip(series, LINE_COLOURS))
+    described = ". ".join(f"{name}: " + ", ".join(f"{p} {shown(c)}" for p, c in zip(periods, counts))
+                          for name, counts in series)
+    return (f'<figure><svg role="img" aria-label="{esc(title)}. {esc(described)}" viewBox="0 0 {width + 20} '
+            f'{height + 24}" width="{width + 20}">{"".join(parts)}</svg><ul class="legend">{legend}</ul>'
+            f"<figcaption>{esc(title)}</figcaption></figure>")
+
+
 def login_form(login_csrf: str, message: Optional[str] = None) -> str:
     error = f'<p class="error" role="alert">{esc(message)}</p>' if message else ""
     return page("Sign in", f"""{error}<form method="post" action="/login" class="login">

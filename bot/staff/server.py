@@ -32,13 +32,13 @@ from bot.casework import BAND_NAMES
 from bot.casework import mail
 from bot.casework.child_replies import MAX_REPLY, TelegramOut, checked_reply, keep_delivering, news_text
 from bot.casework.timescales import STEPS, Calendar, against_timescales, deadlines
-from bot.content import current_content
+from bot.content import THEME_IDS, current_content
 from bot.council4kidz.testers import feedback_by_answer, issue_code, list_codes
 from bot.privacy.failures import log_failure
 from bot.staff import users
 from bot.staff.accounts import AccountPages
-from bot.staff.pages import (Raw, bar_chart, csrf_field, esc, is_using_the_chat, login_form, page, promise_count,
-                             role_required, spreadsheet_safe, table, topic_label)
+from bot.staff.pages import (Raw, bar_chart, csrf_field, esc, is_using_the_chat, line_chart, login_form, page,
+                             promise_count, role_required, spreadsheet_safe, table, topic_label)
 from bot.staff.report import last_month, month_of, monthly_report
 from bot.staff.themes import group_by_wording, phrasing_sheet
 from bot.store import topic_log
@@ -179,40 +179,44 @@ class Dashboard(AccountPages):
         content = current_content()  # read once: every row's topic title comes from it
         by_month = request.query.get("by") == "month"
         period = month_of_week if by_month else (lambda week: week)  # topics are kept by ISO week
+        first, last = month_query(request, "from"), month_query(request, "to")  # a range, or all that is kept
+        weeks = [week for week, _ in topic_log.counts_by("iso_week")
+                 if (not first or month_of_week(week) >= first) and (not last or month_of_week(week) <= last)]
         totals: Dict[str, int] = defaultdict(int)
-        for week, count in topic_log.counts_by("iso_week"):
-            totals[period(week)] += count
-        weeks = sorted(totals.items())
-        recent_weeks = [w for w, _ in weeks][-12:]
         by_topic = defaultdict(lambda: defaultdict(int))
-        for week, topic, count in topic_log.counts_by("iso_week", "topic"):
+        for week, topic, count in topic_log.counts_by("iso_week", "topic", weeks=weeks):
+            totals[period(week)] += count
             by_topic[topic][period(week)] += count
+        periods = sorted(totals)[-12:]
         topic_rows = sorted(by_topic.items(), key=lambda item: -sum(item[1].values()))
-        grouping = ('<form method="get" action="/topics" class="range"><label for="by">Group by</label>'
-                    '<select id="by" name="by">'
-                    f'<option value="week"{"" if by_month else " selected"}>week</option>'
-                    f'<option value="month"{" selected" if by_month else ""}>month</option></select>'
-                    '<button type="submit">Show</button></form>')
+        choose = ('<form method="get" action="/topics" class="range">'
+                  f'<label for="from">From</label><input id="from" name="from" type="month" value="{first}">'
+                  f'<label for="to">to</label><input id="to" name="to" type="month" value="{last}">'
+                  '<label for="by">Group by</label><select id="by" name="by">'
+                  f'<option value="week"{"" if by_month else " selected"}>week</option>'
+                  f'<option value="month"{" selected" if by_month else ""}>month</option></select>'
+                  '<button type="submit">Show</button></form>')
 
         def by_period(rows) -> list:
-            return [[topic_label(topic, content)] + [shown(counts.get(w, 0)) for w in recent_weeks]
-                    for topic, counts in rows]
+            return [[topic_label(topic, content)] + [shown(counts.get(p, 0)) for p in periods] for topic, counts in rows]
         asked = [row for row in topic_rows if not is_using_the_chat(row[0])]
         chatting = [row for row in topic_rows if is_using_the_chat(row[0])]
         unit = "month" if by_month else "week"
         short = (lambda month: f"{datetime.date.fromisoformat(month + '-01'):%b}") if by_month else \
             (lambda week: week.split("-")[1])  # "Nov", "W45": the bars are narrow
-        body = (grouping + bar_chart(f"Bot turns per {unit}", [(short(p), c) for p, c in weeks[-12:]])
-                + movers_table(by_topic, content, recent_weeks, unit)
-                + table(f"What young people asked about, by {unit} (newest 12)", ["Topic"] + recent_weeks,
+        body = (choose + bar_chart(f"Bot turns per {unit}", [(short(p), totals[p]) for p in periods])
+                + movers_table(by_topic, content, periods, unit)
+                + table(f"What young people asked about, by {unit} (newest 12)", ["Topic"] + periods,
                         by_period(asked))
                 + table("By age band", ["Age band", "Topic", "Bot turns"],
-                        [(band, topic_label(topic, content), shown(c))
-                         for band, topic, c in topic_log.counts_by("age_band", "topic") if not is_using_the_chat(topic)])
-                + table("Using the chat (greetings, ages, yes and no): not topics", ["Turn"] + recent_weeks,
+                        [(BAND_NAMES.get(band, band), topic_label(topic, content), shown(c))
+                         for band, topic, c in topic_log.counts_by("age_band", "topic", weeks=weeks)
+                         if not is_using_the_chat(topic)])
+                + table("Using the chat (greetings, ages, yes and no): not topics", ["Turn"] + periods,
                         by_period(chatting))
                 + table("By channel", ["Channel", "Outcome", "Bot turns"],
-                        [(channel, outcome, shown(c)) for channel, outcome, c in topic_log.counts_by("channel", "outcome")])
+                        [(channel, outcome, shown(c))
+                         for channel, outcome, c in topic_log.counts_by("channel", "outcome", weeks=weeks)])
                 + '<p><a href="/export/topics.csv">Download as CSV</a></p>'
                 + '<form method="get" action="/report" class="range"><label for="month">Monthly report for the '
                 f'board (counts only)</label><input id="month" name="month" type="month" value="{last_month(now().date())}">'
@@ -259,7 +263,17 @@ class Dashboard(AccountPages):
             sections.append(table(f"Promises for {band.label}: {first:%B %Y}, most asked first",
                                   ["Theme", "Promise", f"{first:%B}", f"{before:%B}", "Change"],
                                   [row[1:] for row in rows]))  # every promise: one nobody asks about says something too
-        body = (form + f"<p>How many times the assistant answered with each promise in {first:%B %Y} (its ISO "
+        months = [months_back(first, back) for back in range(11, -1, -1)]
+        by_theme = {theme: [0] * len(months) for theme in THEME_IDS}
+        for i, month in enumerate(months):
+            for (_, theme, _), count in topic_log.promise_counts(weeks_of_month(month.year, month.month)).items():
+                if theme in by_theme:
+                    by_theme[theme][i] += count
+        themes = next(iter(content.bands.values())).themes
+        chart = line_chart("Promises asked about, by theme, in the 12 months to " + f"{first:%B %Y}",
+                           [f"{m:%b}" for m in months],
+                           [(theme.title, by_theme[theme.id]) for theme in themes])
+        body = (form + chart + f"<p>How many times the assistant answered with each promise in {first:%B %Y} (its ISO "
                 "weeks), beside the month before. 1 to 4 is shown as \"fewer than 5\", and a change only when "
                 "both months have 5 or more, so no small number can be worked out.</p>" + "".join(sections))
         return self._html("Promises asked about", body, request)
@@ -546,6 +560,24 @@ def change(now_count: int, then_count: int) -> str:
     if now_count < SMALL_NUMBER or then_count < SMALL_NUMBER:
         return "-"
     return f"{now_count - then_count:+d}"
+
+
+def months_back(first: datetime.date, back: int) -> datetime.date:
+    """The first day of the month `back` months before the month of `first`."""
+    index = first.year * 12 + first.month - 1 - back
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def month_query(request: web.Request, name: str) -> str:
+    """A month chosen on a page ("2026-11"), or "" for none; a 400 for anything else."""
+    text = request.query.get(name, "")
+    if not text:
+        return ""
+    try:
+        year, number = month_of(text)
+    except ValueError as error:
+        raise web.HTTPBadRequest(text=str(error))
+    return f"{year}-{number:02d}"
 
 
 def date_query(request: web.Request, name: str, default: datetime.date) -> datetime.date:
