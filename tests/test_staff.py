@@ -500,6 +500,7 @@ def test_the_monthly_report_is_one_command_with_counts_only_and_nothing_from_1_t
     assert "<tr><td>Getting an advocate</td><td>7</td></tr>" in report  # April's 11 are not March's
     assert "<tr><td>Making a complaint</td><td>fewer than 5</td></tr>" in report
     assert "<tr><td>physical abuse</td><td>fewer than 5</td></tr>" in report
+    assert "<tr><td>12 to 15</td><td>21</td></tr>" in report and "<tr><td>16 to 18</td><td>8</td></tr>" in report
     promises = report.split("<caption>The promises young people aged 16 to 18 asked about most</caption>")[1]
     assert f"<td>{theme.promises[0].text}</td><td>8</td>" in promises.split("</table>")[0].replace("&#x27;", "'")
     topics_table = report.split("<caption>Topics, most asked first</caption>")[1].split("</table>")[0]
@@ -605,3 +606,12 @@ def test_topics_group_by_month_and_show_the_top_movers(staff):
     january = analyst.get(staff["url"] + "/topics?by=month&from=2027-01&to=2027-01", timeout=10).text
     assert '<th scope="col">2027-01</th></tr>' in january and "2027-02" not in january.split("<caption>By age band")[0]
     assert analyst.get(staff["url"] + "/topics?from=soon", timeout=10).status_code == 400
+
+
+def test_a_lone_small_count_beside_a_total_is_protected_by_withholding_another():
+    from bot.staff.pages import complementary
+
+    assert complementary({"advocacy": 3, "complaints": 7, "family": 9}) == {"complaints"}  # 19 - 7 - 9 = 3 otherwise
+    assert complementary({"advocacy": 3, "complaints": 2, "family": 9}) == set()  # two small: only their sum shows
+    assert complementary({"advocacy": 3, "family": 0}) == set()  # nothing else to withhold: the total is small too
+    assert complementary({"advocacy": 12, "family": 9}) == set()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from typing import Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from aiohttp import web
 
@@ -73,6 +73,20 @@ def topic_label(topic: str, content: Content) -> str:
 
 def is_using_the_chat(topic: str) -> bool:
     return topic in USING_THE_CHAT
+
+
+WITHHELD = "withheld"  # a count of 5 or more hidden so that a small one cannot be worked out
+
+
+def complementary(cells: Dict[str, int]) -> Set[str]:
+    """The cells to withhold beside the small ones, when a total of them all is shown: if just
+    one cell is a small number, total minus the rest would give it away, so the next smallest
+    is withheld too."""
+    small = [key for key, count in cells.items() if 0 < count < SMALL_NUMBER]
+    if len(small) != 1:
+        return set()
+    others = sorted((count, key) for key, count in cells.items() if count >= SMALL_NUMBER)
+    return {others[0][1]} if others else set()
 
 
 def promise_count(counts, band_id: str, theme_id: str, promise) -> int:

@@ -20,7 +20,7 @@ from typing import List, Optional, Sequence, Tuple
 from bot.casework import BAND_NAMES
 from bot.casework.timescales import STEPS, against_timescales
 from bot.content import Content, current_content
-from bot.staff.pages import esc, is_using_the_chat, promise_count, table, topic_label
+from bot.staff.pages import WITHHELD, complementary, esc, is_using_the_chat, promise_count, table, topic_label
 from bot.store import topic_log
 from bot.store.counters import SMALL_NUMBER, disclosures_by_kind, shown, weeks_of_month
 from bot.store.requests import timings
@@ -75,6 +75,12 @@ def figure(title: str, bars: Sequence[Tuple[str, int]]) -> str:
             f"<figcaption>{esc(title)}</figcaption></figure>")
 
 
+def protected(rows: Sequence[Tuple[str, int]], label) -> List[Tuple[str, str]]:
+    """Rows that add up to the total shown: small counts suppressed, and their complement."""
+    withheld = complementary(dict(rows))
+    return [(label(key), WITHHELD if key in withheld else shown(count)) for key, count in rows]
+
+
 def monthly_report(month: str, content: Optional[Content] = None, now: Optional[datetime.datetime] = None) -> str:
     year, number = month_of(month)
     content = content or current_content()
@@ -85,8 +91,10 @@ def monthly_report(month: str, content: Optional[Content] = None, now: Optional[
     name = f"{first:%B %Y}"
 
     turns = topic_log.counts_by("topic", weeks=weeks)
-    asked = sorted(((topic_label(t, content), c) for t, c in turns if not is_using_the_chat(t)), key=lambda r: -r[1])
     total = sum(c for _, c in turns)
+    withheld = complementary(dict(turns))  # the total is shown: a lone small count must not be worked out
+    asked = sorted(((topic_label(t, content), c, t in withheld) for t, c in turns if not is_using_the_chat(t)),
+                   key=lambda r: -r[1])
     by_band = topic_log.counts_by("age_band", weeks=weeks)
     by_channel = topic_log.counts_by("channel", weeks=weeks)
     flows = {flow: {"flow started": 0, "flow completed": 0, "flow cancelled": 0} for flow in content.flows}
@@ -112,12 +120,14 @@ def monthly_report(month: str, content: Optional[Content] = None, now: Optional[
         f"<p>Weeks counted: {esc(', '.join(weeks))} (a week belongs to the month its Thursday is in). Counts from 1 "
         f"to 4 are shown as \"fewer than 5\". Nothing here can identify a young person.</p>",
         f"<h2>How much the chat was used</h2><p>Bot turns: {esc(shown(total))}.</p>",
-        table("By age band", ["Age band", "Bot turns"], [(BAND_NAMES.get(band, band), shown(c)) for band, c in by_band]),
-        table("By channel", ["Channel", "Bot turns"], [(channel, shown(c)) for channel, c in by_channel]),
+        table("By age band", ["Age band", "Bot turns"], protected(by_band, lambda band: BAND_NAMES.get(band, band))),
+        table("By channel", ["Channel", "Bot turns"], protected(by_channel, str)),
         "<h2>The promises young people asked about</h2>", *promise_tables,
         "<h2>What young people asked about</h2>",
-        figure(f"The {TOP_TOPICS} most asked about, {name}", asked[:TOP_TOPICS]),
-        table("Topics, most asked first", ["Topic", "Bot turns"], [(label, shown(c)) for label, c in asked]),
+        figure(f"The {TOP_TOPICS} most asked about, {name}", [(label, c) for label, c, hide in asked[:TOP_TOPICS]
+                                                               if not hide]),
+        table("Topics, most asked first", ["Topic", "Bot turns"],
+              [(label, WITHHELD if hide else shown(c)) for label, c, hide in asked]),
         "<h2>Requests</h2>",
         table("Request flows", ["Flow", "Started", "Sent", "Cancelled"],
               [(flow.replace("_", " "), shown(f["flow started"]), shown(f["flow completed"]),

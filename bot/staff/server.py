@@ -37,8 +37,8 @@ from bot.council4kidz.testers import feedback_by_answer, issue_code, list_codes
 from bot.privacy.failures import log_failure
 from bot.staff import users
 from bot.staff.accounts import AccountPages
-from bot.staff.pages import (Raw, bar_chart, csrf_field, esc, is_using_the_chat, line_chart, login_form, page,
-                             promise_count, role_required, spreadsheet_safe, table, topic_label)
+from bot.staff.pages import (WITHHELD, Raw, bar_chart, complementary, csrf_field, esc, is_using_the_chat, line_chart,
+                             login_form, page, promise_count, role_required, spreadsheet_safe, table, topic_label)
 from bot.staff.report import last_month, month_of, monthly_report
 from bot.staff.themes import group_by_wording, phrasing_sheet
 from bot.store import topic_log
@@ -197,8 +197,12 @@ class Dashboard(AccountPages):
                   f'<option value="month"{" selected" if by_month else ""}>month</option></select>'
                   '<button type="submit">Show</button></form>')
 
+        # The chart shows each period's total, so a lone small cell is protected by withholding another.
+        withheld = {p: complementary({topic: counts.get(p, 0) for topic, counts in by_topic.items()}) for p in periods}
+
         def by_period(rows) -> list:
-            return [[topic_label(topic, content)] + [shown(counts.get(p, 0)) for p in periods] for topic, counts in rows]
+            return [[topic_label(topic, content)] + [WITHHELD if topic in withheld[p] else shown(counts.get(p, 0))
+                                                     for p in periods] for topic, counts in rows]
         asked = [row for row in topic_rows if not is_using_the_chat(row[0])]
         chatting = [row for row in topic_rows if is_using_the_chat(row[0])]
         unit = "month" if by_month else "week"
