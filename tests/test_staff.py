@@ -615,3 +615,14 @@ def test_a_lone_small_count_beside_a_total_is_protected_by_withholding_another()
     assert complementary({"advocacy": 3, "complaints": 2, "family": 9}) == set()  # two small: only their sum shows
     assert complementary({"advocacy": 3, "family": 0}) == set()  # nothing else to withhold: the total is small too
     assert complementary({"advocacy": 12, "family": 9}) == set()
+
+
+def test_the_second_factors_codes_are_rfc_6238s():
+    """RFC 6238's test vector (SHA-1, secret "12345678901234567890"), last six digits."""
+    import base64
+
+    from bot.staff.users import totp_code
+
+    secret = base64.b32encode(b"12345678901234567890").decode()
+    assert [totp_code(secret, t // 30) for t in (59, 1111111109, 1234567890, 2000000000)] == \
+        ["287082", "081804", "005924", "279037"]

@@ -74,3 +74,32 @@ def test_every_setting_the_code_reads_is_declared_and_in_env_example():
     used -= {"PROMISEBOT_INBOX"}  # the inboxes' common prefix (bot/casework/mail.py)
     assert sorted(used - set(BY_NAME)) == []
     assert (ROOT / ".env.example").read_text() == env_example()
+
+
+def test_json_logs_are_one_object_a_line_for_the_services_and_for_rasa(tmp_path, monkeypatch):
+    import json
+    import logging
+    import logging.config
+
+    import yaml
+
+    from bot import logs
+
+    monkeypatch.setenv("PROMISEBOT_LOG_FORMAT", "json")
+    stream = tmp_path / "service.log"
+    with open(stream, "w") as out:
+        monkeypatch.setattr("sys.stderr", out)
+        logs.configure("webchat")
+        logging.getLogger("bot.test").warning("web chat request failed: %s", "ValueError at body (server.py:1)")
+    line = json.loads(stream.read_text().splitlines()[-1])
+    assert line["service"] == "webchat" and line["level"] == "WARNING" and line["logger"] == "bot.test"
+    assert line["message"] == "web chat request failed: ValueError at body (server.py:1)" and line["time"]
+
+    config = yaml.safe_load(logs.rasa_logging_config().read_text())  # what `rasa run --logging-config-file` reads
+    rasa_stream = tmp_path / "rasa.log"
+    with open(rasa_stream, "w") as out:
+        monkeypatch.setattr("sys.stderr", out)
+        logging.config.dictConfig(config)
+        logging.getLogger("rasa.core.processor").info("Loaded the model")
+    assert json.loads(rasa_stream.read_text().splitlines()[-1])["service"] == "rasa"
+    logging.getLogger().handlers.clear()
