@@ -531,7 +531,7 @@ def test_unanswered_questions_in_similar_words_are_grouped_and_download_as_a_phr
     from bot.store.models import UnansweredQuestion
 
     asked = ["can i get a bus pass", "how do i get a bus pass", "can i have a bus pass pls",
-             "can i get a free bus pass for college", "=can i get a bus pass", "who is the mayor"]
+             "can i get a free bus pass for college", "=can i get a bus pass", "who is the mayor"] + ["ok"] * 8
     with session() as db:
         db.add_all(UnansweredQuestion(iso_week="2026-W47", age_band="12_15", channel="webchat", text=text,
                                       expires_at=datetime.datetime.utcnow() + datetime.timedelta(days=90))
@@ -540,9 +540,10 @@ def test_unanswered_questions_in_similar_words_are_grouped_and_download_as_a_phr
     analyst = signed_in(staff, "analyst")
     page = analyst.get(staff["url"] + "/unanswered", timeout=30).text
     themes = page.split("<caption>Asked in similar words, most first</caption>")[1].split("</table>")[0]
-    bus = re.search(r"<tr><td>(\d+)</td><td>([^<]*bus pass[^<]*)</td>", themes)
+    # Other tests' questions are there too: find this group's row, and its link.
+    bus = re.search(r'<tr><td>(\d+)</td><td>([^<]*bus pass[^<]*)</td><td>.*?</td><td><a href="([^"]+)"', themes)
     assert bus and int(bus.group(1)) >= 4 and "mayor" not in themes  # a question asked once is no theme
-    link = re.search(r'href="(/unanswered/sheet\?example=[^"]+)"', themes).group(1).replace("&amp;", "&")
+    link = bus.group(3).replace("&amp;", "&")
     sheet = analyst.get(staff["url"] + link, timeout=30)
     rows = list(csv.reader(io.StringIO(sheet.text)))
     assert rows[0] == ["phrasing", "topic", "approved"] and ["how do i get a bus pass", "", ""] in rows
