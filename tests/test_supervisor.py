@@ -76,30 +76,24 @@ def test_every_setting_the_code_reads_is_declared_and_in_env_example():
     assert (ROOT / ".env.example").read_text() == env_example()
 
 
-def test_json_logs_are_one_object_a_line_for_the_services_and_for_rasa(tmp_path, monkeypatch):
+def test_json_logs_are_one_object_a_line_for_the_services_and_for_rasa():
+    """In a process of its own, as each service is: logging set up the way a service does it,
+    and the way Rasa reads its logging config file."""
     import json
-    import logging
-    import logging.config
+    import os
 
-    import yaml
-
-    from bot import logs
-
-    monkeypatch.setenv("PROMISEBOT_LOG_FORMAT", "json")
-    stream = tmp_path / "service.log"
-    with open(stream, "w") as out:
-        monkeypatch.setattr("sys.stderr", out)
-        logs.configure("webchat")
-        logging.getLogger("bot.test").warning("web chat request failed: %s", "ValueError at body (server.py:1)")
-    line = json.loads(stream.read_text().splitlines()[-1])
-    assert line["service"] == "webchat" and line["level"] == "WARNING" and line["logger"] == "bot.test"
-    assert line["message"] == "web chat request failed: ValueError at body (server.py:1)" and line["time"]
-
-    config = yaml.safe_load(logs.rasa_logging_config().read_text())  # what `rasa run --logging-config-file` reads
-    rasa_stream = tmp_path / "rasa.log"
-    with open(rasa_stream, "w") as out:
-        monkeypatch.setattr("sys.stderr", out)
-        logging.config.dictConfig(config)
-        logging.getLogger("rasa.core.processor").info("Loaded the model")
-    assert json.loads(rasa_stream.read_text().splitlines()[-1])["service"] == "rasa"
-    logging.getLogger().handlers.clear()
+    script = """
+import logging, logging.config, sys, yaml
+from bot import logs
+logs.configure("webchat")
+logging.getLogger("bot.test").warning("web chat request failed: %s", "ValueError at body (server.py:1)")
+logging.config.dictConfig(yaml.safe_load(logs.rasa_logging_config().read_text()))
+logging.getLogger("rasa.core.processor").info("Loaded the model")
+"""
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "PROMISEBOT_LOG_FORMAT": "json"})
+    assert run.returncode == 0, run.stderr
+    service, rasa = [json.loads(line) for line in run.stderr.splitlines()]
+    assert service["service"] == "webchat" and service["level"] == "WARNING" and service["logger"] == "bot.test"
+    assert service["message"] == "web chat request failed: ValueError at body (server.py:1)" and service["time"]
+    assert rasa["service"] == "rasa" and rasa["message"] == "Loaded the model"
