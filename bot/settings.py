@@ -140,35 +140,32 @@ def problems(environ: Optional[Mapping[str, str]] = None) -> List[str]:
     return [line for line in found if line]
 
 
-def number(name: str, environ: Optional[Mapping[str, str]] = None) -> int:
-    setting, value = _declared(name), text(name, environ)
-    error = problem(setting, {name: value})
-    if error:
-        raise SettingError(error)
-    return int(value)
-
-
-def seconds(name: str, environ: Optional[Mapping[str, str]] = None) -> float:
-    setting, value = _declared(name), text(name, environ)
-    error = problem(setting, {name: value})
-    if error:
-        raise SettingError(error)
-    return float(value)
-
-
-def choice(name: str, environ: Optional[Mapping[str, str]] = None) -> str:
-    setting, value = _declared(name), text(name, environ).lower()
-    error = problem(setting, {name: value})
+def _checked(name: str, environ: Optional[Mapping[str, str]]) -> str:
+    """The setting's text (or default), or a SettingError saying why it cannot work."""
+    value = text(name, environ)
+    error = problem(_declared(name), {name: value})
     if error:
         raise SettingError(error)
     return value
+
+
+def number(name: str, environ: Optional[Mapping[str, str]] = None) -> int:
+    return int(_checked(name, environ))
+
+
+def seconds(name: str, environ: Optional[Mapping[str, str]] = None) -> float:
+    return float(_checked(name, environ))
+
+
+def choice(name: str, environ: Optional[Mapping[str, str]] = None) -> str:
+    return _checked(name, environ).lower()
 
 
 def env_example() -> str:
     """`.env.example`: every setting with what it does and its default, grouped."""
     lines = ["# Every setting of the Promises assistant (written by `promisebot settings --example`",
              "# from bot/settings.py). Copy to /etc/promisebot/promisebot.env (deploy/README.md), fill in,",
-             "# and keep it readable by the service's user only: it holds secrets.", ""]
+             "# and keep it readable by the service's user only: it holds secrets."]
     group = None
     for setting in SETTINGS:
         if setting.group != group:
@@ -180,4 +177,4 @@ def env_example() -> str:
         lines.append(f"# {setting.help}.{allowed}" + (f" Default: {unset}." if unset else ""))
         commented = "# " if setting.group == "Set by promisebot run" else ""
         lines.append(f"{commented}{setting.name}=")
-    return "\n".join(lines).replace("\n\n\n", "\n\n") + "\n"
+    return "\n".join(lines) + "\n"

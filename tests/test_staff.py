@@ -466,7 +466,6 @@ def test_topics_are_shown_by_their_titles_and_using_the_chat_is_counted_apart(st
 
 
 def test_the_monthly_report_is_one_command_with_counts_only_and_nothing_from_1_to_4(tmp_path):
-    import datetime
     import subprocess
     import sys
 

@@ -22,7 +22,7 @@ LINK_COOKIE = "promisebot_link"  # the set-password form's double-submit CSRF co
 
 
 class AccountPages:
-    """Mixed into the Dashboard: uses its `_html` and `_secure`."""
+    """Mixed into the Dashboard: uses its `_html` and its pre-sign-in form cookie."""
 
     def add_account_routes(self, app: web.Application) -> None:
         app.router.add_get("/users", self.user_list)
@@ -124,14 +124,13 @@ class AccountPages:
                 '<input id="again" name="again" type="password" autocomplete="new-password" required>'
                 '<button type="submit">Set my password</button></form>')
         response = web.Response(text=page("Set your password", body), content_type="text/html", status=status)
-        response.set_cookie(LINK_COOKIE, link_csrf, httponly=True, samesite="Strict", secure=self._secure(request),
-                            max_age=3600)
+        self._give_form_cookie(request, response, LINK_COOKIE, link_csrf)
         return response
 
     async def set_password(self, request: web.Request) -> web.Response:
         form = await request.post()
-        link, expected = str(form.get("token", "")), request.cookies.get(LINK_COOKIE, "")
-        if not expected or not secrets.compare_digest(str(form.get("csrf_token", "")), expected):
+        link = str(form.get("token", ""))
+        if not self._form_cookie_matches(request, form, LINK_COOKIE):
             return await self.set_password_page(request, "The form expired. Open the link again.", 403, link)
         password = str(form.get("password", ""))
         if password != str(form.get("again", "")):

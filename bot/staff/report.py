@@ -97,11 +97,7 @@ def monthly_report(month: str, content: Optional[Content] = None, now: Optional[
                    key=lambda r: -r[1])
     by_band = topic_log.counts_by("age_band", weeks=weeks)
     by_channel = topic_log.counts_by("channel", weeks=weeks)
-    flows = {flow: {"flow started": 0, "flow completed": 0, "flow cancelled": 0} for flow in content.flows}
-    for topic, outcome, count in topic_log.counts_by("topic", "outcome", weeks=weeks):
-        flow = topic[5:] if topic.startswith("flow:") else None
-        if flow in flows and outcome in flows[flow]:
-            flows[flow][outcome] += count
+    flows = topic_log.funnels(weeks)
     timescales = against_timescales(content, timings(first, after), now)
     safeguarding = disclosures_by_kind(weeks)
     asked_promises = topic_log.promise_counts(weeks)

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import datetime
-import io
 import logging
 import secrets
 import sys
@@ -37,8 +35,8 @@ from bot.council4kidz.testers import feedback_by_answer, issue_code, list_codes
 from bot.privacy.failures import log_failure
 from bot.staff import users
 from bot.staff.accounts import AccountPages
-from bot.staff.pages import (WITHHELD, Raw, bar_chart, complementary, csrf_field, esc, is_using_the_chat, line_chart,
-                             login_form, page, promise_count, role_required, spreadsheet_safe, table, topic_label)
+from bot.staff.pages import (WITHHELD, Raw, bar_chart, complementary, csrf_field, csv_text, esc, is_using_the_chat,
+                             line_chart, login_form, page, promise_count, role_required, table, topic_label)
 from bot.staff.report import last_month, month_of, monthly_report
 from bot.staff.themes import group_by_wording, phrasing_sheet
 from bot.store import topic_log
@@ -132,18 +130,26 @@ class Dashboard(AccountPages):
         return request.secure or request.headers.get("X-Forwarded-Proto") == "https" \
             or settings.text("PROMISEBOT_STAFF_SECURE_COOKIES").lower() == "always"
 
+    # A form used before signing in (sign-in, set a password) has no session to hold its CSRF
+    # token: the token goes in a cookie too, and the two must match (double submit).
+    def _give_form_cookie(self, request: web.Request, response: web.Response, cookie: str, token: str) -> None:
+        response.set_cookie(cookie, token, httponly=True, samesite="Strict", secure=self._secure(request), max_age=3600)
+
+    @staticmethod
+    def _form_cookie_matches(request: web.Request, form, cookie: str) -> bool:
+        expected = request.cookies.get(cookie, "")
+        return bool(expected) and secrets.compare_digest(str(form.get("csrf_token", "")), expected)
+
     # --- signing in ---------------------------------------------------------------------
     async def login_page(self, request: web.Request, message: Optional[str] = None, status: int = 200) -> web.Response:
         login_csrf = secrets.token_urlsafe(32)
         response = web.Response(text=login_form(login_csrf, message), content_type="text/html", status=status)
-        response.set_cookie(LOGIN_COOKIE, login_csrf, httponly=True, samesite="Strict", secure=self._secure(request),
-                            max_age=3600)
+        self._give_form_cookie(request, response, LOGIN_COOKIE, login_csrf)
         return response
 
     async def login(self, request: web.Request) -> web.Response:
         form = await request.post()
-        expected = request.cookies.get(LOGIN_COOKIE, "")
-        if not expected or not secrets.compare_digest(str(form.get("csrf_token", "")), expected):
+        if not self._form_cookie_matches(request, form, LOGIN_COOKIE):
             return await self.login_page(request, "The sign-in form expired. Please try again.", status=403)
         username = str(form.get("username", "")).strip().lower()[:64]
         address = client_address(request.remote, request.headers.get("X-Forwarded-For"))
@@ -523,11 +529,7 @@ class Dashboard(AccountPages):
 
     @staticmethod
     def _csv(name: str, headers, rows) -> web.Response:
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(headers)
-        writer.writerows([spreadsheet_safe(cell) for cell in row] for row in rows)
-        return web.Response(text=out.getvalue(), content_type="text/csv",
+        return web.Response(text=csv_text(headers, rows), content_type="text/csv",
                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 

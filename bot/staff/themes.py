@@ -8,12 +8,10 @@ above CLOSE. Nothing is learned or kept: themes are worked out when the page is 
 """
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from typing import Dict, List, Sequence
 
-from bot.staff.pages import spreadsheet_safe
+from bot.staff.pages import csv_text
 
 CLOSE = 0.35  # average cosine similarity of a theme's questions (char 2-4-grams, TF-IDF)
 
@@ -48,9 +46,5 @@ def group_by_wording(questions: Sequence[str], close: float = CLOSE) -> List[The
 
 def phrasing_sheet(theme: Theme) -> str:
     """The theme as a sheet for `promisebot phrasings import`: a topic and yes/no to fill in."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["phrasing", "topic", "approved"])
-    for question in dict.fromkeys(theme.questions):  # each wording once
-        writer.writerow([spreadsheet_safe(question), "", ""])
-    return out.getvalue()
+    return csv_text(["phrasing", "topic", "approved"],
+                    [(question, "", "") for question in dict.fromkeys(theme.questions)])  # each wording once

@@ -115,11 +115,11 @@ def counts_by(*columns: str, weeks: Optional[Sequence[str]] = None, url: Optiona
         return [tuple(row) for row in db.execute(query)]
 
 
-def funnels(url: Optional[str] = None) -> Dict[str, Dict[str, int]]:
-    """Per flow: how many were started, completed, cancelled."""
+def funnels(weeks: Optional[Sequence[str]] = None, url: Optional[str] = None) -> Dict[str, Dict[str, int]]:
+    """Per flow: how many were started, completed, cancelled (in the given ISO weeks, or all)."""
     result: Dict[str, Dict[str, int]] = {f: {"flow started": 0, "flow completed": 0, "flow cancelled": 0}
                                          for f in FLOW_OF_FORM.values()}
-    for topic, outcome, count in counts_by("topic", "outcome", url=url):
+    for topic, outcome, count in counts_by("topic", "outcome", weeks=weeks, url=url):
         flow = topic.split(":", 1)[1] if topic.startswith("flow:") else None
         if flow in result and outcome in result[flow]:
             result[flow][outcome] += count
