@@ -11,8 +11,12 @@ being declared here; `.env.example` is written from this list (`promisebot setti
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from typing import Dict, List, Mapping, Optional, Tuple
+
+
+ORIGIN = re.compile(r"https?://[a-z0-9.-]+(?::\d{1,5})?")  # a site that may frame the web chat
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,12 @@ SETTINGS: Tuple[Setting, ...] = (
             whole_number=(1, 65535), group="Telegram"),
     Setting("PROMISEBOT_WEBCHAT_URL", "the web chat's public address, given to under-16s on Telegram",
             group="Telegram"),
+    # --- web chat ------------------------------------------------------------------------
+    Setting("PROMISEBOT_WEBCHAT_EMBED_ORIGINS", "sites that may show the web chat in a frame (/embed), "
+            "space-separated, like https://go.walsall.gov.uk", default_help="none: /embed cannot be framed",
+            group="Web chat"),
+    Setting("PROMISEBOT_WEBCHAT_EXIT_URL", "where \"Exit this page\" goes: an ordinary page that gives nothing away",
+            default="https://www.bbc.co.uk/weather", group="Web chat"),
     # --- email to staff ------------------------------------------------------------------
     Setting("PROMISEBOT_SMTP_HOST", "the mail server", default_help="no email is sent; the queue says so",
             group="Email to staff"),
@@ -137,6 +147,12 @@ def problems(environ: Optional[Mapping[str, str]] = None) -> List[str]:
     if text("PROMISEBOT_TELEGRAM_WEBHOOK_URL", environ) and not text("PROMISEBOT_TELEGRAM_WEBHOOK_SECRET", environ):
         found.append("PROMISEBOT_TELEGRAM_WEBHOOK_URL is set without PROMISEBOT_TELEGRAM_WEBHOOK_SECRET: "
                      "set a long random secret, so that only Telegram can call the webhook")
+    for origin in text("PROMISEBOT_WEBCHAT_EMBED_ORIGINS", environ).split():
+        if not ORIGIN.fullmatch(origin):
+            found.append(f"PROMISEBOT_WEBCHAT_EMBED_ORIGINS has {origin[:60]!r}: each must be a site's origin, "
+                         "like https://go.walsall.gov.uk (no path, no wildcard)")
+    if not re.fullmatch(r"https?://\S+", text("PROMISEBOT_WEBCHAT_EXIT_URL", environ)):
+        found.append("PROMISEBOT_WEBCHAT_EXIT_URL must be a web address starting https://")
     return [line for line in found if line]
 
 

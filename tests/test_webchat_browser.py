@@ -16,7 +16,7 @@ import pytest
 import request_flows
 from dashboard import csrf_of, new_staff_member
 from bot.supervisor import free_port
-from fakes import FakeRasa
+from fakes import FakeRasa, LocalServer
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 AXE = Path(__file__).parent / "browser" / "node_modules" / "axe-core" / "axe.min.js"
@@ -108,12 +108,13 @@ def test_tapping_a_button_sends_it_and_retires_the_old_buttons(browser, assistan
 def test_the_chat_works_with_the_keyboard_alone(browser, assistant):
     open_chat(browser, assistant.web_url)
     order = []
-    for _ in range(12):  # Tab through the page from its start, noting what gets focus
+    for _ in range(24):  # Tab through the page from its start, noting what gets focus
         ActionChains(browser).send_keys(Keys.TAB).perform()
         focused = browser.switch_to.active_element
         order.append(focused.get_attribute("id") or focused.text or focused.get_attribute("class"))
     assert order[0] == "Skip to the message box", order
-    assert order.index("Get help now") < order.index("log") < order.index("12 to 15") < order.index("message") \
+    assert order.index("Get help now") < order.index("exit-page") < order.index("log") < order.index("12 to 15") \
+        < order.index("message") \
         < order.index("send") < order.index("forget"), order
     # Back to the age buttons with Shift+Tab, and choose one with Enter.
     browser.find_element(By.ID, "message").click()
@@ -189,6 +190,7 @@ def test_a_council4kidz_tester_rates_an_answer_and_staff_see_it(browser, assista
 
     code = issue_code("browser test session")
     open_chat(browser, assistant.web_url)
+    browser.find_element(By.CSS_SELECTOR, "#testing summary").click()  # behind a small link
     browser.find_element(By.ID, "tester-code").send_keys(code)
     browser.find_element(By.CSS_SELECTOR, "#tester-form button[type=submit]").click()
     WebDriverWait(browser, 10).until(lambda d: d.find_element(By.ID, "test-mode").is_displayed())
@@ -200,11 +202,14 @@ def test_a_council4kidz_tester_rates_an_answer_and_staff_see_it(browser, assista
     def advocacy_answer(driver):
         return next((m for m in driver.find_elements(By.CSS_SELECTOR, ".msg.bot")
                      if m.get_attribute("data-source") == "topics.yml advocacy"), None)
-    answer = WebDriverWait(browser, 30).until(advocacy_answer)
+    try:
+        answer = WebDriverWait(browser, 30).until(advocacy_answer)
+    except TimeoutException:
+        pytest.fail("no advocacy answer; the chat shows:\n" + log_text(browser)[-1500:])
     answer.find_element(By.CSS_SELECTOR, "button[aria-label='Not a good answer']").click()
     answer.find_element(By.CSS_SELECTOR, ".rating input").send_keys("Too many long words for me")
     answer.find_element(By.XPATH, ".//button[text()='Save rating']").click()
-    WebDriverWait(browser, 10).until(lambda d: "Saved" in answer.text)
+    WebDriverWait(browser, 10).until(lambda d: "Saved" in answer.text, message=answer.text)
     browser.find_element(By.ID, "test-title").send_keys("advocate answer too wordy")
     browser.find_element(By.ID, "save-test").click()
     WebDriverWait(browser, 30).until(lambda d: "Saved" in d.find_element(By.ID, "save-test-status").text)
@@ -389,3 +394,170 @@ def test_every_dashboard_page_passes_the_wcag_check_on_a_tablet(browser, assista
     finally:
         browser.set_window_size(*PHONE)
         browser.delete_all_cookies()
+
+
+# --- the chat as a messaging app: layout, exit, embedding, read-aloud, dark theme -------------
+
+def rect(driver, css: str) -> dict:
+    return driver.execute_script("return document.querySelector(arguments[0]).getBoundingClientRect().toJSON()", css)
+
+
+def test_on_a_phone_it_looks_like_a_messaging_app(browser, assistant):
+    open_chat(browser, assistant.web_url)
+    type_message(browser, "im 14")
+    wait_for_text(browser, "What would you like to see?")
+    height, width = browser.execute_script("return [window.innerHeight, window.innerWidth]")
+    assert browser.execute_script("return window.scrollY") == 0
+    assert abs(rect(browser, "#composer")["bottom"] - height) <= 1, "the message box sits at the bottom"
+    assert rect(browser, ".bar")["top"] == 0
+    bot, mine = rect(browser, ".msg.bot p"), rect(browser, ".msg.user p")
+    assert bot["left"] < width * 0.1 and mine["right"] > width * 0.9 and mine["left"] > width * 0.3, (bot, mine)
+    chip = browser.find_element(By.CSS_SELECTOR, "button.choice")
+    assert float(chip.value_of_css_property("border-top-left-radius").rstrip("px")) > 15  # a chip
+    privacy = browser.find_element(By.CSS_SELECTOR, ".privacy").text
+    assert "computer" in privacy and "days" in privacy and "Delete my chat" in privacy, privacy
+    assert browser.find_element(By.ID, "message-hint").is_displayed()  # a keyboard: the hint helps
+    browser.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 5})
+    try:
+        open_chat(browser, assistant.web_url)
+        assert not browser.find_element(By.ID, "message-hint").is_displayed(), "no keyboard hints on a touch screen"
+        box = browser.find_element(By.ID, "message")
+        box.send_keys("line one", Keys.ENTER, "line two")  # on a phone Enter is a new line; Send sends
+        assert box.get_attribute("value") == "line one\nline two"
+        browser.find_element(By.ID, "send").click()
+        wait_for_text(browser, "line two")
+    finally:
+        browser.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": False})
+
+
+@pytest.fixture
+def own_webchat(tmp_path):
+    """A web chat of its own, answered by a fake Rasa, with the exit and embed settings set."""
+    from bot.supervisor import Service, start_all, stop_all
+
+    rasa = FakeRasa(answer="Hello, I can read this aloud.").start()
+    host = FramingPage().start()
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {"PROMISEBOT_RASA_URL": f"http://127.0.0.1:{rasa.port}", "PROMISEBOT_WEBCHAT_EXIT_URL": f"{url}/health",
+           "PROMISEBOT_WEBCHAT_EMBED_ORIGINS": f"http://127.0.0.1:{host.port}"}
+    web = Service("webchat", [sys.executable, "-m", "bot.channels.webchat.server", "--port", str(port)], port,
+                  "/health", env=env)
+    start_all([web], log_dir=tmp_path)
+    host.chat_url = url
+    yield url, host
+    stop_all([web])
+    host.stop()
+    rasa.stop()
+
+
+class FramingPage(LocalServer):
+    """The council's site: a page that puts the web chat in a frame."""
+    chat_url = ""
+
+    def app(self):
+        from aiohttp import web
+
+        async def page(request):
+            path = request.query.get("path", "/embed")
+            return web.Response(content_type="text/html", text=f'<!doctype html><title>Council</title>'
+                                f'<iframe id="chat" title="Chat" src="{self.chat_url}{path}" width="390" height="700"></iframe>')
+        app = web.Application()
+        app.router.add_get("/", page)
+        return app
+
+
+def test_exit_this_page_leaves_at_once_and_back_does_not_return(browser, own_webchat):
+    url, _ = own_webchat
+    browser.get(url + "/ready")  # the page before the chat
+    browser.get(url + "/")
+    wait_for_text(browser, "Hello, I can read this aloud.")
+    exit_link = browser.find_element(By.ID, "exit-page")
+    assert exit_link.is_displayed() and rect(browser, "#exit-page")["bottom"] < 120, "on screen at once"
+    exit_link.click()
+    WebDriverWait(browser, 10).until(lambda d: d.current_url == url + "/health")
+    browser.back()
+    WebDriverWait(browser, 10).until(lambda d: d.current_url != url + "/health")
+    assert browser.current_url == url + "/ready", "Back must not bring the chat back"
+    # The shortcut: the Shift key 3 times.
+    browser.get(url + "/")
+    wait_for_text(browser, "Hello, I can read this aloud.")
+    before = browser.execute_script("return sessionStorage.getItem('promises-session')")
+    assert before
+    for _ in range(3):
+        ActionChains(browser).key_down(Keys.SHIFT).key_up(Keys.SHIFT).perform()
+    WebDriverWait(browser, 10).until(lambda d: d.current_url == url + "/health")
+    browser.get(url + "/")  # a new visit is a new conversation: the old session was forgotten
+    wait_for_text(browser, "Hello, I can read this aloud.")
+    assert browser.execute_script("return sessionStorage.getItem('promises-session')") not in (None, before)
+
+
+def test_the_council_can_embed_the_chat_and_no_other_site_can(browser, own_webchat):
+    url, host = own_webchat
+    browser.get(f"http://127.0.0.1:{host.port}/?path=/embed")
+    browser.switch_to.frame(browser.find_element(By.ID, "chat"))
+    try:
+        wait_for_text(browser, "Hello, I can read this aloud.")
+        assert "embedded" in browser.find_element(By.TAG_NAME, "body").get_attribute("class")
+        assert browser.find_element(By.ID, "exit-page").get_attribute("target") == "_top"  # leaves the council's page too
+    finally:
+        browser.switch_to.default_content()
+    browser.get(f"http://127.0.0.1:{host.port}/?path=/")  # the full page may not be framed
+    browser.switch_to.frame(browser.find_element(By.ID, "chat"))
+    try:
+        assert not browser.find_elements(By.ID, "log"), "the page must refuse to be framed"
+    finally:
+        browser.switch_to.default_content()
+    import requests
+    assert "frame-ancestors 'none'" in requests.get(url + "/", timeout=5).headers["Content-Security-Policy"]
+
+
+FAKE_VOICES = """
+  window.__spoken = [];
+  window.SpeechSynthesisUtterance = function (text) { this.text = text; };  // takes these fake voices
+  const voices = [{name: "Online voice", lang: "en-GB", localService: false},
+                  {name: "Device voice", lang: "en-GB", localService: %s}];
+  Object.defineProperty(window, "speechSynthesis", {value: {
+    getVoices: () => voices, cancel: () => {},
+    speak: (u) => { window.__spoken.push({text: u.text, voice: u.voice.name}); if (u.onend) u.onend(); }}});
+"""
+
+
+@pytest.mark.parametrize("device_voice", [True, False])
+def test_read_aloud_uses_only_a_voice_on_the_device(browser, own_webchat, device_voice):
+    url, _ = own_webchat
+    script = browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument",
+                                     {"source": FAKE_VOICES % ("true" if device_voice else "false")})
+    try:
+        browser.get(url + "/")
+        wait_for_text(browser, "Hello, I can read this aloud.")
+        listen = browser.find_element(By.CSS_SELECTOR, ".msg.bot button.listen")
+        assert listen.text == "Read aloud"
+        listen.click()
+        spoken = browser.execute_script("return window.__spoken")
+        if device_voice:
+            assert spoken == [{"text": "Hello, I can read this aloud.", "voice": "Device voice"}]
+        else:  # an online voice would send the words away: none is used
+            assert spoken == []
+            assert "no voice" in browser.find_element(By.ID, "status").text
+    finally:
+        browser.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": script["identifier"]})
+
+
+@pytest.mark.parametrize("scheme, size", [("dark", PHONE), ("light", (1280, 800)), ("dark", (1280, 800))])
+def test_both_themes_pass_the_wcag_check_on_a_phone_and_a_desktop(browser, assistant, scheme, size):
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": scheme}]})
+    browser.set_window_size(*size)
+    try:
+        open_chat(browser, assistant.web_url)
+        type_message(browser, "im 12")
+        wait_for_text(browser, "What would you like to see?")
+        background = browser.execute_script("return getComputedStyle(document.body).backgroundColor")
+        assert (background == "rgb(255, 255, 255)") == (scheme == "light"), background
+        browser.find_element(By.CSS_SELECTOR, "#testing summary").click()
+        result = axe_check(browser)
+        assert "error" not in result, result
+        assert result["violations"] == [], json.dumps(result["violations"], indent=1)
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+        browser.set_window_size(*PHONE)

@@ -38,7 +38,7 @@ from typing import List, Optional
 from aiohttp import web
 from sqlalchemy import text as sql
 
-from bot import logs
+from bot import logs, settings
 from bot.casework import news_codes
 from bot.casework.child_replies import news_text
 from bot.channels.offered import Taps
@@ -89,12 +89,21 @@ def contact_link(contact: Contact) -> str:
     return f"<li><strong>{html.escape(contact.name)}</strong>: {how} <span class=\"when\">({html.escape(contact.when)})</span></li>"
 
 
-def render_page(content: Content) -> str:
+def bullets(points: List[str]) -> str:
+    return "\n".join(f"          <li>{html.escape(point)}</li>" for point in points)
+
+
+def render_page(content: Content, embedded: bool = False) -> str:
     template = Template((STATIC / "index.html").read_text(encoding="utf-8"))
     heading, *points = privacy_notice(content, "webchat")
+    # At the start, in short: a computer, what is kept and for how long, how to delete it.
+    short = [points[0], points[1], next(p for p in points if "Delete my chat" in p)]
     return template.substitute(
+        page_class="embedded" if embedded else "",
+        exit_url=html.escape(settings.text("PROMISEBOT_WEBCHAT_EXIT_URL"), quote=True),
         privacy_heading=html.escape(heading),
-        privacy_points="\n".join(f"      <li>{html.escape(point)}</li>" for point in points),
+        privacy_short=bullets(short),
+        privacy_more=bullets([p for p in points if p not in short]),
         help_contacts="\n".join(contact_link(content.contacts[c]) for c in HELP_NOW if c in content.contacts),
         trouble=html.escape(content.message("channel_trouble"), quote=True),
         gave_up=html.escape(content.message("channel_gave_up"), quote=True),
@@ -127,6 +136,7 @@ class WebChat:
     def app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[self.safety])
         app.router.add_get("/", self.page)
+        app.router.add_get("/embed", self.embed)
         app.router.add_get("/health", lambda request: web.json_response({"ok": True}))
         app.router.add_get("/ready", self.ready)
         app.router.add_post("/api/message", self.message)
@@ -152,7 +162,8 @@ class WebChat:
         except Exception as error:  # never a stack trace, and never the young person's words, in the log
             log_failure(logger, "web chat request failed", error)
             response = web.json_response({"error": "Something went wrong on our side."}, status=500)
-        response.headers.update(SECURITY_HEADERS)
+        for name, value in SECURITY_HEADERS.items():  # /embed sets its own frame-ancestors
+            response.headers.setdefault(name, value)
         response.headers.setdefault("Cache-Control", "no-store")
         return response
 
@@ -185,6 +196,15 @@ class WebChat:
 
     async def page(self, request: web.Request) -> web.Response:
         return web.Response(text=render_page(current_content()), content_type="text/html", charset="utf-8")
+
+    async def embed(self, request: web.Request) -> web.Response:
+        """The chat for a frame on the council's site: only the configured sites may frame it."""
+        response = web.Response(text=render_page(current_content(), embedded=True), content_type="text/html",
+                                charset="utf-8")
+        ancestors = " ".join(settings.text("PROMISEBOT_WEBCHAT_EMBED_ORIGINS").split()) or "'none'"
+        response.headers["Content-Security-Policy"] = SECURITY_HEADERS["Content-Security-Policy"].replace(
+            "frame-ancestors 'none'", f"frame-ancestors {ancestors}")
+        return response
 
     async def body(self, request: web.Request) -> dict:
         try:

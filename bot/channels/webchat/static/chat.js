@@ -11,6 +11,11 @@
   var NEWS_CODE_SOURCE = "flows.yml common.chat_done_webchat";
 
   var log = document.getElementById("log");
+  var conversation = document.getElementById("conversation");  // what scrolls
+  var exitUrl = document.body.getAttribute("data-exit-url");
+  // On a phone, Enter makes a new line and the Send button sends, as in messaging apps.
+  var touchScreen = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
+  var canSpeak = "speechSynthesis" in window && typeof SpeechSynthesisUtterance === "function";
   var form = document.getElementById("composer");
   var input = document.getElementById("message");
   var sendButton = document.getElementById("send");
@@ -59,7 +64,9 @@
     speaker.textContent = who === "user" ? "You: " : "Promises helper: ";
     bubble.appendChild(speaker);
     bubble.appendChild(document.createTextNode(text));
+    bubble.dir = "auto";  // an answer in Arabic, Urdu, Pashto... reads right to left
     item.appendChild(bubble);
+    if (who === "bot" && canSpeak && text) { item.appendChild(listenButton(text)); }
     if (buttons && buttons.length) {
       var group = document.createElement("div");
       group.className = "choices";
@@ -69,8 +76,42 @@
       item.appendChild(group);
     }
     log.appendChild(item);
-    log.scrollTop = log.scrollHeight;
+    conversation.scrollTop = conversation.scrollHeight;
     return item;
+  }
+
+  // --- Read aloud, with the device's own voices only: nothing is sent anywhere ----------------
+  // A voice that is not `localService` (some browsers' online voices) would send the words away.
+  function localVoice(lang) {
+    var voices = window.speechSynthesis.getVoices().filter(function (v) { return v.localService; });
+    return voices.filter(function (v) { return v.lang === lang; })[0] ||
+      voices.filter(function (v) { return v.lang.slice(0, 2) === lang.slice(0, 2); })[0] || null;
+  }
+
+  function listenButton(text) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.className = "listen";
+    b.textContent = "Read aloud";
+    b.setAttribute("aria-pressed", "false");
+    b.addEventListener("click", function () {
+      var speech = window.speechSynthesis;
+      var playing = b.getAttribute("aria-pressed") === "true";
+      speech.cancel();
+      Array.prototype.forEach.call(log.querySelectorAll("button.listen"), function (other) {
+        other.setAttribute("aria-pressed", "false");
+      });
+      if (playing) { return; }  // a second tap stops it
+      var voice = localVoice("en-GB");
+      if (!voice) { status.textContent = "This device has no voice I can use to read aloud."; return; }
+      var utterance = new SpeechSynthesisUtterance(text);
+      utterance.voice = voice;
+      utterance.lang = voice.lang;
+      utterance.onend = utterance.onerror = function () { b.setAttribute("aria-pressed", "false"); };
+      b.setAttribute("aria-pressed", "true");
+      speech.speak(utterance);
+    });
+    return b;
   }
 
   function showReplies(messages) {
@@ -136,6 +177,7 @@
   function startTestMode(code, data) {
     testerCode = code;
     try { sessionStorage.setItem(TESTER_KEY, code); } catch (e) { /* this page only */ }
+    document.getElementById("testing").open = true;
     document.getElementById("test-mode").hidden = false;
     document.getElementById("tester-form").hidden = true;
     document.getElementById("test-mode-label").textContent =
@@ -251,10 +293,42 @@
   });
 
   input.addEventListener("keydown", function (event) {
-    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing && !touchScreen) {
       event.preventDefault();
       form.requestSubmit ? form.requestSubmit() : form.dispatchEvent(new Event("submit", { cancelable: true }));
     }
+  });
+
+  // The message box grows with what is typed, up to a few lines.
+  input.addEventListener("input", function () {
+    input.style.height = "auto";
+    input.style.height = Math.min(input.scrollHeight + 4, 128) + "px";
+  });
+
+  // --- Exit this page (GOV.UK's pattern): the link, or the Shift key pressed 3 times ---------
+  // The chat is wiped from the screen and this tab's session forgotten, then the page is
+  // replaced, so Back does not bring it back. In a frame the link's target="_top" leaves the
+  // council's page too.
+  function exitPage(event) {
+    if (window.speechSynthesis && canSpeak) { window.speechSynthesis.cancel(); }
+    try { sessionStorage.removeItem(SESSION_KEY); sessionStorage.removeItem(TESTER_KEY); } catch (e) { /* blocked */ }
+    document.title = "Loading";
+    document.querySelector(".app").textContent = "";
+    document.querySelector(".below").textContent = "";
+    if (window.top === window.self) {
+      if (event) { event.preventDefault(); }
+      window.location.replace(exitUrl);
+    } else if (!event) {
+      window.top.location.href = exitUrl;  // the shortcut, inside the council's page
+    }
+  }
+  document.getElementById("exit-page").addEventListener("click", exitPage);
+  var shiftPresses = [];
+  document.addEventListener("keyup", function (event) {
+    if (event.key !== "Shift") { shiftPresses = []; return; }
+    var now = Date.now();
+    shiftPresses = shiftPresses.filter(function (t) { return now - t < 1000; }).concat([now]);
+    if (shiftPresses.length >= 3) { exitPage(null); }
   });
 
   forgetButton.addEventListener("click", function () {
