@@ -8,7 +8,7 @@
   promisebot train          train the model if its inputs changed (--force to retrain)
   promisebot model-path     print the path of the model for the current inputs
   promisebot chat           chat in the terminal with a running assistant
-  promisebot check-content  check content/ against its schema
+  promisebot check-content  check content/ against its schema and each band's reading age
   promisebot bench          print NLU, safeguarding, load, latency, cold start, training and memory
                             figures, against Rasa's default recipe (docs/benchmarks.md)
   promisebot migrate        bring the database schema up to date
@@ -77,7 +77,7 @@ def run_command(argv=None) -> int:
     commands.add_parser("model-path", help="print the current model's path")
     chat = commands.add_parser("chat", help="chat in the terminal")
     chat.add_argument("--url", default="http://127.0.0.1:5005/webhooks/rest/webhook")
-    commands.add_parser("check-content", help="check content/ against its schema")
+    commands.add_parser("check-content", help="check content/ against its schema and each band's reading age")
     commands.add_parser("migrate", help="bring the database schema up to date")
     settings_command = commands.add_parser("settings", help="check every setting (bot/settings.py)")
     settings_command.add_argument("--example", action="store_true", help="print .env.example")
@@ -150,7 +150,15 @@ def run_command(argv=None) -> int:
             return 1
         promises = sum(len(t.promises) for b in content.bands.values() for t in b.themes)
         print(f"content/ is valid: {promises} promises, {len(content.topics)} topics, {len(content.contacts)} contacts")
-        return 0
+        from bot import reading
+        try:
+            rules = reading.load_rules()
+        except ContentError as error:
+            print(f"content/ has a problem: {error}", file=sys.stderr)
+            return 1
+        findings = reading.check(content, rules)
+        print("\n".join(reading.report(findings, rules)))
+        return 1 if any(f.fails for f in findings) else 0
     if args.command == "chat":
         from bot.terminal_chat import chat as chat_loop
         return chat_loop(args.url)
