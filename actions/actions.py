@@ -234,6 +234,19 @@ class ActionAnswerTopic(Action):
         return []
 
 
+class ActionOtherLanguage(Action):
+    """A message in another language: help now and how to get an interpreter, in that language.
+    No English welcome before it: the first words they read are in their own language."""
+
+    def name(self) -> str:
+        return "action_other_language"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        code = next(tracker.get_latest_entity_values("language"), "other")
+        send(dispatcher, replies.other_language(current_content(), code))
+        return []
+
+
 WATCH = "safeguarding_watch"  # after an urgent answer or a check-in, short replies may be urgent too
 ASKED_MIN_CONFIDENCE = 0.25  # below this the classifier's other guesses are not answered in a check-in
 

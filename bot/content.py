@@ -51,6 +51,7 @@ class Promise:
     text: str
     keywords: Tuple[str, ...]
     short: str  # a button's label when the bot asks "did you mean...?"
+    plain: str = ""  # the promise in plain words, said after the verbatim quote when it is hard to read
 
 
 @dataclass(frozen=True)
@@ -91,9 +92,11 @@ class Contact:
     how: str
     when: str
     source: str
+    hours: Optional[Dict[str, str]] = None  # when it answers, if not always (bot/contact_hours.py)
 
-    def render(self) -> str:
-        return f"{self.name}: {self.how} ({self.when})"
+    def render(self, open_now: str = "") -> str:
+        """"Childline: call 0800 1111. Free, any time, day or night." and, with hours, whether it is open now."""
+        return " ".join(filter(None, [f"{self.name}: {self.how}. {self.when[:1].upper()}{self.when[1:]}.", open_now]))
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,9 @@ class Content:
 
     def fill(self, text: str, **values: object) -> str:
         """Fill {contact:ID} from contacts.yml and {name} from `values`."""
-        text = CONTACT_PLACEHOLDER.sub(lambda m: self.contacts[m.group(1)].render(), text)
+        from bot.contact_hours import status  # it needs the council's calendar, which needs Content
+        text = CONTACT_PLACEHOLDER.sub(lambda m: self.contacts[m.group(1)].render(status(self.contacts[m.group(1)], self)),
+                                       text)
         return text.format(**values) if values else text
 
     def message(self, key: str, **values: object) -> str:
@@ -175,7 +180,8 @@ def _load_promises(data: dict) -> Dict[str, Band]:
                 )
                 short = _text(p.get("short"), f"{p_where}.short")
                 _require(len(short) <= 30, p_where, "`short` is a button label: at most 30 characters")
-                promises.append(Promise(_text(p.get("text"), p_where), tuple(k.lower() for k in keywords), short))
+                plain = _text(p["plain"], f"{p_where}.plain") if "plain" in p else ""
+                promises.append(Promise(_text(p.get("text"), p_where), tuple(k.lower() for k in keywords), short, plain))
             _require(bool(promises), t_where, "has no promises")
             themes.append(Theme(theme["id"], _text(theme.get("title"), t_where), tuple(promises)))
         bands[band_id] = Band(band_id, _text(band.get("label"), where), tuple(themes))
@@ -221,7 +227,13 @@ def _load_contacts(data: dict) -> Dict[str, Contact]:
     for i, c in enumerate(data.get("contacts") or []):
         where = f"contacts.yml contacts[{i}]"
         fields = {f: _text(c.get(f), f"{where}.{f}") for f in ("id", "name", "how", "when", "source")}
-        contacts[fields["id"]] = Contact(**fields)
+        hours = c.get("hours")
+        if hours is not None:
+            times_ok = all(re.fullmatch(r"[0-2]\d:[0-5]\d", str(hours.get(k, ""))) for k in ("opens", "closes"))
+            _require(isinstance(hours, dict) and (hours.get("days") == "council_closed" or
+                                                  (hours.get("days") == "working_days" and times_ok)),
+                     f"{where}.hours", "must be {days: council_closed} or {days: working_days, opens: HH:MM, closes: HH:MM}")
+        contacts[fields["id"]] = Contact(**fields, hours=hours)
     return contacts
 
 

@@ -119,10 +119,12 @@ def texts_for(content: Content, rules: Rules, band: str) -> Iterator[Tuple[str, 
         for key, text in (common.get(group) or {}).items():
             yield f"flows.yml common.{group}.{key}", text, False
     for contact in content.contacts.values():
-        yield f"contacts.yml {contact.id}", f"{contact.name}: {contact.how}, {contact.when}.", False
+        yield f"contacts.yml {contact.id}", contact.render(), False
     for theme in content.bands[band].themes:
         for i, promise in enumerate(theme.promises):
             yield f"promises.yml {band}.{theme.id}[{i}]", promise.text, True
+            if promise.plain:
+                yield f"promises.yml {band}.{theme.id}[{i}].plain", promise.plain, False
 
 
 def check(content: Content, rules: Rules) -> List[Finding]:

@@ -10,6 +10,7 @@ import re
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from bot.content import PROMISE_BAND, THEME_INTENTS, Band, Content, Promise, Theme
+from bot.languages import help_in
 from bot.safeguarding.judgement import ASKING_PREFIX, PAST_INTENT
 from bot.understanding.finder import TOPIC_PREFIX, UNKNOWN_BAND
 
@@ -181,6 +182,7 @@ def quote_promise(content: Content, band: Band, theme: Theme, promise: Promise) 
     text = "\n".join([
         content.message("promise_found", band=band_label(content, band.id)),
         f"“{promise.text}”",
+        *([promise.plain] if promise.plain else []),
         content.message("promise_found_part_of", title=theme.title),
     ])
     buttons = [(f"See all: {theme.title}"[:40], f"/{theme_intent(theme.id)}"), ("All my promises", "/promises_all")]
@@ -306,6 +308,12 @@ def topic(content: Content, intent: str, age_band: Optional[str], meaning: Optio
         buttons = content.buttons["not_safe"] + buttons
     return [_reply(content.fill(found.answer_for(age_band)), buttons + content.buttons["after_answer"],
                    source=f"topics.yml {found.id}")]
+
+
+def other_language(content: Content, code: str) -> List[Reply]:
+    """Help in the language the young person wrote in (content/languages.yml), then a way on in English."""
+    text, carry_on = help_in(content, code)
+    return [_reply(text, [(carry_on, "/help")], source=f"languages.yml {code}")]
 
 
 def check_in(content: Content, asked: str, age_band: Optional[str], meaning: Optional[Dict] = None) -> List[Reply]:

@@ -110,3 +110,63 @@ def test_malformed_content_is_refused_with_the_place_named(content_copy, file, c
     edit(content_copy / file, change)
     with pytest.raises(ContentError, match=fault):
         load_content(content_copy)
+
+
+# --- reading age (bot/reading.py, content/reading.yml) ------------------------------------------
+
+def test_every_text_a_band_can_receive_passes_its_reading_age_and_explains_its_jargon(content):
+    from bot import reading
+
+    rules = reading.load_rules()
+    findings = reading.check(content, rules)
+    failing = [line for line in reading.report(findings, rules) if ": grade" in line or "unexplained" in line]
+    assert failing == [], "\n".join(failing)
+    # every band's own words were measured, and the verbatim promises reported, not failed
+    assert {f.band for f in findings if not f.verbatim} == set(reading.BANDS)
+    assert any(f.verbatim and f.over for f in findings)
+
+
+def test_the_reading_check_fails_a_hard_text_and_unexplained_jargon(content):
+    from bot import reading
+
+    assert reading.grade_of(reading.readable_form(
+        "Notwithstanding the aforementioned considerations, the Independent Reviewing Officer's "
+        "responsibilities encompass comprehensive oversight of individualised care planning.", content)) > 12
+    assert reading.unexplained_jargon("Ask your IRO about it.", ["IRO"]) == ["IRO"]
+    assert reading.unexplained_jargon("Ask your IRO (the person who runs your review).", ["IRO"]) == []
+    assert reading.unexplained_jargon("An advocate is someone on your side.", ["advocate"]) == []
+    assert reading.unexplained_jargon("Get an advocate today.", ["advocate"]) == ["advocate"]
+
+
+def test_check_content_exits_non_zero_when_a_text_is_too_hard(tmp_path):
+    import subprocess
+    import sys
+    copy = tmp_path / "content"
+    shutil.copytree(ROOT / "content", copy)
+    messages = copy / "messages.yml"
+    messages.write_text(messages.read_text().replace(
+        'what_next: "', 'what_next: "Notwithstanding comprehensive institutional considerations, '), encoding="utf-8")
+    code = ("import sys; from pathlib import Path; import bot.content as c, bot.reading as r; "
+            f"content = c.load_content(Path({str(copy)!r})); rules = r.load_rules(); "
+            "sys.exit(1 if any(f.fails for f in r.check(content, rules)) else 0)")
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 1
+
+
+# --- contacts' hours (bot/contact_hours.py) ----------------------------------------------------
+
+@pytest.mark.parametrize("contact_id, moment, said", [
+    ("coram_voice", "2026-11-30 10:00", "Open now."),  # a Monday morning
+    ("coram_voice", "2026-11-28 12:00", "Closed now. It opens again on Monday at 9.30am."),  # Saturday
+    ("coram_voice", "2026-12-01 08:00", "Closed now. It opens again today at 9.30am."),
+    ("coram_voice", "2026-12-24 19:00", "Closed now. It opens again on Tuesday at 9.30am."),  # Christmas, then 28th
+    ("edt", "2026-11-30 11:00", "It opens at 5pm today."),
+    ("edt", "2026-11-27 16:45", "Open now."),  # Friday: the offices close at 4.30pm
+    ("edt", "2026-12-25 11:00", "Open now."),  # a bank holiday
+    ("childline", "2026-11-28 03:00", ""),  # always open: nothing to say
+])
+def test_a_contact_with_hours_says_whether_it_is_open_now(content, contact_id, moment, said):
+    import datetime
+    from bot.contact_hours import status
+
+    when = datetime.datetime.strptime(moment, "%Y-%m-%d %H:%M")  # UTC; in winter the UK's clock too
+    assert status(content.contacts[contact_id], content, when) == said
