@@ -104,3 +104,56 @@ def test_the_reply_names_its_source_and_offers_english():
     [reply] = replies.other_language(load_content(), "ti")
     assert reply["source"] == "languages.yml ti"
     assert [b["payload"] for b in reply["buttons"]] == ["/help"]
+
+
+# --- over REST, through the running assistant ------------------------------------------------------
+
+def answers(url, text):
+    """(sources, text, button payloads) of the assistant's answer to `text` in a new conversation."""
+    import uuid
+
+    import requests
+
+    from bot.channels.rasa_client import replies_from
+
+    response = requests.post(url, json={"sender": f"lang-{uuid.uuid4().hex[:8]}", "message": text}, timeout=60)
+    replies = replies_from(response.json())
+    return [r.source for r in replies], "\n".join(r.text for r in replies), [p for r in replies for _, p in r.buttons]
+
+
+@pytest.mark.parametrize("code", sorted(ASKED))
+def test_over_rest_a_child_writing_in_each_language_gets_help_in_it(assistant, code):
+    sources, text, payloads = answers(assistant.rest_url, ASKED[code])
+    assert sources[0] in {f"languages.yml {c}" for c in UNDERSTOOD.get(code, {code})}, sources
+    expected, _ = help_in(load_content(), sources[0].split(" ")[1])
+    assert text.strip() == expected and "999" in text and "0800 1111" in text
+    assert payloads == ["/help"]  # and carry on in English
+
+
+def test_over_rest_carrying_on_in_english_shows_the_menu(assistant):
+    from conftest import Child
+
+    child = Child(assistant.rest_url)
+    assert "languages.yml ar" in answers_for(child, ASKED["ar"])
+    assert "Tap a button or just type your question" in child.hears("/help")
+
+
+def answers_for(child, text):
+    import requests
+
+    from bot.channels.rasa_client import replies_from
+
+    response = requests.post(child.url, json={"sender": child.sender, "message": text}, timeout=60)
+    return [r.source for r in replies_from(response.json())]
+
+
+@pytest.mark.parametrize("text", ["wallah my social worker never answers", "inshallah i see my mum soon",
+                                  "my dad hits me", "my name is Tesfay Gebremedhin", "wat u on abt"])
+def test_over_rest_english_look_alikes_get_english_answers(assistant, text):
+    sources, _, _ = answers(assistant.rest_url, text)
+    assert not any(s.startswith("languages.yml") for s in sources), sources
+
+
+def test_over_rest_an_english_disclosure_with_a_word_in_arabic_is_still_urgent(assistant):
+    sources, _, _ = answers(assistant.rest_url, "my step dad hits me every night والله")
+    assert sources[0].startswith("messages.yml safeguarding"), sources

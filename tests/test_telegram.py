@@ -369,3 +369,13 @@ def test_a_question_the_bot_is_not_sure_of_offers_a_choice_and_the_tap_answers_i
     telegram.user_taps(chat, choice)
     reply = telegram.wait_for_text(chat, "help you to get important documents like passports")
     assert "that button doesn't work" not in reply["text"].lower()
+
+
+def test_a_message_in_polish_gets_help_in_polish_and_the_tap_carries_on_in_english(telegram, chat):
+    telegram.user_sends(chat, "potrzebuję pomocy, nie mówię po angielsku")
+    help_in_polish = telegram.wait_for_text(chat, "999")
+    assert "0800 1111" in help_in_polish["text"] and "Childline" in help_in_polish["text"]
+    carry_on = buttons_of(help_in_polish)
+    assert list(carry_on) == ["Kontynuuj po angielsku / Carry on in English"], carry_on
+    telegram.user_taps(chat, carry_on["Kontynuuj po angielsku / Carry on in English"])
+    telegram.wait_for_text(chat, "Here's what I can help with")

@@ -561,3 +561,17 @@ def test_both_themes_pass_the_wcag_check_on_a_phone_and_a_desktop(browser, assis
     finally:
         browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
         browser.set_window_size(*PHONE)
+
+
+def test_a_child_writing_in_arabic_gets_help_in_arabic_right_to_left_and_can_carry_on_in_english(browser, assistant):
+    open_chat(browser, assistant.web_url)
+    seen = len(bot_messages(browser))
+    type_message(browser, "أنا خائف ولا أعرف ماذا أفعل")
+    answer = answer_after(browser, seen, "999")
+    message = bot_messages(browser)[seen]
+    assert message.get_attribute("data-source") == "languages.yml ar"
+    assert browser.execute_script("return getComputedStyle(arguments[0]).direction", message.find_element(By.TAG_NAME, "p")) == "rtl"
+    assert "0800 1111" in answer
+    seen = len(bot_messages(browser))
+    enabled_choice(browser, "المتابعة باللغة الإنجليزية / Carry on in English").click()
+    answer_after(browser, seen, "Here's what I can help with")
