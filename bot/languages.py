@@ -10,7 +10,7 @@ stay English (measured on the held-out English phrasings: `python -m bot.languag
 - The writing system decides first. Ge'ez is Tigrinya; Gurmukhi is Punjabi; Bengali script is
   Bengali. Arabic script is told apart by the letters only one language uses (Sorani's ێ ۆ ڵ ڕ ە,
   Pashto's ټ ډ ړ ښ ګ ڼ, Urdu's ٹ ڈ ڑ ں ے), then by langid.py among Arabic, Persian, Urdu and Pashto;
-  Dari by words Farsi does not use. Any other script gets the English version of the help.
+  Dari by words Farsi does not use, Punjabi in Shahmukhi by words Urdu does not use. Any other script gets the English version of the help.
 - Latin script is English unless langid.py (py3langid, its model in the package) is all but
   certain of Polish, Albanian or Vietnamese, among those and the other languages English
   look-alikes fall into, and the message has that language's own letters or common words.
@@ -39,6 +39,9 @@ NUMBER_PLACEHOLDER = re.compile(r"\{number:([a-z0-9_]+)\}")
 SORANI_LETTERS = set("ێۆڵڕە")
 PASHTO_LETTERS = set("ټډړږښګڼۍې")
 URDU_LETTERS = set("ٹڈڑںے")
+# Punjabi in Shahmukhi shares Urdu's letters; these everyday words are Punjabi's, not Urdu's.
+SHAHMUKHI_WORDS = {"نوں", "دا", "تسی", "تسیں", "ساڈا", "ساڈی", "تہاڈا", "تہاڈی", "نئیں", "چاہیدی", "چاہیدا", "کیہ",
+                   "اے", "وچ", "ہن", "مینوں", "تینوں"}
 DARI_WORDS = {"استم", "استی", "اس", "ترجمان", "تیلفون", "حالا", "مکتب", "اطفال", "کجاستی", "بچه", "چطور", "میخایم"}
 # Words common in each Latin-script language and rare in English, for messages typed without
 # their accents.
@@ -124,7 +127,7 @@ def _arabic_script(text: str, chars: set) -> str:
     if chars & PASHTO_LETTERS:
         return "ps"
     if chars & URDU_LETTERS:
-        return "ur"
+        return "pa-Arab" if len(set(re.findall(r"\w+", text)) & SHAHMUKHI_WORDS) >= 2 else "ur"
     code, _ = _ranked(text, ARABIC_CANDIDATES)
     if code == "fa":
         return "prs" if set(re.findall(r"\w+", text)) & DARI_WORDS else "fa"

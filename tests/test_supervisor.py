@@ -60,6 +60,17 @@ def test_a_setting_that_cannot_work_stops_the_start_with_one_line_each(tmp_path)
         "random secret, so that only Telegram can call the webhook"]
 
 
+def test_only_real_origins_may_frame_the_web_chat_and_exit_goes_to_a_web_address():
+    from bot.settings import problems
+
+    assert problems({"PROMISEBOT_WEBCHAT_EMBED_ORIGINS": "https://go.walsall.gov.uk http://127.0.0.1:8080"}) == []
+    for bad in ("*", "https://*.walsall.gov.uk", "https://go.walsall.gov.uk/page", "'self'; script-src *"):
+        lines = problems({"PROMISEBOT_WEBCHAT_EMBED_ORIGINS": bad})
+        assert lines and all(line.startswith("PROMISEBOT_WEBCHAT_EMBED_ORIGINS has") for line in lines), lines
+    assert problems({"PROMISEBOT_WEBCHAT_EXIT_URL": "javascript:alert(1)"}) == [
+        "PROMISEBOT_WEBCHAT_EXIT_URL must be a web address starting https://"]
+
+
 def test_every_setting_the_code_reads_is_declared_and_in_env_example():
     """One place for settings: bot/settings.py. `.env.example` is written from it."""
     import re
