@@ -28,7 +28,7 @@ def training_inputs(root: Path = ROOT, config: str = CONFIG) -> List[Path]:
     files: Iterable[Path] = [root / config, root / "domain.yml", root / "bot" / "age.py",
                              root / "bot" / "safeguarding" / "model.py"]
     # The promise finder indexes the promises and their phrasings (bot/understanding/).
-    files = list(files) + [root / "content" / "promises.yml", root / "content" / "promise_phrasings.yml"]
+    files = list(files) + [root / "content" / n for n in ("promises.yml", "promise_phrasings.yml", "topic_phrasings.yml")]
     files += sorted((root / "data").rglob("*.yml")) + sorted((root / "bot" / "nlu").rglob("*.py"))
     return files + sorted((root / "bot" / "understanding").rglob("*.py"))
 

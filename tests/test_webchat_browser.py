@@ -411,7 +411,7 @@ def test_on_a_phone_it_looks_like_a_messaging_app(browser, assistant):
     assert abs(rect(browser, "#composer")["bottom"] - height) <= 1, "the message box sits at the bottom"
     assert rect(browser, ".bar")["top"] == 0
     bot, mine = rect(browser, ".msg.bot p"), rect(browser, ".msg.user p")
-    assert bot["left"] < width * 0.1 and mine["right"] > width * 0.9 and mine["left"] > width * 0.3, (bot, mine)
+    assert bot["left"] < width * 0.1 and mine["right"] > width * 0.85 and mine["left"] > width * 0.3, (bot, mine)
     chip = browser.find_element(By.CSS_SELECTOR, "button.choice")
     assert float(chip.value_of_css_property("border-top-left-radius").rstrip("px")) > 15  # a chip
     privacy = browser.find_element(By.CSS_SELECTOR, ".privacy").text

@@ -29,7 +29,7 @@ from bot.nlu.intents import override_intent
 from bot.nlu.trained_component import TrainedComponent
 from bot.safeguarding.judgement import SHORT_REPLY_WORDS
 from bot.understanding.encoder import encoder
-from bot.understanding.finder import (PHRASINGS, TOPIC_PREFIX, Index, Scores, Thresholds, best_overall,
+from bot.understanding.finder import (PHRASINGS, TOPIC_PHRASINGS, TOPIC_PREFIX, Index, Scores, Thresholds, best_overall,
                                       candidate_texts, decisions, is_topic, topic_of_intent)
 
 PROMISE_QUESTION = "promise_question"
@@ -52,10 +52,10 @@ class MeaningFinder(TrainedComponent[Index]):
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
-        """The promises and their phrasings are read from content/, not given by Rasa's graph:
+        """The promises and the phrasings are read from content/, not given by Rasa's graph:
         without this, Rasa's training cache would keep an index built from older ones."""
         digest = hashlib.sha256()
-        for path in (CONTENT_DIR / "promises.yml", PHRASINGS):
+        for path in (CONTENT_DIR / "promises.yml", PHRASINGS, TOPIC_PHRASINGS):
             digest.update(path.read_bytes() if path.exists() else b"")
         return digest.hexdigest()
 

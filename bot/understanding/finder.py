@@ -29,6 +29,7 @@ import yaml
 from bot.content import CONTENT_DIR, Content
 
 PHRASINGS = CONTENT_DIR / "promise_phrasings.yml"
+TOPIC_PHRASINGS = CONTENT_DIR / "topic_phrasings.yml"  # topics no intent classifier is trained on
 TOPIC_PREFIX = "topic/"
 UNKNOWN_BAND = "unknown"  # before the young person has said their age: topics only
 MAX_CHOICES = 3
@@ -82,14 +83,22 @@ def topic_of_intent(intent: str) -> Optional[str]:
 
 
 def candidate_texts(content: Content, examples: Iterable[Tuple[str, str]]) -> Dict[str, List[str]]:
-    """What the finder ranks: each promise's words and phrasings, and each topic's training
-    phrasings among `examples` ((text, intent) pairs)."""
+    """What the finder ranks: each promise's words and phrasings, each topic's training
+    phrasings among `examples` ((text, intent) pairs), and the topics found by meaning alone."""
     texts = phrasings_by_promise(content)
     for text, intent in examples:
         topic = topic_of_intent(intent or "")
         if topic and text:
             texts.setdefault(topic_id(topic), []).append(text)
+    for topic, phrasings in retrieved_topics().items():
+        texts.setdefault(topic_id(topic), []).extend(phrasings)
     return texts
+
+
+def retrieved_topics(path: Path = TOPIC_PHRASINGS) -> Dict[str, List[str]]:
+    """Topic id -> the ways children ask about it, for the topics only the finder recognises."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+    return {str(topic): list(phrasings or []) for topic, phrasings in ((data or {}).get("topics") or {}).items()}
 
 
 def phrasings_by_promise(content: Content, path: Path = PHRASINGS) -> Dict[str, List[str]]:

@@ -62,11 +62,12 @@
     var speaker = document.createElement("span");
     speaker.className = "visually-hidden";
     speaker.textContent = who === "user" ? "You: " : "Promises helper: ";
+    speaker.dir = "ltr";  // so the bubble's dir="auto" goes by the message, not this label
     bubble.appendChild(speaker);
     bubble.appendChild(document.createTextNode(text));
     bubble.dir = "auto";  // an answer in Arabic, Urdu, Pashto... reads right to left
     item.appendChild(bubble);
-    if (who === "bot" && canSpeak && text) { item.appendChild(listenButton(text)); }
+    if (who === "bot" && canSpeak && text) { item.appendChild(listenButton(text, item)); }
     if (buttons && buttons.length) {
       var group = document.createElement("div");
       group.className = "choices";
@@ -88,7 +89,13 @@
       voices.filter(function (v) { return v.lang.slice(0, 2) === lang.slice(0, 2); })[0] || null;
   }
 
-  function listenButton(text) {
+  // An answer's language: English, or the one a languages.yml answer is in ("languages.yml ar").
+  function languageOf(item) {
+    var source = item.dataset.source || "";
+    return source.indexOf("languages.yml ") === 0 ? source.split(" ")[1].split("-")[0] : "en-GB";
+  }
+
+  function listenButton(text, item) {
     var b = document.createElement("button");
     b.type = "button";
     b.className = "listen";
@@ -102,8 +109,8 @@
         other.setAttribute("aria-pressed", "false");
       });
       if (playing) { return; }  // a second tap stops it
-      var voice = localVoice("en-GB");
-      if (!voice) { status.textContent = "This device has no voice I can use to read aloud."; return; }
+      var voice = localVoice(languageOf(item));
+      if (!voice) { status.textContent = "This device has no voice I can use to read this aloud."; return; }
       var utterance = new SpeechSynthesisUtterance(text);
       utterance.voice = voice;
       utterance.lang = voice.lang;
