@@ -156,6 +156,15 @@ def run_command(argv=None) -> int:
         except ContentError as error:
             print(f"content/ has a problem: {error}", file=sys.stderr)
             return 1
+        from bot.languages import load_languages
+        try:
+            _, languages = load_languages()
+        except ContentError as error:
+            print(f"content/ has a problem: {error}", file=sys.stderr)
+            return 1
+        unchecked = [code for code, language in languages.items() if not language.translator_checked]
+        print(f"languages.yml: {len(languages)} languages; not yet checked by a qualified translator: "
+              f"{', '.join(unchecked) or 'none'}")
         findings = reading.check(content, rules)
         print("\n".join(reading.report(findings, rules)))
         return 1 if any(f.fails for f in findings) else 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 from typing import Optional
 
-from bot.casework.timescales import Calendar, _utc_at, uk_time
+from bot.casework.timescales import Calendar, utc_at, uk_time
 from bot.content import Contact, Content
 
 COUNCIL_CLOSED = "council_closed"
@@ -45,7 +45,7 @@ def status(contact: Contact, content: Content, now: Optional[datetime.datetime] 
             return "Open now."
         return f"It opens at {spoken_time(calendar.closing_time(today))} today."
     opens, closes = contact.hours["opens"], contact.hours["closes"]
-    if calendar.is_working_day(today) and _utc_at(today, opens) <= now < _utc_at(today, closes):
+    if calendar.is_working_day(today) and utc_at(today, opens) <= now < utc_at(today, closes):
         return "Open now."
-    day = today if calendar.is_working_day(today) and now < _utc_at(today, opens) else calendar.next_working_day(today)
-    return f"Closed now. It opens again {spoken_day(day, today)} at {spoken_time(_utc_at(day, opens))}."
+    day = today if calendar.is_working_day(today) and now < utc_at(today, opens) else calendar.next_working_day(today)
+    return f"Closed now. It opens again {spoken_day(day, today)} at {spoken_time(utc_at(day, opens))}."

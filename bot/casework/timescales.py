@@ -62,10 +62,10 @@ class Calendar:
         return day
 
     def opening_time(self, day: datetime.date) -> datetime.datetime:
-        return _utc_at(day, self.opens)
+        return utc_at(day, self.opens)
 
     def closing_time(self, day: datetime.date) -> datetime.datetime:
-        return _utc_at(day, self.friday_closes if day.weekday() == 4 else self.closes)
+        return utc_at(day, self.friday_closes if day.weekday() == 4 else self.closes)
 
     def is_open(self, moment: datetime.datetime) -> bool:
         """Whether the offices are open; otherwise the duty team answers."""
@@ -96,7 +96,8 @@ def uk_time(moment: datetime.datetime) -> datetime.datetime:
     return moment.replace(tzinfo=datetime.timezone.utc).astimezone(LONDON)
 
 
-def _utc_at(day: datetime.date, hh_mm: str) -> datetime.datetime:
+def utc_at(day: datetime.date, hh_mm: str) -> datetime.datetime:
+    """HH:MM on Walsall's clock on `day`, as a naive UTC moment."""
     hours, minutes = hh_mm.split(":")
     local = datetime.datetime(day.year, day.month, day.day, int(hours), int(minutes), tzinfo=LONDON)
     return local.astimezone(datetime.timezone.utc).replace(tzinfo=None)
