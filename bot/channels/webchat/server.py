@@ -45,6 +45,7 @@ from bot.channels.offered import Taps
 from bot.channels.rasa_client import RasaClient, RasaUnavailable, Reply, typed_text
 from bot.channels.rate_limit import RateLimiter
 from bot.channels.senders import sender_id, sender_key
+from bot.contact_hours import status
 from bot.content import PROMISE_BAND, Contact, Content, current_content
 from bot.council4kidz.testers import (clean_title, code_of_session, save_conversation, save_rating, start_testing,
                                       story_from_events, valid_code)
@@ -74,8 +75,8 @@ SECURITY_HEADERS = {
 # --- the page -------------------------------------------------------------------------------
 
 
-def contact_link(contact: Contact) -> str:
-    """A contact as HTML, with its number or address as a link a phone can use."""
+def contact_link(contact: Contact, content: Content) -> str:
+    """A contact as HTML, with its number or address as a link a phone can use, and whether it is open now."""
     how = html.escape(contact.how)
     call = re.fullmatch(r"call ([\d ]+)", contact.how)
     text = re.fullmatch(r"text (\w+) to (\d+)", contact.how)
@@ -86,7 +87,8 @@ def contact_link(contact: Contact) -> str:
         how = f'text {html.escape(text.group(1))} to <a href="sms:{text.group(2)}">{text.group(2)}</a>'
     elif site:
         how = html.escape(contact.how[:site.start()]) + f'<a href="https://{site.group(1)}">{html.escape(site.group(1))}</a>'
-    return f"<li><strong>{html.escape(contact.name)}</strong>: {how} <span class=\"when\">({html.escape(contact.when)})</span></li>"
+    when = " ".join(filter(None, [f"{contact.when[:1].upper()}{contact.when[1:]}.", status(contact, content)]))
+    return f"<li><strong>{html.escape(contact.name)}</strong>: {how}. <span class=\"when\">{html.escape(when)}</span></li>"
 
 
 def bullets(points: List[str]) -> str:
@@ -104,7 +106,7 @@ def render_page(content: Content, embedded: bool = False) -> str:
         privacy_heading=html.escape(heading),
         privacy_short=bullets(short),
         privacy_more=bullets([p for p in points if p not in short]),
-        help_contacts="\n".join(contact_link(content.contacts[c]) for c in HELP_NOW if c in content.contacts),
+        help_contacts="\n".join(contact_link(content.contacts[c], content) for c in HELP_NOW if c in content.contacts),
         trouble=html.escape(content.message("channel_trouble"), quote=True),
         gave_up=html.escape(content.message("channel_gave_up"), quote=True),
     )
