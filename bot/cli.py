@@ -43,6 +43,27 @@ from bot.store.requests import STATUSES  # the choices of `requests --status`
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
 
+def check_content() -> int:
+    """`promisebot check-content`: the schema of content/, the translations' status, and each
+    band's reading age; 1 when anything must change."""
+    from bot import reading
+    from bot.content import ContentError, load_content
+    from bot.languages import load_languages
+    try:
+        content, rules, (_, languages) = load_content(), reading.load_rules(), load_languages()
+    except ContentError as error:
+        print(f"content/ has a problem: {error}", file=sys.stderr)
+        return 1
+    promises = sum(len(t.promises) for b in content.bands.values() for t in b.themes)
+    print(f"content/ is valid: {promises} promises, {len(content.topics)} topics, {len(content.contacts)} contacts")
+    unchecked = [code for code, language in languages.items() if not language.translator_checked]
+    print(f"languages.yml: {len(languages)} languages; not yet checked by a qualified translator: "
+          f"{', '.join(unchecked) or 'none'}")
+    findings = reading.check(content, rules)
+    print("\n".join(reading.report(findings, rules)))
+    return 1 if any(f.fails for f in findings) else 0
+
+
 def main(argv=None) -> int:
     from bot.store.database import StorageError
     try:
@@ -142,32 +163,7 @@ def run_command(argv=None) -> int:
         os.umask(0o077)
 
     if args.command == "check-content":
-        from bot.content import ContentError, load_content
-        try:
-            content = load_content()
-        except ContentError as error:
-            print(f"content/ has a problem: {error}", file=sys.stderr)
-            return 1
-        promises = sum(len(t.promises) for b in content.bands.values() for t in b.themes)
-        print(f"content/ is valid: {promises} promises, {len(content.topics)} topics, {len(content.contacts)} contacts")
-        from bot import reading
-        try:
-            rules = reading.load_rules()
-        except ContentError as error:
-            print(f"content/ has a problem: {error}", file=sys.stderr)
-            return 1
-        from bot.languages import load_languages
-        try:
-            _, languages = load_languages()
-        except ContentError as error:
-            print(f"content/ has a problem: {error}", file=sys.stderr)
-            return 1
-        unchecked = [code for code, language in languages.items() if not language.translator_checked]
-        print(f"languages.yml: {len(languages)} languages; not yet checked by a qualified translator: "
-              f"{', '.join(unchecked) or 'none'}")
-        findings = reading.check(content, rules)
-        print("\n".join(reading.report(findings, rules)))
-        return 1 if any(f.fails for f in findings) else 0
+        return check_content()
     if args.command == "chat":
         from bot.terminal_chat import chat as chat_loop
         return chat_loop(args.url)
