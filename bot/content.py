@@ -94,9 +94,13 @@ class Contact:
     source: str
     hours: Optional[Dict[str, str]] = None  # when it answers, if not always (bot/contact_hours.py)
 
+    def when_said(self, open_now: str = "") -> str:
+        """"Free, any time, day or night." and, with hours, whether it is open now."""
+        return " ".join(filter(None, [f"{self.when[:1].upper()}{self.when[1:]}.", open_now]))
+
     def render(self, open_now: str = "") -> str:
-        """"Childline: call 0800 1111. Free, any time, day or night." and, with hours, whether it is open now."""
-        return " ".join(filter(None, [f"{self.name}: {self.how}. {self.when[:1].upper()}{self.when[1:]}.", open_now]))
+        """"Childline: call 0800 1111. Free, any time, day or night." (and whether it is open now)."""
+        return f"{self.name}: {self.how}. {self.when_said(open_now)}"
 
 
 @dataclass(frozen=True)

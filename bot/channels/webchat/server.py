@@ -87,7 +87,7 @@ def contact_link(contact: Contact, content: Content) -> str:
         how = f'text {html.escape(text.group(1))} to <a href="sms:{text.group(2)}">{text.group(2)}</a>'
     elif site:
         how = html.escape(contact.how[:site.start()]) + f'<a href="https://{site.group(1)}">{html.escape(site.group(1))}</a>'
-    when = " ".join(filter(None, [f"{contact.when[:1].upper()}{contact.when[1:]}.", status(contact, content)]))
+    when = contact.when_said(status(contact, content))
     return f"<li><strong>{html.escape(contact.name)}</strong>: {how}. <span class=\"when\">{html.escape(when)}</span></li>"
 
 
