@@ -11,11 +11,11 @@ from __future__ import annotations
 from typing import List
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.languages import language_of
-from bot.nlu.intents import override_intent
+from bot.nlu.intents import add_entity, override_intent
 from bot.nlu.rule_component import RuleComponent
 
 OTHER_LANGUAGE_INTENT = "other_language"
@@ -30,8 +30,6 @@ class OtherLanguage(RuleComponent):
             code = None if text.startswith("/") else language_of(text)
             if code is None:
                 continue
-            entity = {"entity": ENTITY, "value": code, "start": 0, "end": len(text), "extractor": type(self).__name__}
-            message.set(ENTITIES, [e for e in message.get(ENTITIES, []) if e.get("entity") != ENTITY] + [entity],
-                        add_to_output=True)
+            add_entity(message, ENTITY, code, 0, len(text), type(self).__name__)
             override_intent(message, OTHER_LANGUAGE_INTENT)
         return messages

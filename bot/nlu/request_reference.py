@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import List
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
+from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.casework.news_codes import REFERENCE, normalise_reference
-from bot.nlu.intents import override_intent
+from bot.nlu.intents import add_entity, override_intent
 from bot.nlu.rule_component import RuleComponent
 from bot.safeguarding.judgement import CHECK_IN_INTENT, DISCLOSURE_INTENT
 
@@ -30,9 +30,8 @@ class RequestReference(RuleComponent):
             found = REFERENCE.search(text)
             if found is None or text.startswith("/"):
                 continue
-            entity = {"entity": ENTITY, "value": normalise_reference(found.group()), "start": found.start(),
-                      "end": found.end(), "extractor": type(self).__name__}
-            message.set(ENTITIES, message.get(ENTITIES, []) + [entity], add_to_output=True)
+            add_entity(message, ENTITY, normalise_reference(found.group()), found.start(), found.end(),
+                       type(self).__name__)
             if (message.get(INTENT) or {}).get("name") not in (DISCLOSURE_INTENT, CHECK_IN_INTENT):
                 override_intent(message, NEWS_INTENT)
         return messages

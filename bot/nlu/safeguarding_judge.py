@@ -22,15 +22,16 @@ from typing import Any, Dict, List, Optional
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.intents import override_intent
+from bot.nlu.intents import add_entity, override_intent
 from bot.nlu.trained_component import TrainedComponent
 from bot.safeguarding.detector import detector
-from bot.safeguarding.judgement import (CHECK_IN, CHECK_IN_INTENT, DISCLOSURE_INTENT, NOT_HARM_AFTER_ALL, PAST_INTENT,
-                                        TELLING, URGENT, Thresholds, first_intent_besides, judge)
+from bot.safeguarding.judgement import (CHECK_IN, CHECK_IN_INTENT, DISCLOSURE_INTENT, JUDGED_TELLING, NOT_HARM_AFTER_ALL,
+                                        PAST_INTENT, URGENT, Thresholds, first_intent_besides, judge, most_telling,
+                                        parts)
 from bot.safeguarding.model import SafeguardingModel
 
 MODEL_FILE = "safeguarding_model.pkl"
@@ -68,20 +69,21 @@ class SafeguardingJudge(TrainedComponent[SafeguardingModel]):
                 continue
             disclosure = detector().detect(text)
             intent = message.get(INTENT) or {}
-            probabilities = self.fitted.probabilities([text])[0] if self.fitted else None
+            probabilities, telling = None, None
+            if self.fitted:
+                probabilities, *each_part = self.fitted.probabilities([text] + parts(text))
+                telling = most_telling(probabilities, each_part)
             level = judge(disclosure.kind if disclosure else None, intent.get("name") or "",
-                          float(intent.get("confidence") or 0.0),
-                          probabilities.get(TELLING) if probabilities else None, self.thresholds)
+                          float(intent.get("confidence") or 0.0), telling, self.thresholds)
             # What was weighed, for review and for choosing thresholds (no text: kinds and numbers).
             message.set("safeguarding", {"level": level, "detector": disclosure.kind if disclosure else None,
                                          "classifier": {k: intent.get(k) for k in ("name", "confidence")},
-                                         **(probabilities or {})}, add_to_output=True)
+                                         **(probabilities or {}), JUDGED_TELLING: telling}, add_to_output=True)
             if level == URGENT:
                 override_intent(message, DISCLOSURE_INTENT)
                 if disclosure:
-                    entity = {"entity": "disclosure_kind", "value": disclosure.kind, "start": disclosure.start,
-                              "end": disclosure.end, "confidence": 1.0, "extractor": type(self).__name__}
-                    message.set(ENTITIES, message.get(ENTITIES, []) + [entity], add_to_output=True)
+                    add_entity(message, "disclosure_kind", disclosure.kind, disclosure.start, disclosure.end,
+                               type(self).__name__)
             elif level == CHECK_IN and intent.get("name") != PAST_INTENT:  # the past has a check-in rule of its own
                 override_intent(message, CHECK_IN_INTENT)
             elif level == NOT_HARM_AFTER_ALL:  # "can i ring my mum tonight": the classifier's next guess

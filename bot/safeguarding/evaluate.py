@@ -14,8 +14,8 @@ from typing import Dict, List, Optional, Tuple
 import yaml
 
 from bot.safeguarding.detector import detector
-from bot.safeguarding.judgement import (ASKING_PREFIX, CHECK_IN, CHECK_IN_INTENT, DISCLOSURE_INTENT, NOT_HARM_AFTER_ALL,
-                                        PAST_INTENT, TELLING, URGENT, Thresholds, judge)
+from bot.safeguarding.judgement import (ASKING_PREFIX, CHECK_IN, CHECK_IN_INTENT, DISCLOSURE_INTENT, JUDGED_TELLING,
+                                        NOT_HARM_AFTER_ALL, PAST_INTENT, TELLING, URGENT, Thresholds, judge)
 
 SETS = Path(__file__).resolve().parent.parent.parent / "tests" / "safeguarding"
 
@@ -109,7 +109,7 @@ def rejudged(parsed: dict, thresholds) -> str:
     if not weighed:  # a button tap, or an empty message
         return parsed["intent"]["name"]
     level = judge(weighed.get("detector"), classifier.get("name") or "", float(classifier.get("confidence") or 0),
-                  weighed.get(TELLING), thresholds)
+                  weighed.get(JUDGED_TELLING, weighed.get(TELLING)), thresholds)
     if level == NOT_HARM_AFTER_ALL:
         return "not_harm"
     return {URGENT: DISCLOSURE_INTENT, CHECK_IN: CHECK_IN_INTENT}.get(level, classifier.get("name") or "")

@@ -16,8 +16,9 @@ intent classifier, and the learned safeguarding model's graded probabilities
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Collection, Mapping, Optional, Sequence
+from typing import Collection, List, Mapping, Optional, Sequence
 
 URGENT = "urgent"
 CHECK_IN = "check_in"
@@ -38,11 +39,35 @@ NEVER_MISS = frozenset({"cry_for_help", "danger_now", "suicide"})
 # The learned model's classes (bot.safeguarding.model).
 TELLING, ASKING, PAST, NOT_HARM = "telling", "asking", "past", "not_harm"
 
+# A disclosure buried in another question ("can u help with my homework. i have to be quick
+# before he gets home cos he hits me") reads, as a whole, as the question: so each part of a
+# longer message is weighed too, and the part that tells most counts. Not when the whole reads
+# as the past: a part of "he hit me, but that was years ago and im safe now" would tell.
+# Chosen on the dev sets (dev3 buried and in-passing disclosures urgent 61 to 73 of 80; two
+# more urgent answers among about 890 innocent messages).
+PART_BREAK = re.compile(r"[.!?;,\n]+|\b(?:but|btw|also|anyway|and then|lol|tbh|oh and)\b", re.IGNORECASE)
+PART_MIN_WORDS = 4
+PAST_WHOLE = 0.5
+JUDGED_TELLING = "telling_judged"  # what `judge` weighed: the whole message's P(telling), or its most telling part's
+
 
 def first_intent_besides(ranking: Sequence[Mapping[str, object]], names: Collection[str], default: str) -> str:
     """The classifier's best intent in `ranking` not among `names`: what it made of a message
     the judgement answered otherwise."""
     return next((str(r["name"]) for r in ranking if r.get("name") not in names), default)
+
+
+def parts(text: str) -> List[str]:
+    """The parts of a message worth weighing on their own: none unless there are two or more."""
+    found = [p.strip() for p in PART_BREAK.split(text) if len(p.split()) >= PART_MIN_WORDS]
+    return found if len(found) > 1 else []
+
+
+def most_telling(whole: Mapping[str, float], each_part: Sequence[Mapping[str, float]]) -> float:
+    """P(telling of harm now) for a message: its own, or its most telling part's (see `parts`)."""
+    if whole.get(PAST, 0.0) >= PAST_WHOLE:
+        return whole.get(TELLING, 0.0)
+    return max([whole.get(TELLING, 0.0)] + [p.get(TELLING, 0.0) for p in each_part])
 
 
 @dataclass(frozen=True)
