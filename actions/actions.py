@@ -5,6 +5,7 @@ out what to say with `bot.replies`, and sends it. The state kept in slots is the
 person's age band, a promise question waiting for that age, and the answers of a request
 flow under way (actions/flows.py).
 """
+
 from __future__ import annotations
 
 import logging
@@ -17,8 +18,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot import replies
 from bot.content import PROMISE_BAND, Content, current_content
 from bot.privacy.failures import log_failure
-from bot.safeguarding.judgement import (CHECK_IN_INTENT, DISCLOSURE_INTENT, PAST_INTENT, SHORT_REPLY_WORDS,
-                                        first_intent_besides)
+from bot.safeguarding.judgement import (
+    CHECK_IN_INTENT,
+    DISCLOSURE_INTENT,
+    PAST_INTENT,
+    SHORT_REPLY_WORDS,
+    first_intent_besides,
+)
 from bot.safeguarding.patterns import DETECTED_KINDS
 from bot.store.counters import record_disclosure
 
@@ -38,8 +44,11 @@ SMALL_TALK_INTENTS = ("goodbye", "thanks", "bot_challenge", "out_of_scope")
 def send(dispatcher: CollectingDispatcher, messages: List[replies.Reply]) -> None:
     for message in messages:
         source = message.get("source")  # which content said it: shown to Council4Kidz testers
-        dispatcher.utter_message(text=message["text"], buttons=message["buttons"] or None,
-                                 json_message={"source": source} if source else None)
+        dispatcher.utter_message(
+            text=message["text"],
+            buttons=message["buttons"] or None,
+            json_message={"source": source} if source else None,
+        )
 
 
 def is_first_answer(tracker: Tracker) -> bool:
@@ -80,8 +89,11 @@ def band_before_this_turn(tracker: Tracker) -> Optional[str]:
 
 def user_turns(tracker: Tracker, intent: str) -> List[Dict[str, Any]]:
     """The young person's messages understood as `intent`, newest first."""
-    return [event for event in reversed(tracker.events) if event.get("event") == "user"
-            and (event.get("parse_data") or {}).get("intent", {}).get("name") == intent]
+    return [
+        event
+        for event in reversed(tracker.events)
+        if event.get("event") == "user" and (event.get("parse_data") or {}).get("intent", {}).get("name") == intent
+    ]
 
 
 def age_changed(tracker: Tracker, band: str) -> bool:
@@ -103,8 +115,14 @@ def meaning_of_last(tracker: Tracker, intent: str) -> Optional[Dict[str, Any]]:
 
 def tapped_promise(tracker: Tracker) -> Optional[str]:
     """The promise a "did you mean" button named, if the young person tapped one."""
-    return next((e.get("value") for e in tracker.latest_message.get("entities") or []
-                 if e.get("entity") == "promise_id" and isinstance(e.get("value"), str)), None)
+    return next(
+        (
+            e.get("value")
+            for e in tracker.latest_message.get("entities") or []
+            if e.get("entity") == "promise_id" and isinstance(e.get("value"), str)
+        ),
+        None,
+    )
 
 
 class ActionGreet(Action):
@@ -126,7 +144,7 @@ class ActionShowMenu(Action):
 
 
 class ActionForgetConversation(Action):
-    """"delete my chat": ask first, because it cannot be undone; the "Yes, delete it" button
+    """ "delete my chat": ask first, because it cannot be undone; the "Yes, delete it" button
     comes back with confirm_delete, and the tracker store deletes the conversation when it
     sees the forget_conversation marker."""
 
@@ -191,8 +209,9 @@ class ActionSetAge(Action):
         messages = [replies.age_confirmation(content, band, changed=age_changed(tracker, band))]
         pending = tracker.get_slot("pending_intent")
         if pending in PROMISE_INTENTS:
-            messages += replies.promises(content, pending, band, text_of_last(tracker, pending),
-                                         meaning_of_last(tracker, pending))
+            messages += replies.promises(
+                content, pending, band, text_of_last(tracker, pending), meaning_of_last(tracker, pending)
+            )
             answer(dispatcher, tracker, messages)
             return [SlotSet("pending_intent", None)]
         answer(dispatcher, tracker, messages + replies.what_next(content, band))
@@ -216,8 +235,14 @@ class ActionAnswerPromises(Action):
         messages = []
         if said_age_this_turn(tracker):
             messages.append(replies.age_confirmation(content, band, changed=age_changed(tracker, band)))
-        messages += replies.promises(content, intent, band, tracker.latest_message.get("text") or "",
-                                     tracker.latest_message.get("meaning"), tapped_promise(tracker))
+        messages += replies.promises(
+            content,
+            intent,
+            band,
+            tracker.latest_message.get("text") or "",
+            tracker.latest_message.get("meaning"),
+            tapped_promise(tracker),
+        )
         answer(dispatcher, tracker, messages)
         return [SlotSet("pending_intent", None)]
 
@@ -229,8 +254,13 @@ class ActionAnswerTopic(Action):
         return "action_answer_topic"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
-        answer(dispatcher, tracker, replies.topic(current_content(), intent_of(tracker), known_band(tracker),
-                                                  tracker.latest_message.get("meaning")))
+        answer(
+            dispatcher,
+            tracker,
+            replies.topic(
+                current_content(), intent_of(tracker), known_band(tracker), tracker.latest_message.get("meaning")
+            ),
+        )
         return []
 
 
@@ -288,12 +318,21 @@ class ActionSafeguardingCheckIn(Action):
             return []
         # What the classifier made of it, answered first (a question about grooming, say), if it
         # made anything of it at all.
-        ranking = [r for r in tracker.latest_message.get("intent_ranking") or []
-                   if float(r.get("confidence") or 0) >= ASKED_MIN_CONFIDENCE]
-        asked = intent_of(tracker) if intent_of(tracker) == PAST_INTENT else first_intent_besides(
-            ranking, (CHECK_IN_INTENT, DISCLOSURE_INTENT, "nlu_fallback"), "")
-        answer(dispatcher, tracker, replies.check_in(content, asked, known_band(tracker),
-                                                     tracker.latest_message.get("meaning")))
+        ranking = [
+            r
+            for r in tracker.latest_message.get("intent_ranking") or []
+            if float(r.get("confidence") or 0) >= ASKED_MIN_CONFIDENCE
+        ]
+        asked = (
+            intent_of(tracker)
+            if intent_of(tracker) == PAST_INTENT
+            else first_intent_besides(ranking, (CHECK_IN_INTENT, DISCLOSURE_INTENT, "nlu_fallback"), "")
+        )
+        answer(
+            dispatcher,
+            tracker,
+            replies.check_in(content, asked, known_band(tracker), tracker.latest_message.get("meaning")),
+        )
         count(tracker, "check_in")
         return [SlotSet(WATCH, True)]
 
@@ -316,7 +355,7 @@ class ActionSafeguardingFollowUp(Action):
 
 
 class ActionSafeNow(Action):
-    """"I'm OK": glad, and how to get help if that changes."""
+    """ "I'm OK": glad, and how to get help if that changes."""
 
     def name(self) -> str:
         return "action_safe_now"
@@ -336,8 +375,10 @@ def count(tracker: Tracker, kind: str) -> None:
 
 def respond_to_disclosure(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
     """The safeguarding answer, and an anonymous count; also used inside the request forms."""
-    kind = next((e.get("value") for e in tracker.latest_message.get("entities") or []
-                 if e.get("entity") == "disclosure_kind"), None)
+    kind = next(
+        (e.get("value") for e in tracker.latest_message.get("entities") or [] if e.get("entity") == "disclosure_kind"),
+        None,
+    )
     kind = kind if isinstance(kind, str) and kind in DETECTED_KINDS else None  # a crafted payload's is not counted
     send(dispatcher, replies.safeguarding(current_content(), known_band(tracker), kind))
     count(tracker, kind or "classifier")

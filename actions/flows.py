@@ -3,6 +3,7 @@
 One validation base class serves all three forms (the financial-demo pattern), so a rule
 about answers (too long, empty, a question asked mid-form) is written once.
 """
+
 from __future__ import annotations
 
 import logging
@@ -13,8 +14,16 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.actions import (PROMISE_INTENTS, answer, had_safeguarding_answer, intent_of, known_band,
-                             respond_to_disclosure, send, user_turns)
+from actions.actions import (
+    PROMISE_INTENTS,
+    answer,
+    had_safeguarding_answer,
+    intent_of,
+    known_band,
+    respond_to_disclosure,
+    send,
+    user_turns,
+)
 from bot import flows, replies
 from bot.casework import BAND_NAMES
 from bot.casework.mail import inboxes_for
@@ -84,16 +93,19 @@ class ActionAskQuestion(Action):
             text = own or common["questions"][self.slot]
             source = f"{flow}.questions.{self.slot}" if own else f"common.questions.{self.slot}"
             answers = {slot: tracker.get_slot(slot) for slot in flows.FREE_TEXT_SLOTS}
-            rows = {"contact_preference": flows.contact_choices(content, answers, tracker.get_latest_input_channel()),
-                    "sw_urgency": common["urgency_choices"], "wants_advocate": common["yes_no"]}.get(self.slot, [])
+            rows = {
+                "contact_preference": flows.contact_choices(content, answers, tracker.get_latest_input_channel()),
+                "sw_urgency": common["urgency_choices"],
+                "wants_advocate": common["yes_no"],
+            }.get(self.slot, [])
         send(dispatcher, [replies.flow_message(content.fill(text), source, rows)])
         return []
 
 
 ASK_ACTIONS = [
     type(f"ActionAsk_{slot}", (ActionAskQuestion,), {"slot": slot})
-    for slot in list(flows.FREE_TEXT_SLOTS) + ["wants_advocate", "sw_urgency", "known_name", "contact_preference",
-                                               "contact_detail", flows.CONFIRM_SLOT]
+    for slot in list(flows.FREE_TEXT_SLOTS)
+    + ["wants_advocate", "sw_urgency", "known_name", "contact_preference", "contact_detail", flows.CONFIRM_SLOT]
 ]
 
 
@@ -105,9 +117,12 @@ class ValidateRequestForm(FormValidationAction):
     def name(self) -> str:
         return f"validate_{self.form}"
 
-    async def required_slots(self, domain_slots: List[str], dispatcher: CollectingDispatcher,
-                             tracker: Tracker, domain: DomainDict) -> List[str]:
-        return flows.required_slots(current_content(), flows.FLOW_OF_FORM[self.form], tracker.get_slot("contact_preference"))
+    async def required_slots(
+        self, domain_slots: List[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[str]:
+        return flows.required_slots(
+            current_content(), flows.FLOW_OF_FORM[self.form], tracker.get_slot("contact_preference")
+        )
 
     # --- one method per slot, as FormValidationAction looks them up by name ---
     def validate_complaint_about(self, value, dispatcher, tracker, domain):
@@ -144,13 +159,15 @@ class ValidateRequestForm(FormValidationAction):
         return self._checked(flows.CONFIRM_SLOT, flows.check_yes_no(intent_of(tracker), value), dispatcher, tracker)
 
     # --- shared checks ---
-    def _text(self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-              limit: int = flows.MAX_ANSWER) -> Dict[str, Any]:
+    def _text(
+        self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, limit: int = flows.MAX_ANSWER
+    ) -> Dict[str, Any]:
         checked = flows.check_text(value, limit, needs_words=slot in flows.FREE_TEXT_SLOTS)
         return self._checked(slot, checked, dispatcher, tracker)
 
-    def _checked(self, slot: str, checked: flows.Checked, dispatcher: CollectingDispatcher,
-                 tracker: Tracker) -> Dict[str, Any]:
+    def _checked(
+        self, slot: str, checked: flows.Checked, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> Dict[str, Any]:
         if slot in flows.FREE_TEXT_SLOTS and intent_of(tracker) == "safeguarding_disclosure":
             # A disclosure in the child's own account: answer it at once, and keep their words
             # in the request they are writing (other answers are interrupted by the rules).
@@ -158,8 +175,10 @@ class ValidateRequestForm(FormValidationAction):
         elif slot not in NO_SIDE_QUESTIONS and self._answered_side_question(dispatcher, tracker):
             return {slot: None}
         if checked.value is None and checked.problem:
-            send(dispatcher, [replies.flow_message(current_content().flow_common[checked.problem],
-                                                   f"common.{checked.problem}")])
+            send(
+                dispatcher,
+                [replies.flow_message(current_content().flow_common[checked.problem], f"common.{checked.problem}")],
+            )
         return {slot: checked.value}
 
     @staticmethod
@@ -168,19 +187,27 @@ class ValidateRequestForm(FormValidationAction):
         intent = tracker.latest_message.get("intent") or {}
         name, text = intent.get("name") or "", tracker.latest_message.get("text") or ""
         is_topic = name.startswith("topic_") or name in PROMISE_INTENTS or name == "bot_challenge"
-        if not (is_topic and intent.get("confidence", 0) >= SIDE_QUESTION_CONFIDENCE and flows.looks_like_a_question(text)):
+        if not (
+            is_topic and intent.get("confidence", 0) >= SIDE_QUESTION_CONFIDENCE and flows.looks_like_a_question(text)
+        ):
             return False
         content = current_content()
         if name == "bot_challenge":
             answer = replies.small_talk(content, name)
         elif name in PROMISE_INTENTS:
             band = known_band(tracker)
-            answer = (replies.promises(content, name, band, text, tracker.latest_message.get("meaning")) if band
-                      else replies.menu(content)[:1])
+            answer = (
+                replies.promises(content, name, band, text, tracker.latest_message.get("meaning"))
+                if band
+                else replies.menu(content)[:1]
+            )
         else:
             answer = replies.topic(content, name, known_band(tracker))
-        send(dispatcher, [dict(a, buttons=[]) for a in answer] +
-             [replies.flow_message(content.flow_common["resume"], "common.resume")])
+        send(
+            dispatcher,
+            [dict(a, buttons=[]) for a in answer]
+            + [replies.flow_message(content.flow_common["resume"], "common.resume")],
+        )
         return True
 
 
@@ -221,7 +248,11 @@ class ActionSubmitRequest(Action):
         if tracker.get_slot(flows.CONFIRM_SLOT) is not True:
             send(dispatcher, [replies.flow_message(common["not_confirmed"], "common.not_confirmed")])
             return done
-        answers = {s: tracker.get_slot(s) for s in spec["slots"] if s not in ("known_name", "contact_preference", "contact_detail")}
+        answers = {
+            s: tracker.get_slot(s)
+            for s in spec["slots"]
+            if s not in ("known_name", "contact_preference", "contact_detail")
+        }
         band = tracker.get_slot("age_band")
         band = band if isinstance(band, str) else None  # a slot can be set to anything by a crafted payload
         channel, preference, address = tracker.get_latest_input_channel(), tracker.get_slot("contact_preference"), None
@@ -230,12 +261,17 @@ class ActionSubmitRequest(Action):
             if channel != "webchat" and not address:  # the chat's address did not come: nothing can reach it
                 preference = "unreachable"
         request = NewRequest(
-            kind=flow, details=answers, known_name=tracker.get_slot("known_name"),
+            kind=flow,
+            details=answers,
+            known_name=tracker.get_slot("known_name"),
             contact_preference="none" if preference == "unreachable" else preference,
             contact_detail=tracker.get_slot("contact_detail") if flows.needs_contact_detail(preference) else None,
-            urgency=tracker.get_slot("sw_urgency"), channel=channel,
-            age_band=band if band in BAND_NAMES else None, safeguarding=had_safeguarding_answer(tracker),
-            reply_address=address)
+            urgency=tracker.get_slot("sw_urgency"),
+            channel=channel,
+            age_band=band if band in BAND_NAMES else None,
+            safeguarding=had_safeguarding_answer(tracker),
+            reply_address=address,
+        )
         try:
             reference = save_request(request, inboxes=inboxes_for(request))
         except Exception as error:  # the child must be told it did not go through, never that it did
@@ -249,7 +285,9 @@ class ActionSubmitRequest(Action):
         no_way_back = {"none": "no_contact_done", "unreachable": "chat_unreachable"}.get(preference)
         if no_way_back:
             sent_line = done_text.splitlines()[0]
-            messages = [replies.flow_message(f"{sent_line}\n{content.fill(common[no_way_back])}", f"common.{no_way_back}")]
+            messages = [
+                replies.flow_message(f"{sent_line}\n{content.fill(common[no_way_back])}", f"common.{no_way_back}")
+            ]
         else:
             messages = [replies.flow_message(done_text, f"{flow}.done")]
             if preference == "chat" and address:
@@ -263,7 +301,7 @@ class ActionSubmitRequest(Action):
 
 
 class ActionRequestNews(Action):
-    """"Any news on my complaint?", or a reference typed back: where news about a request
+    """ "Any news on my complaint?", or a reference typed back: where news about a request
     already sent comes, in this channel. The bot never says more about a request than that:
     the chat does not know who is asking (bot.casework.news_codes shows news to the code)."""
 
@@ -278,7 +316,8 @@ class ActionRequestNews(Action):
         if where == "webchat" and reference:  # the page puts the reference into "Check for news"
             where = "webchat_reference"
         text = content.fill(content.flow_common["news_where"][where]).format(
-            request=f"your request {reference}" if reference else "it")
+            request=f"your request {reference}" if reference else "it"
+        )
         answer(dispatcher, tracker, [replies.flow_message(text, f"common.news_where.{where}", content.buttons["menu"])])
         if where == "webchat_reference":
             dispatcher.utter_message(json_message={"check_news_for": reference})
@@ -286,7 +325,7 @@ class ActionRequestNews(Action):
 
 
 class ActionCancelFlow(Action):
-    """"stop", "cancel", "never mind": leave the flow; nothing is saved."""
+    """ "stop", "cancel", "never mind": leave the flow; nothing is saved."""
 
     def name(self) -> str:
         return "action_cancel_flow"
@@ -294,8 +333,10 @@ class ActionCancelFlow(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         content = current_content()
         if tracker.active_loop_name in flows.FLOW_OF_FORM or tracker.get_slot("active_flow"):
-            send(dispatcher, [replies.flow_message(content.flow_common["cancelled"], "common.cancelled",
-                                                   content.buttons["menu"])])
+            send(
+                dispatcher,
+                [replies.flow_message(content.flow_common["cancelled"], "common.cancelled", content.buttons["menu"])],
+            )
         else:
             send(dispatcher, replies.menu(content))
         return clear_answers(identity=True) + [SlotSet("active_flow", None), SlotSet("requested_slot", None)]

@@ -7,6 +7,7 @@ When an action fails, Rasa SDK's own error handler answers with the exception's 
 the whole request (the conversation, the slots holding a child's raw form answers), and Rasa
 logs that answer at ERROR. Here a failure is answered and logged as its type and place only.
 """
+
 from __future__ import annotations
 
 import argparse

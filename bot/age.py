@@ -5,22 +5,54 @@ about school?" all state an age. "my brother is 14", "im 2 tired" and "i have 14
 not. Only first-person statements (or a message that is nothing but a number) count, so a
 child talking about someone else does not change their own answers.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Optional
+from typing import List, Optional
 
 UNITS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
-    "nineteen": 19, "twenty": 20,
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
 }
 # Common misspellings young people type.
-UNITS.update({"fourten": 14, "forteen": 14, "fiveteen": 15, "fithteen": 15, "thirten": 13,
-              "sixten": 16, "seventen": 17, "eightteen": 18, "eighten": 18, "twelv": 12,
-              "elevan": 11, "nineteen": 19, "ninteen": 19})
+UNITS.update(
+    {
+        "fourten": 14,
+        "forteen": 14,
+        "fiveteen": 15,
+        "fithteen": 15,
+        "thirten": 13,
+        "sixten": 16,
+        "seventen": 17,
+        "eightteen": 18,
+        "eighten": 18,
+        "twelv": 12,
+        "elevan": 11,
+        "nineteen": 19,
+        "ninteen": 19,
+    }
+)
 NUMBER_WORD = "|".join(sorted(UNITS, key=len, reverse=True))
 # "twenty one", "twenty-one"
 NUMBER = rf"(?:\d{{1,3}}|twenty[\s-]+(?:one|two|three|four|five)|{NUMBER_WORD})"
@@ -90,7 +122,7 @@ def find_age(text: str) -> Optional[AgeStatement]:
     if not text:
         return None
     lowered = text.lower()[:1000]  # an age is stated near the start; long texts are not scanned whole
-    candidates = []
+    candidates: List[re.Match[str]] = []
     for pattern in FIRST_PERSON + [ONLY_NUMBER]:
         candidates.extend(re.finditer(pattern, lowered))
     for match in re.finditer(BARE_YEARS, lowered):

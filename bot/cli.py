@@ -1,35 +1,36 @@
 """`promisebot`: the project's command line.
 
-  promisebot run            train if needed, then start and supervise the assistant: the action
-                            server, Rasa, the web chat, and Telegram when a bot token is set
-                            (--replicas N --lock-store redis://...: N Rasa servers, on PostgreSQL)
-  promisebot serve          the same, in production: on a model built beforehand, never training
-  promisebot settings       check every setting (--example prints .env.example)
-  promisebot train          train the model if its inputs changed (--force to retrain)
-  promisebot model-path     print the path of the model for the current inputs
-  promisebot chat           chat in the terminal with a running assistant
-  promisebot check-content  check content/ against its schema and each band's reading age
-  promisebot bench          print NLU, safeguarding, load, latency, cold start, training and memory
-                            figures, against Rasa's default recipe (docs/benchmarks.md)
-  promisebot migrate        bring the database schema up to date
-  promisebot counts         safeguarding disclosures by week (no text, no ids; 1-4 shown as "fewer than 5")
-  promisebot report [--month 2026-11] [--out FILE]
-                            the monthly report for the board: self-contained HTML, counts only
-  promisebot purge          delete what is past its retention period
-  promisebot staff add USERNAME --role analyst|caseworker|admin [--password-stdin]
-  promisebot staff list | disable USERNAME | reset USERNAME
-                            users of the staff dashboard (admins manage them on its Users page)
-  promisebot phrasings answer SHEET.csv   what the bot makes of each phrasing (CSV and HTML)
-  promisebot phrasings import SHEET.csv   add Council4Kidz's approved phrasings to the training data
-  promisebot phrasings weakest            the topics the held-out phrasings show as weakest
-  promisebot testers issue LABEL [--days N] | list
-                            Council4Kidz tester codes for the web chat's test mode
-  promisebot testers save-tests [--dir tests/conversations]
-                            write testers' saved conversations as conversation tests
-  promisebot requests list [--status new|acknowledged|answered|closed]
-  promisebot requests update REFERENCE --status STATUS --by NAME
-                            the caseworkers' queue of complaints, advocacy requests and messages
+promisebot run            train if needed, then start and supervise the assistant: the action
+                          server, Rasa, the web chat, and Telegram when a bot token is set
+                          (--replicas N --lock-store redis://...: N Rasa servers, on PostgreSQL)
+promisebot serve          the same, in production: on a model built beforehand, never training
+promisebot settings       check every setting (--example prints .env.example)
+promisebot train          train the model if its inputs changed (--force to retrain)
+promisebot model-path     print the path of the model for the current inputs
+promisebot chat           chat in the terminal with a running assistant
+promisebot check-content  check content/ against its schema and each band's reading age
+promisebot bench          print NLU, safeguarding, load, latency, cold start, training and memory
+                          figures, against Rasa's default recipe (docs/benchmarks.md)
+promisebot migrate        bring the database schema up to date
+promisebot counts         safeguarding disclosures by week (no text, no ids; 1-4 shown as "fewer than 5")
+promisebot report [--month 2026-11] [--out FILE]
+                          the monthly report for the board: self-contained HTML, counts only
+promisebot purge          delete what is past its retention period
+promisebot staff add USERNAME --role analyst|caseworker|admin [--password-stdin]
+promisebot staff list | disable USERNAME | reset USERNAME
+                          users of the staff dashboard (admins manage them on its Users page)
+promisebot phrasings answer SHEET.csv   what the bot makes of each phrasing (CSV and HTML)
+promisebot phrasings import SHEET.csv   add Council4Kidz's approved phrasings to the training data
+promisebot phrasings weakest            the topics the held-out phrasings show as weakest
+promisebot testers issue LABEL [--days N] | list
+                          Council4Kidz tester codes for the web chat's test mode
+promisebot testers save-tests [--dir tests/conversations]
+                          write testers' saved conversations as conversation tests
+promisebot requests list [--status new|acknowledged|answered|closed]
+promisebot requests update REFERENCE --status STATUS --by NAME
+                          the caseworkers' queue of complaints, advocacy requests and messages
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,6 +50,7 @@ def check_content() -> int:
     from bot import reading
     from bot.content import ContentError, load_content
     from bot.languages import load_languages
+
     try:
         content, rules, (_, languages) = load_content(), reading.load_rules(), load_languages()
     except ContentError as error:
@@ -57,8 +59,10 @@ def check_content() -> int:
     promises = sum(len(t.promises) for b in content.bands.values() for t in b.themes)
     print(f"content/ is valid: {promises} promises, {len(content.topics)} topics, {len(content.contacts)} contacts")
     unchecked = [code for code, language in languages.items() if not language.translator_checked]
-    print(f"languages.yml: {len(languages)} languages; not yet checked by a qualified translator: "
-          f"{', '.join(unchecked) or 'none'}")
+    print(
+        f"languages.yml: {len(languages)} languages; not yet checked by a qualified translator: "
+        f"{', '.join(unchecked) or 'none'}"
+    )
     findings = reading.check(content, rules)
     print("\n".join(reading.report(findings, rules)))
     return 1 if any(f.fails for f in findings) else 0
@@ -66,6 +70,7 @@ def check_content() -> int:
 
 def main(argv=None) -> int:
     from bot.store.database import StorageError
+
     try:
         return run_command(argv)
     except StorageError as error:  # a database or key setting that cannot work: one line, no traceback
@@ -74,25 +79,38 @@ def main(argv=None) -> int:
 
 
 def run_command(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="promisebot", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="promisebot", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     starting = argparse.ArgumentParser(add_help=False)  # what `run` and `serve` share
     starting.add_argument("--rasa-port", type=int, default=5005)
     starting.add_argument("--action-port", type=int, default=5055)
     starting.add_argument("--web-port", type=int, default=8000, help="the web chat page")
     starting.add_argument("--staff-port", type=int, default=8001, help="the staff dashboard (always on 127.0.0.1)")
-    starting.add_argument("--web-host", default="127.0.0.1",
-                          help="where the web chat listens (behind the council's reverse proxy in production)")
+    starting.add_argument(
+        "--web-host",
+        default="127.0.0.1",
+        help="where the web chat listens (behind the council's reverse proxy in production)",
+    )
     starting.add_argument("--log-dir", type=Path, default=None, help="write each service's output here")
-    starting.add_argument("--replicas", type=int, default=1,
-                          help="Rasa servers to run (on the ports after --rasa-port); more than 1 needs --lock-store "
-                               "and PROMISEBOT_DATABASE_URL on PostgreSQL (docs/deployment.md)")
-    starting.add_argument("--lock-store", metavar="redis://HOST:PORT/DB", default=None,
-                          help="Redis lock store shared by the Rasa replicas")
+    starting.add_argument(
+        "--replicas",
+        type=int,
+        default=1,
+        help="Rasa servers to run (on the ports after --rasa-port); more than 1 needs --lock-store "
+        "and PROMISEBOT_DATABASE_URL on PostgreSQL (docs/deployment.md)",
+    )
+    starting.add_argument(
+        "--lock-store",
+        metavar="redis://HOST:PORT/DB",
+        default=None,
+        help="Redis lock store shared by the Rasa replicas",
+    )
     commands.add_parser("run", parents=[starting], help="start the assistant (training first if needed)")
-    commands.add_parser("serve", parents=[starting],
-                        help="production: start the assistant on a model built beforehand; never trains")
+    commands.add_parser(
+        "serve", parents=[starting], help="production: start the assistant on a model built beforehand; never trains"
+    )
     train = commands.add_parser("train", help="train the model when its inputs changed")
     train.add_argument("--force", action="store_true")
     commands.add_parser("model-path", help="print the current model's path")
@@ -112,8 +130,9 @@ def run_command(argv=None) -> int:
     staff_commands.add_parser("list", help="list users")
     disabling = staff_commands.add_parser("disable", help="stop a user signing in")
     disabling.add_argument("username")
-    resetting = staff_commands.add_parser("reset", help="a one-time link to set a new password (for an admin "
-                                                        "locked out with no other admin)")
+    resetting = staff_commands.add_parser(
+        "reset", help="a one-time link to set a new password (for an admin locked out with no other admin)"
+    )
     resetting.add_argument("username")
     commands.add_parser("counts", help="print anonymous safeguarding counts")
     report = commands.add_parser("report", help="the monthly report for the board (self-contained HTML)")
@@ -131,8 +150,10 @@ def run_command(argv=None) -> int:
     phrasing_commands = phrasings.add_subparsers(dest="phrasings_command", required=True)
     answering = phrasing_commands.add_parser("answer", help="what the bot understands and replies, per phrasing")
     answering.add_argument("sheet", type=Path, help="CSV with a phrasing column, and optionally age")
-    answering.add_argument("--rasa-url", help="a running assistant to ask (needs PROMISEBOT_RASA_TOKEN); "
-                                              "by default a private one is started")
+    answering.add_argument(
+        "--rasa-url",
+        help="a running assistant to ask (needs PROMISEBOT_RASA_TOKEN); by default a private one is started",
+    )
     importing = phrasing_commands.add_parser("import", help="add approved phrasings to the training data")
     importing.add_argument("sheet", type=Path, help="CSV with phrasing, topic and approved columns")
     phrasing_commands.add_parser("weakest", help="the topics the held-out phrasings show as weakest")
@@ -150,12 +171,17 @@ def run_command(argv=None) -> int:
     bench.add_argument("--training", action="store_true", help="also time training both recipes from scratch (slow)")
     bench.add_argument("--no-default-recipe", action="store_true", help="only this assistant")
     bench.add_argument("--no-quality", action="store_true", help="skip the NLU and safeguarding figures")
-    bench.add_argument("--replicas", type=int, default=1,
-                       help="also measure this assistant with N Rasa replicas (needs --lock-store)")
+    bench.add_argument(
+        "--replicas", type=int, default=1, help="also measure this assistant with N Rasa replicas (needs --lock-store)"
+    )
     bench.add_argument("--lock-store", metavar="redis://HOST:PORT/DB", default=None)
-    bench.add_argument("--postgres", metavar="postgresql://...", default=None,
-                       help="for the replicas: a PostgreSQL server, on which a new database is made "
-                            "(default: a throwaway SQLite file)")
+    bench.add_argument(
+        "--postgres",
+        metavar="postgresql://...",
+        default=None,
+        help="for the replicas: a PostgreSQL server, on which a new database is made "
+        "(default: a throwaway SQLite file)",
+    )
     args = parser.parse_args(argv)
     # Whatever it writes (databases, keys, logs, exports) is for this user only; but a model,
     # built from the code and holding no one's data, must be readable by the service's user.
@@ -166,10 +192,12 @@ def run_command(argv=None) -> int:
         return check_content()
     if args.command == "chat":
         from bot.terminal_chat import chat as chat_loop
+
         return chat_loop(args.url)
 
     if args.command == "settings":
         from bot import settings
+
         if args.example:
             print(settings.env_example(), end="")
             return 0
@@ -179,12 +207,14 @@ def run_command(argv=None) -> int:
         return 1 if settings.problems() else 0
     if args.command == "migrate":
         from bot.store.database import database_url, migrate
+
         migrate()
         print(f"Database is up to date ({database_url().split('://')[0]}).")
         return 0
     if args.command == "purge":
         from bot.store.database import migrate
         from bot.store.retention import purge
+
         migrate()
         print(f"Deleted: {purge()}.")
         return 0
@@ -193,6 +223,7 @@ def run_command(argv=None) -> int:
     if args.command == "counts":
         from bot.store.counters import disclosure_counts
         from bot.store.database import migrate
+
         migrate()
         rows = disclosure_counts()
         print("week      age band  kind                   channel    disclosures")
@@ -207,6 +238,7 @@ def run_command(argv=None) -> int:
 
         from bot.staff.report import last_month, monthly_report
         from bot.store.database import ROOT, migrate, private_folder
+
         migrate()
         month = args.month or last_month(datetime.date.today())
         try:
@@ -225,6 +257,7 @@ def run_command(argv=None) -> int:
     if args.command == "testers":
         from bot.council4kidz.testers import issue_code, list_codes
         from bot.store.database import migrate
+
         migrate()
         if args.testers_command == "issue":
             try:
@@ -235,6 +268,7 @@ def run_command(argv=None) -> int:
             return 0
         if args.testers_command == "save-tests":
             from bot.council4kidz.testers import export_conversations
+
             written = export_conversations(args.dir)
             for path in written:
                 print(f"wrote {path}: check its steps, then commit it")
@@ -245,6 +279,7 @@ def run_command(argv=None) -> int:
         return 0
 
     from bot import model_cache
+
     if args.command == "model-path":
         print(model_cache.model_path())
         return 0
@@ -254,34 +289,54 @@ def run_command(argv=None) -> int:
     if args.command in ("run", "serve"):
         from bot import settings
         from bot.supervisor import Ports, assistant_services, supervise
+
         wrong = settings.problems()
         if wrong:  # one line each, before anything starts
             print("\n".join(f"promisebot: {line}" for line in wrong), file=sys.stderr)
             return 2
         model = model_cache.ensure_model() if args.command == "run" else model_cache.model_path()
         if not model.exists():
-            print(f"promisebot: there is no model for this code ({model.name}). `serve` never trains: run "
-                  "`promisebot train` first, here or on a build machine, and copy models/ across.", file=sys.stderr)
+            print(
+                f"promisebot: there is no model for this code ({model.name}). `serve` never trains: run "
+                "`promisebot train` first, here or on a build machine, and copy models/ across.",
+                file=sys.stderr,
+            )
             return 2
         if args.log_dir:
             args.log_dir.mkdir(parents=True, exist_ok=True)
         ports = Ports(rasa=args.rasa_port, actions=args.action_port, web=args.web_port, staff=args.staff_port)
         if args.replicas > 1 and (not args.lock_store or "postgresql" not in settings.text("PROMISEBOT_DATABASE_URL")):
-            print("--replicas needs --lock-store redis://... and PROMISEBOT_DATABASE_URL=postgresql://... "
-                  "(`make scale-out` starts both)", file=sys.stderr)
+            print(
+                "--replicas needs --lock-store redis://... and PROMISEBOT_DATABASE_URL=postgresql://... "
+                "(`make scale-out` starts both)",
+                file=sys.stderr,
+            )
             return 2
-        return supervise(assistant_services(model, ports, web_host=args.web_host, replicas=args.replicas,
-                                            lock_store=args.lock_store), args.log_dir)
+        return supervise(
+            assistant_services(
+                model, ports, web_host=args.web_host, replicas=args.replicas, lock_store=args.lock_store
+            ),
+            args.log_dir,
+        )
     if args.command == "bench":
         from bot.benchmark import main as bench_main
-        return bench_main(users=args.users, seconds=args.seconds, with_training=args.training,
-                          with_default=not args.no_default_recipe, with_quality=not args.no_quality,
-                          replicas=args.replicas, lock_store=args.lock_store, postgres=args.postgres)
+
+        return bench_main(
+            users=args.users,
+            seconds=args.seconds,
+            with_training=args.training,
+            with_default=not args.no_default_recipe,
+            with_quality=not args.no_quality,
+            replicas=args.replicas,
+            lock_store=args.lock_store,
+            postgres=args.postgres,
+        )
     return 2
 
 
 def phrasings_command(args) -> int:
     from bot.council4kidz.sheets import SheetError, answer_rows, import_sheet, read_sheet, write_answers
+
     try:
         if args.phrasings_command == "import":
             print(import_sheet(args.sheet))
@@ -290,6 +345,7 @@ def phrasings_command(args) -> int:
             from bot.council4kidz.sheets import weakest_topics
             from bot.model_cache import ensure_model
             from bot.nlu_eval import evaluate
+
             print(weakest_topics(evaluate(ensure_model())))
             return 0
         rows = read_sheet(args.sheet, ("phrasing",))
@@ -297,10 +353,12 @@ def phrasings_command(args) -> int:
         print(error, file=sys.stderr)
         return 1
     from bot.council4kidz.ask import asker, private_assistant
+
     csv_out = args.sheet.with_name(args.sheet.stem + "-answers.csv")
     html_out = csv_out.with_suffix(".html")
     if args.rasa_url:
         from bot import settings
+
         answered = answer_rows(rows, asker(args.rasa_url.rstrip("/"), settings.text("PROMISEBOT_RASA_TOKEN")))
     else:
         with private_assistant() as ask:
@@ -313,6 +371,7 @@ def phrasings_command(args) -> int:
 def staff_command(args) -> int:
     from bot.staff.users import create_user, disable_user, list_users
     from bot.store.database import migrate
+
     migrate()
     if args.staff_command == "add":
         if args.password_stdin:
@@ -333,13 +392,16 @@ def staff_command(args) -> int:
         from bot.staff.accounts import set_password_link
         from bot.staff.users import new_setup_link
         from bot.store.requests import record_access
+
         try:
             if args.staff_command == "disable":
                 disable_user(args.username)
                 print(f"{args.username} can no longer sign in.")
             else:
-                print(f"Give this link to {args.username} (it works once, for 24 hours): "
-                      f"{set_password_link(new_setup_link(args.username))}")
+                print(
+                    f"Give this link to {args.username} (it works once, for 24 hours): "
+                    f"{set_password_link(new_setup_link(args.username))}"
+                )
         except LookupError as error:
             print(error, file=sys.stderr)
             return 1
@@ -354,6 +416,7 @@ def staff_command(args) -> int:
 def requests_command(args) -> int:
     from bot.store.database import migrate
     from bot.store.requests import list_requests, update_request
+
     migrate()
     if args.requests_command == "update":
         try:
@@ -365,8 +428,10 @@ def requests_command(args) -> int:
         return 0
     rows = list_requests(f"cli:{getpass.getuser()}", args.status)
     for row in rows:
-        print(f"{row.reference}  {row.status:<11} {row.created_at:%Y-%m-%d %H:%M}  {row.kind:<13} "
-              f"name: {row.known_name or '-'}; contact: {row.contact_preference or '-'} {row.contact_detail or ''}")
+        print(
+            f"{row.reference}  {row.status:<11} {row.created_at:%Y-%m-%d %H:%M}  {row.kind:<13} "
+            f"name: {row.known_name or '-'}; contact: {row.contact_preference or '-'} {row.contact_detail or ''}"
+        )
         for question, answer in row.details.items():
             print(f"    {question}: {answer}")
     if not rows:

@@ -6,12 +6,13 @@ the Emergency Duty Team, which answers exactly when the council's offices are cl
 days are the council's (weekdays that are not bank holidays): the same in England for a
 national helpline.
 """
+
 from __future__ import annotations
 
 import datetime
 from typing import Optional
 
-from bot.casework.timescales import Calendar, utc_at, uk_time
+from bot.casework.timescales import Calendar, uk_time, utc_at
 from bot.content import Contact, Content
 
 COUNCIL_CLOSED = "council_closed"

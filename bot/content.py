@@ -4,6 +4,7 @@
 Council4Kidz edit those YAML files, so every load is checked against a schema and a
 mistake is reported with the file and the place, never half-loaded.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -37,9 +38,20 @@ MAX_TITLE = 28
 
 
 # Said by bot/channels without the Rasa server, so they must always be there.
-CHANNEL_MESSAGES = ("channel_trouble", "channel_gave_up", "channel_no_answer", "channel_empty", "channel_too_long",
-                    "channel_slow_down", "channel_button_refused", "channel_forgotten", "channel_forget_failed",
-                    "telegram_start", "telegram_not_text", "telegram_edited")
+CHANNEL_MESSAGES = (
+    "channel_trouble",
+    "channel_gave_up",
+    "channel_no_answer",
+    "channel_empty",
+    "channel_too_long",
+    "channel_slow_down",
+    "channel_button_refused",
+    "channel_forgotten",
+    "channel_forget_failed",
+    "telegram_start",
+    "telegram_not_text",
+    "telegram_edited",
+)
 
 
 class ContentError(ValueError):
@@ -95,11 +107,11 @@ class Contact:
     hours: Optional[Dict[str, str]] = None  # when it answers, if not always (bot/contact_hours.py)
 
     def when_said(self, open_now: str = "") -> str:
-        """"Free, any time, day or night." and, with hours, whether it is open now."""
+        """ "Free, any time, day or night." and, with hours, whether it is open now."""
         return " ".join(filter(None, [f"{self.when[:1].upper()}{self.when[1:]}.", open_now]))
 
     def render(self, open_now: str = "") -> str:
-        """"Childline: call 0800 1111. Free, any time, day or night." (and whether it is open now)."""
+        """ "Childline: call 0800 1111. Free, any time, day or night." (and whether it is open now)."""
         return f"{self.name}: {self.how}. {self.when_said(open_now)}"
 
 
@@ -132,8 +144,10 @@ class Content:
     def fill(self, text: str, **values: object) -> str:
         """Fill {contact:ID} from contacts.yml and {name} from `values`."""
         from bot.contact_hours import status  # it needs the council's calendar, which needs Content
-        text = CONTACT_PLACEHOLDER.sub(lambda m: self.contacts[m.group(1)].render(status(self.contacts[m.group(1)], self)),
-                                       text)
+
+        text = CONTACT_PLACEHOLDER.sub(
+            lambda m: self.contacts[m.group(1)].render(status(self.contacts[m.group(1)], self)), text
+        )
         return text.format(**values) if values else text
 
     def message(self, key: str, **values: object) -> str:
@@ -185,7 +199,9 @@ def _load_promises(data: dict) -> Dict[str, Band]:
                 short = _text(p.get("short"), f"{p_where}.short")
                 _require(len(short) <= 30, p_where, "`short` is a button label: at most 30 characters")
                 plain = _text(p["plain"], f"{p_where}.plain") if "plain" in p else ""
-                promises.append(Promise(_text(p.get("text"), p_where), tuple(k.lower() for k in keywords), short, plain))
+                promises.append(
+                    Promise(_text(p.get("text"), p_where), tuple(k.lower() for k in keywords), short, plain)
+                )
             _require(bool(promises), t_where, "has no promises")
             themes.append(Theme(theme["id"], _text(theme.get("title"), t_where), tuple(promises)))
         bands[band_id] = Band(band_id, _text(band.get("label"), where), tuple(themes))
@@ -234,9 +250,12 @@ def _load_contacts(data: dict) -> Dict[str, Contact]:
         hours = c.get("hours")
         if hours is not None:
             times_ok = all(re.fullmatch(r"[0-2]\d:[0-5]\d", str(hours.get(k, ""))) for k in ("opens", "closes"))
-            _require(isinstance(hours, dict) and (hours.get("days") == "council_closed" or
-                                                  (hours.get("days") == "working_days" and times_ok)),
-                     f"{where}.hours", "must be {days: council_closed} or {days: working_days, opens: HH:MM, closes: HH:MM}")
+            _require(
+                isinstance(hours, dict)
+                and (hours.get("days") == "council_closed" or (hours.get("days") == "working_days" and times_ok)),
+                f"{where}.hours",
+                "must be {days: council_closed} or {days: working_days, opens: HH:MM, closes: HH:MM}",
+            )
         contacts[fields["id"]] = Contact(**fields, hours=hours)
     return contacts
 
@@ -263,8 +282,10 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
     messages_data = _load_yaml(directory / "messages.yml")
     messages = {k: _text(v, f"messages.yml {k}") for k, v in (messages_data.get("messages") or {}).items()}
     buttons = {
-        group: [(_text(label, f"messages.yml buttons.{group}"), _text(payload, f"messages.yml buttons.{group}"))
-                for label, payload in rows]
+        group: [
+            (_text(label, f"messages.yml buttons.{group}"), _text(payload, f"messages.yml buttons.{group}"))
+            for label, payload in rows
+        ]
         for group, rows in (messages_data.get("buttons") or {}).items()
     }
     for required in CHANNEL_MESSAGES:
@@ -275,37 +296,75 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
         _require(required in contacts, "contacts.yml", f"is missing {required!r}")
     flows_data = _load_yaml(directory / "flows.yml")
     flows = flows_data.get("flows") or {}
-    _require(sorted(flows) == ["advocacy", "complaint", "social_worker"], "flows.yml",
-             "needs flows complaint, advocacy and social_worker")
+    _require(
+        sorted(flows) == ["advocacy", "complaint", "social_worker"],
+        "flows.yml",
+        "needs flows complaint, advocacy and social_worker",
+    )
     for name, flow in flows.items():
         for key in ("what", "start", "slots", "questions", "done", "button"):
             _require(key in flow, f"flows.yml {name}", f"needs `{key}`")
-        _require(flow.get("offered_after_topic") in topics, f"flows.yml {name}", "offered_after_topic must be a topic id")
-        _require("{acknowledge_by}" not in flow["done"] or "acknowledge" in (flow.get("timescales") or {}),
-                 f"flows.yml {name}", "says {acknowledge_by} but has no timescales.acknowledge")
+        _require(
+            flow.get("offered_after_topic") in topics, f"flows.yml {name}", "offered_after_topic must be a topic id"
+        )
+        _require(
+            "{acknowledge_by}" not in flow["done"] or "acknowledge" in (flow.get("timescales") or {}),
+            f"flows.yml {name}",
+            "says {acknowledge_by} but has no timescales.acknowledge",
+        )
         for step, days in (flow.get("timescales") or {}).items():  # working days (bot/casework/timescales.py)
-            _require(step in ("acknowledge", "answer", "answer_at_most"), f"flows.yml {name}.timescales",
-                     f"has an unknown step {step!r}")
-            _require(all(isinstance(d, int) and d >= 0 for d in (days.values() if isinstance(days, dict) else [days])),
-                     f"flows.yml {name}.timescales.{step}", "must be whole working days, or whole days by urgency")
+            _require(
+                step in ("acknowledge", "answer", "answer_at_most"),
+                f"flows.yml {name}.timescales",
+                f"has an unknown step {step!r}",
+            )
+            _require(
+                all(isinstance(d, int) and d >= 0 for d in (days.values() if isinstance(days, dict) else [days])),
+                f"flows.yml {name}.timescales.{step}",
+                "must be whole working days, or whole days by urgency",
+            )
         texts.update({f"flows.yml {name}.{k}": v for k, v in flow.items() if isinstance(v, str)})
     common = flows_data.get("common") or {}
-    for key in ("questions", "contact_choices", "urgency_choices", "yes_no", "confirm", "labels", "empty", "need_words",
-                "too_long", "cancelled", "not_confirmed", "save_failed", "resume", "not_understood_choice", "chat_done",
-                "chat_unreachable", "chat_done_webchat", "news_code_failed"):
+    for key in (
+        "questions",
+        "contact_choices",
+        "urgency_choices",
+        "yes_no",
+        "confirm",
+        "labels",
+        "empty",
+        "need_words",
+        "too_long",
+        "cancelled",
+        "not_confirmed",
+        "save_failed",
+        "resume",
+        "not_understood_choice",
+        "chat_done",
+        "chat_unreachable",
+        "chat_done_webchat",
+        "news_code_failed",
+    ):
         _require(key in common, "flows.yml common", f"needs `{key}`")
     hours = common.get("office_hours") or {}
     for key in ("opens", "closes", "friday_closes"):  # HH:MM, compared as text
-        _require(re.fullmatch(r"[0-2]\d:[0-5]\d", str(hours.get(key, ""))) is not None, "flows.yml common.office_hours",
-                 f"needs `{key}` as HH:MM")
-    _require(all(isinstance(d, datetime.date) for d in hours.get("bank_holidays") or []),
-             "flows.yml common.office_hours", "bank_holidays must be dates (YYYY-MM-DD)")
+        _require(
+            re.fullmatch(r"[0-2]\d:[0-5]\d", str(hours.get(key, ""))) is not None,
+            "flows.yml common.office_hours",
+            f"needs `{key}` as HH:MM",
+        )
+    _require(
+        all(isinstance(d, datetime.date) for d in hours.get("bank_holidays") or []),
+        "flows.yml common.office_hours",
+        "bank_holidays must be dates (YYYY-MM-DD)",
+    )
     texts.update({f"flows.yml common.{k}": v for k, v in common.items() if isinstance(v, str)})
     # The child's news (bot/casework/child_replies.py), where it comes (action_request_news), and
     # the web chat's "Check for news" (bot/casework/news_codes.py).
     texts.update(_text_group(common, "news", ("new", "acknowledged", "answered", "closed", "reply")))
-    _require("{reply}" in common["news"]["reply"], "flows.yml common.news.reply",
-             "must show the caseworker's words: {reply}")
+    _require(
+        "{reply}" in common["news"]["reply"], "flows.yml common.news.reply", "must show the caseworker's words: {reply}"
+    )
     texts.update(_text_group(common, "news_where", ("telegram", "webchat", "webchat_reference", "other")))
     texts.update(_text_group(common, "news_check", ("wrong", "locked")))
     _check_placeholders(texts, contacts)

@@ -3,6 +3,7 @@
 A complaint, an advocacy request and a message for a social worker are Rasa forms; the
 form validation in actions/flows.py asks this module whether an answer will do.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -40,8 +41,29 @@ WORDS_FOR = {
 }
 YES = {"yes", "yeah", "yep", "ya", "yh", "yea", "ye", "ok", "okay", "sure", "correct", "right", "y", "please", "go"}
 NO = {"no", "nah", "nope", "na", "n", "wrong", "not"}
-QUESTION_WORDS = {"what", "whats", "wat", "how", "who", "why", "when", "where", "can", "will", "do", "does", "is",
-                  "are", "am", "should", "could", "would", "wot", "wen", "y"}
+QUESTION_WORDS = {
+    "what",
+    "whats",
+    "wat",
+    "how",
+    "who",
+    "why",
+    "when",
+    "where",
+    "can",
+    "will",
+    "do",
+    "does",
+    "is",
+    "are",
+    "am",
+    "should",
+    "could",
+    "would",
+    "wot",
+    "wen",
+    "y",
+}
 # Where the council's news can come back to the chat: sent to the Telegram chat
 # (bot.casework.child_replies), read in the web chat with a code (bot.casework.news_codes).
 NEWS_CHANNELS = ("telegram", "webchat")
@@ -92,8 +114,21 @@ def check_yes_no(intent: str, text: object) -> Checked:
 
 # Words that say a request is about the child's carer or the people they live with: then
 # "Through my carer" is not offered as the way back to them.
-ABOUT_CARER = ("carer", "carers", "fc", "foster", "key worker", "keyworker", "staff", "care home", "childrens home",
-               "children's home", "placement", "residential", "support worker")
+ABOUT_CARER = (
+    "carer",
+    "carers",
+    "fc",
+    "foster",
+    "key worker",
+    "keyworker",
+    "staff",
+    "care home",
+    "childrens home",
+    "children's home",
+    "placement",
+    "residential",
+    "support worker",
+)
 
 
 def is_about_carer(answers: Dict[str, object]) -> bool:
@@ -125,8 +160,9 @@ def looks_like_a_question(text: str) -> bool:
 
 
 def required_slots(content: Content, flow: str, contact_preference: Optional[str]) -> List[str]:
-    slots = [s for s in content.flows[flow]["slots"]
-             if s != "contact_detail" or needs_contact_detail(contact_preference)]
+    slots = [
+        s for s in content.flows[flow]["slots"] if s != "contact_detail" or needs_contact_detail(contact_preference)
+    ]
     return slots + [CONFIRM_SLOT]
 
 
@@ -141,9 +177,11 @@ def choice_label(content: Content, slot: str, value: object) -> str:
 
 def summary(content: Content, flow: str, slots: Dict[str, object]) -> str:
     labels = content.flow_common["labels"]
-    lines = [f"{labels[s]}: {choice_label(content, s, slots[s])}"
-             for s in required_slots(content, flow, slots.get("contact_preference"))
-             if s != CONFIRM_SLOT and slots.get(s) is not None]
+    lines = [
+        f"{labels[s]}: {choice_label(content, s, slots[s])}"
+        for s in required_slots(content, flow, slots.get("contact_preference"))
+        if s != CONFIRM_SLOT and slots.get(s) is not None
+    ]
     return "\n".join(lines)
 
 
@@ -152,5 +190,3 @@ def is_office_hours(content: Content, moment: Optional[datetime.datetime] = None
     the duty team answers. The calendar is the one the request queue's timescales count on."""
     moment = (moment or datetime.datetime.now(datetime.timezone.utc)).astimezone(datetime.timezone.utc)
     return Calendar(content).is_open(moment.replace(tzinfo=None))
-
-

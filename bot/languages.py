@@ -17,6 +17,7 @@ stay English (measured on the held-out English phrasings: `python -m bot.languag
 - A message mixing scripts (an English disclosure with one Arabic word) stays English, so the
   safeguarding judgement still hears it.
 """
+
 from __future__ import annotations
 
 import re
@@ -40,27 +41,189 @@ SORANI_LETTERS = set("ێۆڵڕە")
 PASHTO_LETTERS = set("ټډړږښګڼۍې")
 URDU_LETTERS = set("ٹڈڑںے")
 # Punjabi in Shahmukhi shares Urdu's letters; these everyday words are Punjabi's, not Urdu's.
-SHAHMUKHI_WORDS = {"نوں", "دا", "تسی", "تسیں", "ساڈا", "ساڈی", "تہاڈا", "تہاڈی", "نئیں", "چاہیدی", "چاہیدا", "کیہ",
-                   "اے", "وچ", "ہن", "مینوں", "تینوں"}
+SHAHMUKHI_WORDS = {
+    "نوں",
+    "دا",
+    "تسی",
+    "تسیں",
+    "ساڈا",
+    "ساڈی",
+    "تہاڈا",
+    "تہاڈی",
+    "نئیں",
+    "چاہیدی",
+    "چاہیدا",
+    "کیہ",
+    "اے",
+    "وچ",
+    "ہن",
+    "مینوں",
+    "تینوں",
+}
 DARI_WORDS = {"استم", "استی", "اس", "ترجمان", "تیلفون", "حالا", "مکتب", "اطفال", "کجاستی", "بچه", "چطور", "میخایم"}
 # Words common in each Latin-script language and rare in English, for messages typed without
 # their accents.
 COMMON_WORDS = {
-    "pl": {"nie", "jest", "mam", "się", "sie", "mnie", "co", "jak", "ja", "mi", "że", "ze", "czy", "chcę", "chce",
-           "moja", "mój", "moj", "mama", "tata", "pomocy", "pomoc", "dzień", "dobry", "proszę", "prosze", "boję",
-           "boje", "wiem", "mówię", "mowie", "po", "angielsku", "polsku", "szkoła", "szkoly", "szkole", "tu", "do"},
-    "sq": {"nuk", "jam", "më", "me", "ndihmë", "ndihme", "kam", "dua", "të", "te", "një", "nje", "flas", "shqip",
-           "anglisht", "mama", "babai", "shkollë", "shkolle", "frikë", "frike", "si", "je", "përshëndetje",
-           "pershendetje", "faleminderit", "ku", "është", "eshte", "shtëpi", "shtepi", "mirë", "mire"},
-    "vi": {"tôi", "toi", "không", "khong", "em", "anh", "chị", "chi", "giúp", "giup", "đỡ", "do", "cần", "can",
-           "xin", "chào", "chao", "mẹ", "me", "bố", "bo", "sợ", "so", "nói", "noi", "tiếng", "tieng", "việt", "viet",
-           "muốn", "muon", "có", "co", "được", "duoc", "là", "la", "ở", "o", "nhà", "nha", "trường", "truong"},
+    "pl": {
+        "nie",
+        "jest",
+        "mam",
+        "się",
+        "sie",
+        "mnie",
+        "co",
+        "jak",
+        "ja",
+        "mi",
+        "że",
+        "ze",
+        "czy",
+        "chcę",
+        "chce",
+        "moja",
+        "mój",
+        "moj",
+        "mama",
+        "tata",
+        "pomocy",
+        "pomoc",
+        "dzień",
+        "dobry",
+        "proszę",
+        "prosze",
+        "boję",
+        "boje",
+        "wiem",
+        "mówię",
+        "mowie",
+        "po",
+        "angielsku",
+        "polsku",
+        "szkoła",
+        "szkoly",
+        "szkole",
+        "tu",
+        "do",
+    },
+    "sq": {
+        "nuk",
+        "jam",
+        "më",
+        "me",
+        "ndihmë",
+        "ndihme",
+        "kam",
+        "dua",
+        "të",
+        "te",
+        "një",
+        "nje",
+        "flas",
+        "shqip",
+        "anglisht",
+        "mama",
+        "babai",
+        "shkollë",
+        "shkolle",
+        "frikë",
+        "frike",
+        "si",
+        "je",
+        "përshëndetje",
+        "pershendetje",
+        "faleminderit",
+        "ku",
+        "është",
+        "eshte",
+        "shtëpi",
+        "shtepi",
+        "mirë",
+        "mire",
+    },
+    "vi": {
+        "tôi",
+        "toi",
+        "không",
+        "khong",
+        "em",
+        "anh",
+        "chị",
+        "chi",
+        "giúp",
+        "giup",
+        "đỡ",
+        "do",
+        "cần",
+        "can",
+        "xin",
+        "chào",
+        "chao",
+        "mẹ",
+        "me",
+        "bố",
+        "bo",
+        "sợ",
+        "so",
+        "nói",
+        "noi",
+        "tiếng",
+        "tieng",
+        "việt",
+        "viet",
+        "muốn",
+        "muon",
+        "có",
+        "co",
+        "được",
+        "duoc",
+        "là",
+        "la",
+        "ở",
+        "o",
+        "nhà",
+        "nha",
+        "trường",
+        "truong",
+    },
 }
-LATIN_LETTERS = {"pl": set("ąćęłńśźż"), "sq": set("ëç"),
-                 "vi": set("ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ")}
+LATIN_LETTERS = {
+    "pl": set("ąćęłńśźż"),
+    "sq": set("ëç"),
+    "vi": set("ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ"),
+}
 # langid.py's choice for Latin script: English and what English text-speak is often taken for.
-LATIN_CANDIDATES = ["en", "pl", "sq", "vi", "es", "fr", "de", "it", "pt", "nl", "ro", "tr", "id", "ms", "sw",
-                    "tl", "da", "no", "sv", "fi", "hu", "cs", "sk", "hr", "sl", "lt", "lv", "et", "la", "eo"]
+LATIN_CANDIDATES = [
+    "en",
+    "pl",
+    "sq",
+    "vi",
+    "es",
+    "fr",
+    "de",
+    "it",
+    "pt",
+    "nl",
+    "ro",
+    "tr",
+    "id",
+    "ms",
+    "sw",
+    "tl",
+    "da",
+    "no",
+    "sv",
+    "fi",
+    "hu",
+    "cs",
+    "sk",
+    "hr",
+    "sl",
+    "lt",
+    "lv",
+    "et",
+    "la",
+    "eo",
+]
 ARABIC_CANDIDATES = ["ar", "fa", "ur", "ps"]
 SURE = 0.99  # langid.py's normalised probability for a Latin-script language without its letters
 SURE_WITH_LETTERS = 0.9
@@ -80,6 +243,7 @@ class Language:
 @lru_cache(maxsize=1)
 def _identifier():
     from py3langid.langid import MODEL_FILE, LanguageIdentifier  # loads the model once (~0.3 s)
+
     return LanguageIdentifier.from_pickled_model(MODEL_FILE, norm_probs=True)
 
 
@@ -150,6 +314,7 @@ def _latin_script(text: str, chars: set) -> Optional[str]:
 
 # --- the texts ----------------------------------------------------------------------------------
 
+
 def load_languages(path: Path = LANGUAGES_FILE) -> Tuple[str, Dict[str, Language]]:
     """The English help and each language's, checked; ContentError says where a fault is."""
     try:
@@ -191,6 +356,7 @@ def help_in(content: Content, code: str) -> Tuple[str, str]:
 
 # --- measuring: English must stay English --------------------------------------------------------
 
+
 def false_switches(texts: Iterable[str]) -> List[Tuple[str, str]]:
     """The English texts taken for another language."""
     return [(text, code) for text in texts if (code := language_of(text)) is not None]
@@ -200,14 +366,18 @@ def main(argv=None) -> int:
     """python -m bot.languages [FILE.yml ...]: English phrasings (Rasa NLU files) taken for another
     language; by default the training data and the held-out set."""
     root = Path(__file__).resolve().parent.parent
-    files = [Path(a) for a in (argv if argv is not None else sys.argv[1:])] or \
-        sorted((root / "data" / "nlu").glob("*.yml")) + [root / "tests" / "nlu" / "heldout.yml"]
+    files = [Path(a) for a in (argv if argv is not None else sys.argv[1:])] or sorted(
+        (root / "data" / "nlu").glob("*.yml")
+    ) + [root / "tests" / "nlu" / "heldout.yml"]
     texts = []
     for path in files:
         for item in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
             examples = item.get("examples") or ""
-            texts += [re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", line[2:].strip())
-                      for line in examples.splitlines() if line.strip().startswith("- ")]
+            texts += [
+                re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", line[2:].strip())
+                for line in examples.splitlines()
+                if line.strip().startswith("- ")
+            ]
     switched = false_switches(texts)
     for text, code in switched:
         print(f"{code}: {text}")

@@ -5,6 +5,7 @@ What goes into a message is decided where it is logged: never a child's words
 (bot.privacy.failures). Rasa configures its own logging, so it is given the same format as a
 logging config file (`rasa_logging_config`).
 """
+
 from __future__ import annotations
 
 import datetime
@@ -26,9 +27,13 @@ class JsonFormatter(logging.Formatter):
         self.service = service
 
     def format(self, record: logging.LogRecord) -> str:
-        line = {"time": datetime.datetime.fromtimestamp(record.created, datetime.timezone.utc).isoformat(),
-                "level": record.levelname, "service": self.service, "logger": record.name,
-                "message": record.getMessage()}
+        line = {
+            "time": datetime.datetime.fromtimestamp(record.created, datetime.timezone.utc).isoformat(),
+            "level": record.levelname,
+            "service": self.service,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
         if record.exc_info:  # a traceback's lines name code, not values (bot.privacy.failures)
             line["traceback"] = self.formatException(record.exc_info)
         return json.dumps(line, ensure_ascii=False)
@@ -48,10 +53,13 @@ def configure(service: str, level: int = logging.INFO) -> None:
 
 def rasa_logging_config() -> Path:
     """A logging config file for `rasa run --logging-config-file`, in the JSON format."""
-    config = {"version": 1, "disable_existing_loggers": False,
-              "formatters": {"json": {"()": "bot.logs.JsonFormatter", "service": "rasa"}},
-              "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
-              "root": {"handlers": ["console"], "level": "INFO"}}
+    config = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "bot.logs.JsonFormatter", "service": "rasa"}},
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+        "root": {"handlers": ["console"], "level": "INFO"},
+    }
     path = Path(tempfile.mkdtemp(prefix="promisebot-logging-")) / "rasa-logging.yml"
     path.write_text(yaml.safe_dump(config))
     return path

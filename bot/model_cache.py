@@ -4,6 +4,7 @@ The model file is named after a hash of its inputs (config, domain, training dat
 the code of our NLU components), so an unchanged project reuses the model it already has,
 and `git checkout` of an older commit finds that commit's model again.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -25,10 +26,16 @@ MODEL_PREFIX = "promises"
 
 def training_inputs(root: Path = ROOT, config: str = CONFIG) -> List[Path]:
     # The learned safeguarding model is fitted at training time (bot/nlu/safeguarding_judge.py).
-    files: Iterable[Path] = [root / config, root / "domain.yml", root / "bot" / "age.py",
-                             root / "bot" / "safeguarding" / "model.py"]
+    files: Iterable[Path] = [
+        root / config,
+        root / "domain.yml",
+        root / "bot" / "age.py",
+        root / "bot" / "safeguarding" / "model.py",
+    ]
     # The promise finder indexes the promises and their phrasings (bot/understanding/).
-    files = list(files) + [root / "content" / n for n in ("promises.yml", "promise_phrasings.yml", "topic_phrasings.yml")]
+    files = list(files) + [
+        root / "content" / n for n in ("promises.yml", "promise_phrasings.yml", "topic_phrasings.yml")
+    ]
     files += sorted((root / "data").rglob("*.yml")) + sorted((root / "bot" / "nlu").rglob("*.py"))
     return files + sorted((root / "bot" / "understanding").rglob("*.py"))
 
@@ -52,13 +59,34 @@ def rasa_env() -> dict:
     return env
 
 
-def train(out: Path, name: str, env: Optional[dict] = None, root: Path = ROOT, quiet: bool = False,
-          config: str = CONFIG) -> None:
+def train(
+    out: Path, name: str, env: Optional[dict] = None, root: Path = ROOT, quiet: bool = False, config: str = CONFIG
+) -> None:
     """`rasa train` of this project into out/name.tar.gz."""
     output = subprocess.DEVNULL if quiet else None
-    subprocess.run([sys.executable, "-m", "rasa", "train", "--fixed-model-name", name, "--out", str(out),
-                    "--config", config, "--domain", "domain.yml", "--data", "data"],
-                   cwd=root, env=env or rasa_env(), check=True, stdout=output, stderr=output)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rasa",
+            "train",
+            "--fixed-model-name",
+            name,
+            "--out",
+            str(out),
+            "--config",
+            config,
+            "--domain",
+            "domain.yml",
+            "--data",
+            "data",
+        ],
+        cwd=root,
+        env=env or rasa_env(),
+        check=True,
+        stdout=output,
+        stderr=output,
+    )
 
 
 def ensure_model(force: bool = False, root: Path = ROOT, config: str = CONFIG, prefix: str = MODEL_PREFIX) -> Path:

@@ -2,6 +2,7 @@
 
 Used by the test suite (which fails below the required macro F1) and by the benchmark.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -96,8 +97,10 @@ def evaluate(model: Path, path: Path = HELD_OUT) -> Scores:
 
 
 def report(scores: Scores) -> str:
-    lines = [f"held-out intent macro F1: {scores.macro_f1:.3f} (accuracy {scores.accuracy:.3f}, "
-             f"not understood {scores.fallback_rate:.1%})"]
+    lines = [
+        f"held-out intent macro F1: {scores.macro_f1:.3f} (accuracy {scores.accuracy:.3f}, "
+        f"not understood {scores.fallback_rate:.1%})"
+    ]
     worst = sorted(scores.per_intent.items(), key=lambda kv: kv[1][2])[:5]
     lines.append("weakest intents: " + ", ".join(f"{i} {v[2]:.2f}" for i, v in worst))
     lines += [f"  {t!r}: expected {e}, got {p} ({c:.2f})" for t, e, p, c in scores.mistakes]
@@ -131,13 +134,16 @@ class FreshAnswers:
         lines = ["| set | right answer first | offered (did you mean) | right first or offered |", "|---|---|---|---|"]
         for group, counts in self.by_group.items():
             total = sum(counts.values())
-            lines.append(f"| {group} | {counts[FIRST]}/{total} ({counts[FIRST] / total:.0%}) | {counts[OFFERED]} | "
-                         f"{counts[FIRST] + counts[OFFERED]}/{total} ({(counts[FIRST] + counts[OFFERED]) / total:.0%}) |")
+            lines.append(
+                f"| {group} | {counts[FIRST]}/{total} ({counts[FIRST] / total:.0%}) | {counts[OFFERED]} | "
+                f"{counts[FIRST] + counts[OFFERED]}/{total} ({(counts[FIRST] + counts[OFFERED]) / total:.0%}) |"
+            )
         return "\n".join(lines)
 
 
-def fresh_question_answers(rest_url: str, promises_path: Optional[Path] = FRESH_PROMISES,
-                           topics_path: Optional[Path] = FRESH_TOPICS) -> FreshAnswers:
+def fresh_question_answers(
+    rest_url: str, promises_path: Optional[Path] = FRESH_PROMISES, topics_path: Optional[Path] = FRESH_TOPICS
+) -> FreshAnswers:
     """Each fresh question in a new conversation over REST, after saying an age in its band
     (or the dev promise questions, tests/nlu/dev_promise_questions.yml, with no topics)."""
     import uuid
@@ -171,12 +177,16 @@ def fresh_question_answers(rest_url: str, promises_path: Optional[Path] = FRESH_
     for band, questions in promises["bands"].items():
         for q in questions:
             candidate = promise_id(band, q["theme"], q["promise"])
-            wanted = dict(replies.quote_promise(content, *content.promise_by_id(candidate)),
-                          buttons=[{"payload": replies.promise_button(content, candidate)[1]}])
+            wanted = dict(
+                replies.quote_promise(content, *content.promise_by_id(candidate)),
+                buttons=[{"payload": replies.promise_button(content, candidate)[1]}],
+            )
             record(band, q["text"], ask(SAY_AGE[band], q["text"]), wanted)
     topics = yaml.safe_load(topics_path.read_text(encoding="utf-8")) if topics_path else {}
     for q in topics.get("questions") or []:
-        wanted = dict(replies.topic(content, content.topics[q["topic"]].intent, "12_15")[0],
-                      buttons=[{"payload": f"/{content.topics[q['topic']].intent}"}])
+        wanted = dict(
+            replies.topic(content, content.topics[q["topic"]].intent, "12_15")[0],
+            buttons=[{"payload": f"/{content.topics[q['topic']].intent}"}],
+        )
         record("topics", q["text"], ask(SAY_AGE["12_15"], q["text"]), wanted)
     return answers

@@ -10,6 +10,7 @@ token comes from PROMISEBOT_RASA_TOKEN rather than the command line.
 - Loading a conversation turns each stored event back into an object by searching every
   subclass of Event for its type name, each time. Here the search is remembered.
 """
+
 from __future__ import annotations
 
 import sys
@@ -37,9 +38,11 @@ def validate_action_result(self, result: Dict[str, Any]) -> bool:
 
     error = best_match(_action_response_validator().iter_errors(result))
     if error is not None:
-        error.message += (". Failed to validate Action server response from API, make sure your response "
-                          f"from the Action endpoint is valid. For more information about the format visit "
-                          f"{DOCS_BASE_URL}/custom-actions")
+        error.message += (
+            ". Failed to validate Action server response from API, make sure your response "
+            f"from the Action endpoint is valid. For more information about the format visit "
+            f"{DOCS_BASE_URL}/custom-actions"
+        )
         raise error
     return True
 

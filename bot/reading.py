@@ -10,6 +10,7 @@ What is measured is what the child sees, made fit for the formula: each line is 
 list item has no full stop of its own), a contact is its name (its number and hours are checked
 as the contact's own text), and a web address or a placeholder is one short word.
 """
+
 from __future__ import annotations
 
 import re
@@ -30,8 +31,9 @@ _PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 _ADDRESS = re.compile(r"\S+\.(?:com|uk|org|gov)\S*")
 _SENTENCE_END = re.compile(r"[.!?:]['\")]*$")
 # After a jargon word, in the same sentence: the explanation starts.
-_EXPLAINS = re.compile(r"^\W*(?:s|es)?\s*(?:\(|:|-|,? (?:is|are|means|who|which|someone|somebody|a|an|the|like)\b)",
-                       re.IGNORECASE)
+_EXPLAINS = re.compile(
+    r"^\W*(?:s|es)?\s*(?:\(|:|-|,? (?:is|are|means|who|which|someone|somebody|a|an|the|like)\b)", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ def unexplained_jargon(text: str, terms: Iterable[str]) -> List[str]:
     for term in terms:
         flags = 0 if term.isupper() else re.IGNORECASE  # "PEP", but "advocate" or "Advocate"
         uses = list(re.finditer(rf"\b{re.escape(term)}(?:s|es)?\b", text, flags))
-        if uses and not any(_EXPLAINS.match(text[use.end():]) for use in uses):
+        if uses and not any(_EXPLAINS.match(text[use.end() :]) for use in uses):
             found.append(term)
     return found
 
@@ -134,9 +136,16 @@ def check(content: Content, rules: Rules) -> List[Finding]:
         for where, text, verbatim in texts_for(content, rules, band):
             readable = readable_form(text, content)
             grade = grade_of(readable)
-            findings.append(Finding(band, where, grade, verbatim,
-                                    jargon=[] if verbatim else unexplained_jargon(readable, rules.jargon[band]),
-                                    over=grade > rules.grade[band]))
+            findings.append(
+                Finding(
+                    band,
+                    where,
+                    grade,
+                    verbatim,
+                    jargon=[] if verbatim else unexplained_jargon(readable, rules.jargon[band]),
+                    over=grade > rules.grade[band],
+                )
+            )
     return findings
 
 
@@ -153,7 +162,9 @@ def report(findings: List[Finding], rules: Rules) -> List[str]:
         promises = [f for f in findings if f.band == band and f.verbatim]
         failing = sum(f.fails for f in own)
         hardest = max(promises, key=lambda f: f.grade)
-        lines.append(f"{BAND_NAMES[band]}: {len(own)} texts, {failing} to rewrite (grade at most "
-                     f"{rules.grade[band]:g}); {len(promises)} promises quoted verbatim, grade "
-                     f"{min(f.grade for f in promises):.1f} to {hardest.grade:.1f} ({hardest.where})")
+        lines.append(
+            f"{BAND_NAMES[band]}: {len(own)} texts, {failing} to rewrite (grade at most "
+            f"{rules.grade[band]:g}); {len(promises)} promises quoted verbatim, grade "
+            f"{min(f.grade for f in promises):.1f} to {hardest.grade:.1f} ({hardest.where})"
+        )
     return lines

@@ -4,6 +4,7 @@ Each function returns a list of replies, each `{"text": ..., "buttons": [...]}`,
 action hands to the dispatcher unchanged. Keeping the words out of the actions lets them be
 tested without a tracker, and keeps one place that decides what a child sees.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,14 +19,41 @@ Reply = Dict[str, object]
 
 # Text-speak and misspellings, rewritten before a question is matched to a promise.
 SPELLINGS = {
-    "skool": "school", "skul": "school", "scool": "school", "shool": "school",
-    "unversity": "university", "colledge": "college", "collage": "college",
-    "pasport": "passport", "passort": "passport", "licence": "licence", "lisence": "licence",
-    "docter": "doctor", "doctr": "doctor", "docs": "doctors", "freinds": "friends", "frends": "friends",
-    "famly": "family", "fam": "family", "mom": "mum", "mam": "mum", "toyz": "toys",
-    "carers": "carers", "carer": "carer", "carrer": "carer", "carrers": "carers",
-    "u": "you", "ur": "your", "r": "are", "wat": "what", "wot": "what", "cos": "because",
-    "dont": "don't", "cant": "can't", "im": "i'm", "ill": "ill",
+    "skool": "school",
+    "skul": "school",
+    "scool": "school",
+    "shool": "school",
+    "unversity": "university",
+    "colledge": "college",
+    "collage": "college",
+    "pasport": "passport",
+    "passort": "passport",
+    "licence": "licence",
+    "lisence": "licence",
+    "docter": "doctor",
+    "doctr": "doctor",
+    "docs": "doctors",
+    "freinds": "friends",
+    "frends": "friends",
+    "famly": "family",
+    "fam": "family",
+    "mom": "mum",
+    "mam": "mum",
+    "toyz": "toys",
+    "carers": "carers",
+    "carer": "carer",
+    "carrer": "carer",
+    "carrers": "carers",
+    "u": "you",
+    "ur": "your",
+    "r": "are",
+    "wat": "what",
+    "wot": "what",
+    "cos": "because",
+    "dont": "don't",
+    "cant": "can't",
+    "im": "i'm",
+    "ill": "ill",
 }
 # The intent that starts each request flow (content/flows.yml), for its buttons.
 FLOW_INTENT = {"complaint": "start_complaint", "advocacy": "request_advocate", "social_worker": "message_social_worker"}
@@ -119,8 +147,9 @@ def fallback(content: Content, meaning: Optional[Dict] = None, age_band: Optiona
     return [_said(content, "fallback", content.buttons["menu"])]
 
 
-def small_talk(content: Content, intent: str, meaning: Optional[Dict] = None,
-               age_band: Optional[str] = None) -> List[Reply]:
+def small_talk(
+    content: Content, intent: str, meaning: Optional[Dict] = None, age_band: Optional[str] = None
+) -> List[Reply]:
     """Chit-chat; something the bot does not cover offers the closest promises or topics, if any."""
     choices = nearest(meaning, age_band) if intent == "out_of_scope" else []
     if choices:  # never answered as a promise: the classifier was sure it is something else
@@ -133,8 +162,13 @@ def promise_theme(content: Content, age_band: str, theme_id: str) -> List[Reply]
     band = content.band_for(age_band)
     theme = band.theme(theme_id)
     text = _theme_text(content, theme, band_label(content, age_band))
-    return [_reply(text, theme_buttons(band, leave_out=theme_id) + content.buttons["after_answer"],
-                   source=f"promises.yml {band.id} {theme_id}")]
+    return [
+        _reply(
+            text,
+            theme_buttons(band, leave_out=theme_id) + content.buttons["after_answer"],
+            source=f"promises.yml {band.id} {theme_id}",
+        )
+    ]
 
 
 def all_promises(content: Content, age_band: str) -> List[Reply]:
@@ -142,8 +176,9 @@ def all_promises(content: Content, age_band: str) -> List[Reply]:
     label = band_label(content, age_band)
     count = sum(len(t.promises) for t in band.themes)
     replies = [_said(content, "promises_all_intro", count=count, band=label, themes=len(band.themes))]
-    replies += [_reply(_theme_text(content, theme, label), source=f"promises.yml {band.id} {theme.id}")
-                for theme in band.themes]
+    replies += [
+        _reply(_theme_text(content, theme, label), source=f"promises.yml {band.id} {theme.id}") for theme in band.themes
+    ]
     replies[-1]["buttons"] = button_list(content.buttons["menu"][1:])
     return replies
 
@@ -179,12 +214,14 @@ def match_promise(band: Band, question: str) -> Optional[Tuple[Theme, Promise]]:
 
 
 def quote_promise(content: Content, band: Band, theme: Theme, promise: Promise) -> Reply:
-    text = "\n".join([
-        content.message("promise_found", band=band_label(content, band.id)),
-        f"“{promise.text}”",
-        *([promise.plain] if promise.plain else []),
-        content.message("promise_found_part_of", title=theme.title),
-    ])
+    text = "\n".join(
+        [
+            content.message("promise_found", band=band_label(content, band.id)),
+            f"“{promise.text}”",
+            *([promise.plain] if promise.plain else []),
+            content.message("promise_found_part_of", title=theme.title),
+        ]
+    )
     buttons = [(f"See all: {theme.title}"[:40], f"/{theme_intent(theme.id)}"), ("All my promises", "/promises_all")]
     return _reply(text, buttons, source=f"promises.yml {band.id} {theme.id}: {promise.text[:60]}")
 
@@ -203,8 +240,9 @@ def nearest(meaning: Optional[Dict], age_band: Optional[str]) -> List[str]:
 def closest_promise(meaning: Optional[Dict], age_band: Optional[str]) -> Optional[str]:
     """The band's promise closest to a topic question, to offer beside the topic's answer."""
     decision = decision_for(meaning, age_band)
-    promises = [c for c in [decision.get("related"), *nearest(meaning, age_band)]
-                if c and not c.startswith(TOPIC_PREFIX)]
+    promises = [
+        c for c in [decision.get("related"), *nearest(meaning, age_band)] if c and not c.startswith(TOPIC_PREFIX)
+    ]
     return promises[0] if promises and age_band in PROMISE_BAND else None
 
 
@@ -217,7 +255,7 @@ def promise_button(content: Content, candidate: str, prefix: str = "") -> Tuple[
 def meaning_button(content: Content, candidate: str) -> Tuple[str, str]:
     """A "did you mean" button: a promise of the child's band, or a topic."""
     if candidate.startswith(TOPIC_PREFIX):
-        found = content.topics[candidate[len(TOPIC_PREFIX):]]
+        found = content.topics[candidate[len(TOPIC_PREFIX) :]]
         return found.title, f"/{found.intent}"
     return promise_button(content, candidate)
 
@@ -227,15 +265,16 @@ def did_you_mean(content: Content, choices: Sequence[str]) -> List[Reply]:
     return [_said(content, "did_you_mean", [meaning_button(content, c) for c in choices] + content.buttons["menu"][:1])]
 
 
-def promise_question(content: Content, age_band: str, question: str, meaning: Optional[Dict] = None,
-                     promise_id: Optional[str] = None) -> List[Reply]:
+def promise_question(
+    content: Content, age_band: str, question: str, meaning: Optional[Dict] = None, promise_id: Optional[str] = None
+) -> List[Reply]:
     """One promise: the one tapped, or the one the meaning finder is sure of, or a choice of
     the closest; failing those, the promise whose keywords the question uses."""
     band = content.band_for(age_band)
     decision = decision_for(meaning, age_band)
     chosen = promise_id or decision.get("answer")
     if chosen and chosen.startswith(TOPIC_PREFIX):
-        return topic(content, content.topics[chosen[len(TOPIC_PREFIX):]].intent, age_band)
+        return topic(content, content.topics[chosen[len(TOPIC_PREFIX) :]].intent, age_band)
     try:
         found_band, theme, promise = content.promise_by_id(chosen or "")
     except KeyError:  # none, or a button from before they changed their age
@@ -253,16 +292,28 @@ def promise_question(content: Content, age_band: str, question: str, meaning: Op
             continue
         found = match_promise(other, question)
         if found is not None:
-            text = "\n".join([
-                content.message("promise_other_band", band=label, other_band=other.label),
-                f"“{found[1].text}”",
-            ])
-            return [_reply(text, theme_buttons(band), source=f"promises.yml {other.id} {found[0].id}: {found[1].text[:60]}")]
-    return [_said(content, "promise_not_found", theme_buttons(band) + [("All my promises", "/promises_all")], band=label)]
+            text = "\n".join(
+                [
+                    content.message("promise_other_band", band=label, other_band=other.label),
+                    f"“{found[1].text}”",
+                ]
+            )
+            return [
+                _reply(text, theme_buttons(band), source=f"promises.yml {other.id} {found[0].id}: {found[1].text[:60]}")
+            ]
+    return [
+        _said(content, "promise_not_found", theme_buttons(band) + [("All my promises", "/promises_all")], band=label)
+    ]
 
 
-def promises(content: Content, intent: str, age_band: str, question: str, meaning: Optional[Dict] = None,
-             promise_id: Optional[str] = None) -> List[Reply]:
+def promises(
+    content: Content,
+    intent: str,
+    age_band: str,
+    question: str,
+    meaning: Optional[Dict] = None,
+    promise_id: Optional[str] = None,
+) -> List[Reply]:
     """Answer any promise intent for a known age band (`meaning` and `promise_id` as for
     promise_question)."""
     if intent == "promises_all":
@@ -298,16 +349,24 @@ def topic(content: Content, intent: str, age_band: Optional[str], meaning: Optio
     found = content.topic_for_intent(intent)
     if found is None:
         return fallback(content)
-    offers = [(flow["button"], f"/{FLOW_INTENT[name]}") for name, flow in content.flows.items()
-              if flow.get("offered_after_topic") == found.id]
+    offers = [
+        (flow["button"], f"/{FLOW_INTENT[name]}")
+        for name, flow in content.flows.items()
+        if flow.get("offered_after_topic") == found.id
+    ]
     promise = closest_promise(meaning, age_band)
     if promise:
         offers.append(promise_button(content, promise, prefix="Promise: "))
     buttons = offers + [(content.topics[r].title, f"/{content.topics[r].intent}") for r in found.related]
     if found.intent.startswith(ASKING_PREFIX):  # asked about harm: a way to say it is happening to them
         buttons = content.buttons["not_safe"] + buttons
-    return [_reply(content.fill(found.answer_for(age_band)), buttons + content.buttons["after_answer"],
-                   source=f"topics.yml {found.id}")]
+    return [
+        _reply(
+            content.fill(found.answer_for(age_band)),
+            buttons + content.buttons["after_answer"],
+            source=f"topics.yml {found.id}",
+        )
+    ]
 
 
 def other_language(content: Content, code: str) -> List[Reply]:

@@ -5,6 +5,7 @@ fresh at each start), the web chat server, the staff dashboard, and the Telegram
 a bot token is configured. Used by `promisebot run` (README's one command) and by the end-to-end tests, so
 the tests start the assistant exactly the way a newcomer does.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -56,10 +57,19 @@ class Service:
 
     def start(self, log_dir: Optional[Path]) -> None:
         # Logs, databases and keys are for this user only: other local users read nothing.
-        out = open(os.open(log_dir / f"{self.name}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600),
-                   "ab") if log_dir else None
-        self.process = subprocess.Popen(self.argv, cwd=ROOT, env={**rasa_env(), **self.env}, umask=0o077,
-                                        stdout=out, stderr=subprocess.STDOUT if out else None)
+        out = (
+            open(os.open(log_dir / f"{self.name}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
+            if log_dir
+            else None
+        )
+        self.process = subprocess.Popen(
+            self.argv,
+            cwd=ROOT,
+            env={**rasa_env(), **self.env},
+            umask=0o077,
+            stdout=out,
+            stderr=subprocess.STDOUT if out else None,
+        )
         self.started_at, self.restart_at = time.monotonic(), None
 
     def is_ready(self) -> bool:
@@ -99,9 +109,13 @@ def endpoints_for(action_port: int, lock_store: Optional[str] = None) -> Path:
     endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{action_port}/webhook"
     if lock_store:
         redis = urlsplit(lock_store)
-        endpoints["lock_store"] = {"type": "bot.store.lock_store.SharedRedisLockStore",
-                                   "url": redis.hostname or "127.0.0.1", "port": redis.port or 6379,
-                                   "db": int(redis.path.strip("/") or 0), "key_prefix": "promisebot"}
+        endpoints["lock_store"] = {
+            "type": "bot.store.lock_store.SharedRedisLockStore",
+            "url": redis.hostname or "127.0.0.1",
+            "port": redis.port or 6379,
+            "db": int(redis.path.strip("/") or 0),
+            "key_prefix": "promisebot",
+        }
         if redis.password:
             endpoints["lock_store"]["password"] = redis.password
     path = Path(tempfile.mkdtemp(prefix="promisebot-")) / "endpoints.yml"
@@ -118,10 +132,16 @@ class Ports:
     staff: int = 8001
 
 
-def assistant_services(model: Path, ports: Ports = Ports(), web_host: str = "127.0.0.1",
-                       telegram: Optional[bool] = None, rasa_token: Optional[str] = None,
-                       replicas: int = 1, lock_store: Optional[str] = None,
-                       rasa_module: str = "bot.rasa_server") -> List[Service]:
+def assistant_services(
+    model: Path,
+    ports: Ports = Ports(),
+    web_host: str = "127.0.0.1",
+    telegram: Optional[bool] = None,
+    rasa_token: Optional[str] = None,
+    replicas: int = 1,
+    lock_store: Optional[str] = None,
+    rasa_module: str = "bot.rasa_server",
+) -> List[Service]:
     """Every process of the assistant. Telegram runs when PROMISEBOT_TELEGRAM_TOKEN is set
     (or `telegram` says so); Rasa's HTTP API, used only to delete conversations, needs a
     token that only these processes are given. With `replicas` > 1, Rasa runs that many times
@@ -131,36 +151,87 @@ def assistant_services(model: Path, ports: Ports = Ports(), web_host: str = "127
     if replicas > 1 and not lock_store:
         raise ValueError("Rasa replicas need a shared lock store (Redis)")
     python = sys.executable
-    endpoints = (ROOT / "endpoints.yml" if ports.actions == 5055 and not lock_store
-                 else endpoints_for(ports.actions, lock_store))
+    endpoints = (
+        ROOT / "endpoints.yml" if ports.actions == 5055 and not lock_store else endpoints_for(ports.actions, lock_store)
+    )
     rasa_token = rasa_token or secrets.token_urlsafe(32)
     rasa_ports = [ports.rasa + n for n in range(replicas)]
-    channel_env = {"PROMISEBOT_RASA_URL": ",".join(f"http://127.0.0.1:{port}" for port in rasa_ports),
-                   "PROMISEBOT_RASA_TOKEN": rasa_token}
-    services = [Service("actions", [python, "-m", "bot.action_server", "--port", str(ports.actions)], ports.actions,
-                        "/health", uses_database=True)]
+    channel_env = {
+        "PROMISEBOT_RASA_URL": ",".join(f"http://127.0.0.1:{port}" for port in rasa_ports),
+        "PROMISEBOT_RASA_TOKEN": rasa_token,
+    }
+    services = [
+        Service(
+            "actions",
+            [python, "-m", "bot.action_server", "--port", str(ports.actions)],
+            ports.actions,
+            "/health",
+            uses_database=True,
+        )
+    ]
     # The token goes in the environment, which only this user can read: any local user can
     # read a command line (ps). bot.rasa_server hands it to Rasa; the benchmark's plain Rasa
     # baseline takes it on its command line.
-    token_passed = ([], {"PROMISEBOT_RASA_TOKEN": rasa_token}) if rasa_module == "bot.rasa_server" else (
-        [f"--auth-token={rasa_token}"], {})  # one word: a token may begin with "-"
-    rasa_logging = (["--logging-config-file", str(logs.rasa_logging_config())]
-                    if settings.choice("PROMISEBOT_LOG_FORMAT") == "json" else [])
+    token_passed = (
+        ([], {"PROMISEBOT_RASA_TOKEN": rasa_token})
+        if rasa_module == "bot.rasa_server"
+        else ([f"--auth-token={rasa_token}"], {})
+    )  # one word: a token may begin with "-"
+    rasa_logging = (
+        ["--logging-config-file", str(logs.rasa_logging_config())]
+        if settings.choice("PROMISEBOT_LOG_FORMAT") == "json"
+        else []
+    )
     for number, port in enumerate(rasa_ports, start=1):
-        services.append(Service("rasa" if number == 1 else f"rasa-{number}", [
-            python, "-m", rasa_module, "run", "--model", str(model), "--endpoints", str(endpoints),
-            "--credentials", str(ROOT / "credentials.yml"), "--interface", "127.0.0.1", "--port", str(port),
-            "--enable-api", *token_passed[0], *rasa_logging], port, env=dict(token_passed[1]), uses_database=True))
+        services.append(
+            Service(
+                "rasa" if number == 1 else f"rasa-{number}",
+                [
+                    python,
+                    "-m",
+                    rasa_module,
+                    "run",
+                    "--model",
+                    str(model),
+                    "--endpoints",
+                    str(endpoints),
+                    "--credentials",
+                    str(ROOT / "credentials.yml"),
+                    "--interface",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--enable-api",
+                    *token_passed[0],
+                    *rasa_logging,
+                ],
+                port,
+                env=dict(token_passed[1]),
+                uses_database=True,
+            )
+        )
     services += [
-        Service("webchat", [python, "-m", "bot.channels.webchat.server", "--host", web_host, "--port", str(ports.web)],
-                ports.web, "/health", env=channel_env),
+        Service(
+            "webchat",
+            [python, "-m", "bot.channels.webchat.server", "--host", web_host, "--port", str(ports.web)],
+            ports.web,
+            "/health",
+            env=channel_env,
+        ),
         # Staff pages failing must never take the children's chat down with them.
-        Service("staff", [python, "-m", "bot.staff.server", "--port", str(ports.staff)], ports.staff, "/health",
-                essential=False, uses_database=True),
+        Service(
+            "staff",
+            [python, "-m", "bot.staff.server", "--port", str(ports.staff)],
+            ports.staff,
+            "/health",
+            essential=False,
+            uses_database=True,
+        ),
     ]
     if telegram if telegram is not None else bool(settings.text("PROMISEBOT_TELEGRAM_TOKEN")):
-        services.append(Service("telegram", [python, "-m", "bot.channels.telegram"], None, env=channel_env,
-                                essential=False))
+        services.append(
+            Service("telegram", [python, "-m", "bot.channels.telegram"], None, env=channel_env, essential=False)
+        )
     return services
 
 
@@ -181,6 +252,7 @@ def free_port_run(count: int) -> int:
 @dataclass
 class Throwaway:
     """A running assistant on free ports with its own database (see `throwaway_assistant`)."""
+
     ports: Ports
     rasa_token: str
     workdir: Path
@@ -214,10 +286,16 @@ class Throwaway:
 
 
 @contextlib.contextmanager
-def throwaway_assistant(model: Path, names: Sequence[str] = ("actions", "rasa", "webchat", "staff"),
-                        prefix: str = "promisebot-", database_url: Optional[str] = None, replicas: int = 1,
-                        lock_store: Optional[str] = None, rasa_module: str = "bot.rasa_server",
-                        env: Optional[Dict[str, str]] = None) -> Iterator[Throwaway]:
+def throwaway_assistant(
+    model: Path,
+    names: Sequence[str] = ("actions", "rasa", "webchat", "staff"),
+    prefix: str = "promisebot-",
+    database_url: Optional[str] = None,
+    replicas: int = 1,
+    lock_store: Optional[str] = None,
+    rasa_module: str = "bot.rasa_server",
+    env: Optional[Dict[str, str]] = None,
+) -> Iterator[Throwaway]:
     """The named services on free ports with a throwaway database, so nothing they write
     reaches the real one (the tests, the benchmark, and `promisebot phrasings answer`): a new
     SQLite file unless `database_url` names another. Logs go to its workdir. With `replicas`,
@@ -230,9 +308,19 @@ def throwaway_assistant(model: Path, names: Sequence[str] = ("actions", "rasa", 
     rasa_port = free_port_run(replicas)
     ports = Ports(rasa=rasa_port, actions=free_port(), web=free_port(), staff=free_port())
     token = secrets.token_urlsafe(24)
-    services = [s for s in assistant_services(model, ports, telegram=False, rasa_token=token, replicas=replicas,
-                                              lock_store=lock_store, rasa_module=rasa_module)
-                if s.name in names or (s.name.startswith("rasa-") and "rasa" in names)]
+    services = [
+        s
+        for s in assistant_services(
+            model,
+            ports,
+            telegram=False,
+            rasa_token=token,
+            replicas=replicas,
+            lock_store=lock_store,
+            rasa_module=rasa_module,
+        )
+        if s.name in names or (s.name.startswith("rasa-") and "rasa" in names)
+    ]
     for service in services:
         service.env.update(env or {})
     try:
@@ -289,10 +377,12 @@ def stop_all(services: List[Service]) -> None:
 
 def running_message(services: List[Service]) -> str:
     by_name = {s.name: s for s in services}
-    lines = ["The assistant is running (Ctrl-C stops it):",
-             f"  web chat:     http://127.0.0.1:{by_name['webchat'].port}/",
-             f"  staff dashboard: http://127.0.0.1:{by_name['staff'].port}/ (users: promisebot staff add)",
-             f"  REST channel: POST http://127.0.0.1:{by_name['rasa'].port}/webhooks/rest/webhook"]
+    lines = [
+        "The assistant is running (Ctrl-C stops it):",
+        f"  web chat:     http://127.0.0.1:{by_name['webchat'].port}/",
+        f"  staff dashboard: http://127.0.0.1:{by_name['staff'].port}/ (users: promisebot staff add)",
+        f"  REST channel: POST http://127.0.0.1:{by_name['rasa'].port}/webhooks/rest/webhook",
+    ]
     replicas = [s.port for s in services if s.name.startswith("rasa-")]
     if replicas:
         lines.append(f"  more Rasa replicas on: {', '.join(map(str, replicas))} (sharing the lock store and database)")
@@ -336,8 +426,9 @@ def keep_running(watched: List[Service], log_dir: Optional[Path], now: Optional[
         if service.restart_at is None:
             wait = RESTART_BACKOFF[min(service.restarts, len(RESTART_BACKOFF) - 1)]
             service.restart_at = now + wait
-            print(f"{service.name} stopped (code {service.process.returncode}); restarting in {wait} s.",
-                  file=sys.stderr)
+            print(
+                f"{service.name} stopped (code {service.process.returncode}); restarting in {wait} s.", file=sys.stderr
+            )
         if now < service.restart_at:
             continue
         service.restarts += 1
@@ -352,8 +443,10 @@ def keep_running(watched: List[Service], log_dir: Optional[Path], now: Optional[
 
 def supervise(services: List[Service], log_dir: Optional[Path] = None) -> int:
     """Run until Ctrl-C or SIGTERM; restart a service that dies, a few times at most."""
+
     def on_term(signum, frame):  # SIGTERM, and SIGINT even when started in the background
         raise KeyboardInterrupt
+
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGINT, on_term)
     try:

@@ -2,6 +2,7 @@
 
 Buttons are shown numbered: type the number to tap one.
 """
+
 from __future__ import annotations
 
 import uuid

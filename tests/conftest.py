@@ -1,4 +1,5 @@
 """Shared fixtures: the trained model, and the assistant running as `make run` starts it."""
+
 import os
 import uuid
 from pathlib import Path
@@ -48,8 +49,12 @@ def assistant(model_path, mailbox, fake_telegram):
     its emails to staff go to the test mailbox, and news for young people to the fake Telegram."""
     from bot.supervisor import throwaway_assistant
 
-    env = {**mailbox.settings(), "PROMISEBOT_TELEGRAM_TOKEN": fake_telegram.token,
-           "PROMISEBOT_TELEGRAM_API_URL": fake_telegram.base_url, "PROMISEBOT_NEWS_EVERY_SECONDS": "0.5"}
+    env = {
+        **mailbox.settings(),
+        "PROMISEBOT_TELEGRAM_TOKEN": fake_telegram.token,
+        "PROMISEBOT_TELEGRAM_API_URL": fake_telegram.base_url,
+        "PROMISEBOT_NEWS_EVERY_SECONDS": "0.5",
+    }
     with throwaway_assistant(model_path, prefix="promisebot-test-", env=env) as running:
         yield running
 

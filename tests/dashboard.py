@@ -1,4 +1,5 @@
 """Signing in to the staff dashboard as a person does: the sign-in form, its CSRF token, a cookie."""
+
 import re
 import uuid
 
@@ -23,8 +24,11 @@ def new_staff_member(staff_url: str, role: str) -> requests.Session:
 def signed_in_as(staff_url: str, name: str) -> requests.Session:
     browser = requests.Session()
     form = browser.get(staff_url + "/login", timeout=10)
-    response = browser.post(staff_url + "/login", data={"username": name, "password": PASSWORD,
-                                                         "csrf_token": csrf_of(form.text)}, timeout=30)
+    response = browser.post(
+        staff_url + "/login",
+        data={"username": name, "password": PASSWORD, "csrf_token": csrf_of(form.text)},
+        timeout=30,
+    )
     assert response.status_code == 200, response.text
     browser.username = name
     return browser

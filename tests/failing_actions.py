@@ -1,5 +1,6 @@
 """An action that fails quoting the child's message, served only by the fault tests: what an
 action server says and logs when any action breaks (bot/action_server.py)."""
+
 from rasa_sdk import Action
 
 

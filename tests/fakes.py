@@ -2,6 +2,7 @@
 
 Each runs an aiohttp server on a thread of its own, on a free loopback port.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -81,8 +82,15 @@ class FakeRasa(LocalServer):
         return app
 
 
-BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Promises", "username": "promises_test_bot",
-            "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
+BOT_USER = {
+    "id": 4242,
+    "is_bot": True,
+    "first_name": "Promises",
+    "username": "promises_test_bot",
+    "can_join_groups": False,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
 
 
 class FakeTelegram(LocalServer):
@@ -128,15 +136,28 @@ class FakeTelegram(LocalServer):
             return self.ok(BOT_USER)
         if method == "sendMessage":
             markup = params.get("reply_markup")
-            message = {"message_id": next(self._message_ids), "date": int(time.time()), "from": BOT_USER,
-                       "chat": {"id": int(params["chat_id"]), "type": "private"}, "text": params["text"]}
+            message = {
+                "message_id": next(self._message_ids),
+                "date": int(time.time()),
+                "from": BOT_USER,
+                "chat": {"id": int(params["chat_id"]), "type": "private"},
+                "text": params["text"],
+            }
             if markup:
                 message["reply_markup"] = json.loads(markup) if isinstance(markup, str) else markup
             return self.ok(message)
         if method == "getWebhookInfo":
             return self.ok({"url": "", "has_custom_certificate": False, "pending_update_count": 0})
-        if method in ("deleteWebhook", "setWebhook", "setMyCommands", "sendChatAction", "answerCallbackQuery",
-                      "editMessageReplyMarkup", "close", "logOut"):
+        if method in (
+            "deleteWebhook",
+            "setWebhook",
+            "setMyCommands",
+            "sendChatAction",
+            "answerCallbackQuery",
+            "editMessageReplyMarkup",
+            "close",
+            "logOut",
+        ):
             return self.ok(True)
         return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)
 
@@ -168,17 +189,33 @@ class FakeTelegram(LocalServer):
     @staticmethod
     def _message(chat_id: int, **fields) -> dict:
         user = {"id": chat_id, "is_bot": False, "first_name": "Test"}
-        return {"message_id": int(time.time() * 1000) % 10**9, "date": int(time.time()), "from": user,
-                "chat": {"id": chat_id, "type": "private", "first_name": "Test"}, **fields}
+        return {
+            "message_id": int(time.time() * 1000) % 10**9,
+            "date": int(time.time()),
+            "from": user,
+            "chat": {"id": chat_id, "type": "private", "first_name": "Test"},
+            **fields,
+        }
 
     def user_sends(self, chat_id: int, text: str) -> None:
-        entities = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}] if text.startswith("/") else []
+        entities = (
+            [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}] if text.startswith("/") else []
+        )
         self._push({"message": self._message(chat_id, text=text, **({"entities": entities} if entities else {}))})
 
     def user_sends_other(self, chat_id: int, kind: str, caption: Optional[str] = None) -> None:
         media = {
-            "sticker": {"sticker": {"file_id": "s1", "file_unique_id": "s1", "width": 512, "height": 512,
-                                    "is_animated": False, "is_video": False, "type": "regular"}},
+            "sticker": {
+                "sticker": {
+                    "file_id": "s1",
+                    "file_unique_id": "s1",
+                    "width": 512,
+                    "height": 512,
+                    "is_animated": False,
+                    "is_video": False,
+                    "type": "regular",
+                }
+            },
             "photo": {"photo": [{"file_id": "p1", "file_unique_id": "p1", "width": 90, "height": 90}]},
             "voice": {"voice": {"file_id": "v1", "file_unique_id": "v1", "duration": 3}},
             "document": {"document": {"file_id": "d1", "file_unique_id": "d1", "file_name": "x.pdf"}},
@@ -192,8 +229,17 @@ class FakeTelegram(LocalServer):
     def user_taps(self, chat_id: int, callback_data: str) -> str:
         query_id = f"q{next(self._update_ids)}"
         bot_message = {**self._message(chat_id, text="..."), "from": BOT_USER}
-        self._push({"callback_query": {"id": query_id, "from": {"id": chat_id, "is_bot": False, "first_name": "Test"},
-                                       "chat_instance": "ci", "data": callback_data, "message": bot_message}})
+        self._push(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": {"id": chat_id, "is_bot": False, "first_name": "Test"},
+                    "chat_instance": "ci",
+                    "data": callback_data,
+                    "message": bot_message,
+                }
+            }
+        )
         return query_id
 
     # --- what the bridge did ------------------------------------------------------------
@@ -210,14 +256,18 @@ class FakeTelegram(LocalServer):
             while not condition():
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise AssertionError(f"timed out waiting for {what or condition}; calls: "
-                                         f"{[m for m, _ in self.calls if m not in ('getUpdates', 'sendChatAction')]}")
+                    raise AssertionError(
+                        f"timed out waiting for {what or condition}; calls: "
+                        f"{[m for m, _ in self.calls if m not in ('getUpdates', 'sendChatAction')]}"
+                    )
                 self._changed.wait(min(remaining, 0.2))
 
     def wait_for_text(self, chat_id: int, text: str, timeout: float = 30) -> dict:
         """The first message to `chat_id` containing `text`, waiting for it if need be."""
+
         def found():
             return next((m for m in self.messages_to(chat_id) if text in m["text"]), None)
+
         self.wait_for(lambda: found() is not None, timeout, f"{text!r} sent to chat {chat_id}")
         return found()
 

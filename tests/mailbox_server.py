@@ -1,5 +1,6 @@
 """A real SMTP server for the tests (aiosmtpd), on a free port: the assistant's emails to staff
 arrive here and are read back as the team inboxes would see them."""
+
 import email
 import email.policy
 import threading
@@ -11,8 +12,12 @@ from aiosmtpd.controller import Controller
 
 from bot.supervisor import free_port
 
-INBOXES = {"complaints": "complaints@council.test", "advocacy": "advocacy@council.test",
-           "social_work": "social-work@council.test", "duty": "duty@council.test"}
+INBOXES = {
+    "complaints": "complaints@council.test",
+    "advocacy": "advocacy@council.test",
+    "social_work": "social-work@council.test",
+    "duty": "duty@council.test",
+}
 
 
 class Mailbox:
@@ -37,12 +42,18 @@ class Mailbox:
 
     def settings(self) -> dict:
         """The assistant's environment for sending here (README, "Telling staff")."""
-        return {"PROMISEBOT_SMTP_HOST": "127.0.0.1", "PROMISEBOT_SMTP_PORT": str(self.port),
-                "PROMISEBOT_SMTP_SECURITY": "none", "PROMISEBOT_MAIL_FROM": "promises@council.test",
-                "PROMISEBOT_MAIL_EVERY_SECONDS": "0.5",
-                **{f"PROMISEBOT_INBOX_{name.upper()}": address for name, address in INBOXES.items()}}
+        return {
+            "PROMISEBOT_SMTP_HOST": "127.0.0.1",
+            "PROMISEBOT_SMTP_PORT": str(self.port),
+            "PROMISEBOT_SMTP_SECURITY": "none",
+            "PROMISEBOT_MAIL_FROM": "promises@council.test",
+            "PROMISEBOT_MAIL_EVERY_SECONDS": "0.5",
+            **{f"PROMISEBOT_INBOX_{name.upper()}": address for name, address in INBOXES.items()},
+        }
 
-    def wait_for(self, matches: Callable[[List[str], EmailMessage], bool], timeout: float = 30) -> List[Tuple[List[str], EmailMessage]]:
+    def wait_for(
+        self, matches: Callable[[List[str], EmailMessage], bool], timeout: float = 30
+    ) -> List[Tuple[List[str], EmailMessage]]:
         """Every email received that `matches`, once there is at least one."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

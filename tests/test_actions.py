@@ -1,4 +1,5 @@
 """The actions, driven by tracker fixtures, asserting the words a child would see."""
+
 from typing import Dict, List, Optional
 
 import pytest
@@ -28,12 +29,22 @@ PROMISE_BAND = {"up_to_11": "up_to_11", "12_15": "12_15", "16_18": "16_18", "18_
 
 
 def user_event(text: str, intent: str, entities=None) -> Dict:
-    return {"event": "user", "text": text,
-            "parse_data": {"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": entities or []}}
+    return {
+        "event": "user",
+        "text": text,
+        "parse_data": {"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": entities or []},
+    }
 
 
-def tracker(text: str, intent: str, age_band: Optional[str] = None, entities=None,
-            events: Optional[List[Dict]] = None, pending: Optional[str] = None, ranking=None) -> Tracker:
+def tracker(
+    text: str,
+    intent: str,
+    age_band: Optional[str] = None,
+    entities=None,
+    events: Optional[List[Dict]] = None,
+    pending: Optional[str] = None,
+    ranking=None,
+) -> Tracker:
     """A tracker as the action server receives it, just after the young person's message.
 
     By default the conversation is under way (the bot has spoken); `events=[]` makes this
@@ -46,9 +57,17 @@ def tracker(text: str, intent: str, age_band: Optional[str] = None, entities=Non
     return Tracker(
         sender_id="test-child",
         slots={"age_band": age_band, "pending_intent": pending},
-        latest_message={"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": entities or [],
-                        "intent_ranking": [{"name": intent, "confidence": 1.0}, *(ranking or [])]},
-        events=history, paused=False, followup_action=None, active_loop={}, latest_action_name="action_listen",
+        latest_message={
+            "text": text,
+            "intent": {"name": intent, "confidence": 0.99},
+            "entities": entities or [],
+            "intent_ranking": [{"name": intent, "confidence": 1.0}, *(ranking or [])],
+        },
+        events=history,
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
     )
 
 
@@ -130,24 +149,29 @@ def test_all_promises_come_one_theme_per_message(band):
     assert all(p in said(messages) for p in promises)
 
 
-@pytest.mark.parametrize("band,question,expected", [
-    ("up_to_11", "can I keep my toys?", "keep things that are important to you like your favourite toys."),
-    ("12_15", "will I have to change school?", "make sure that you don’t have to change school"),
-    ("16_18", "do I have to pay council tax?", "we promise to pay for your council tax"),
-    ("16_18", "can I stay with my foster carers?", "stay with your foster carers if this is possible"),
-    ("18_plus", "can u help me get a passport", "important documents like passports"),
-    ("up_to_11", "can i still see my old foster carers", "stay in touch with foster carers"),
-    ("12_15", "can i go on the skool trip", "school trips and fun activities"),
-    ("16_18", "will u help me get into uni", "college or university"),
-    ("up_to_11", "can i see a doctor wen im poorly", "see a doctor when you are poorly"),
-])
+@pytest.mark.parametrize(
+    "band,question,expected",
+    [
+        ("up_to_11", "can I keep my toys?", "keep things that are important to you like your favourite toys."),
+        ("12_15", "will I have to change school?", "make sure that you don’t have to change school"),
+        ("16_18", "do I have to pay council tax?", "we promise to pay for your council tax"),
+        ("16_18", "can I stay with my foster carers?", "stay with your foster carers if this is possible"),
+        ("18_plus", "can u help me get a passport", "important documents like passports"),
+        ("up_to_11", "can i still see my old foster carers", "stay in touch with foster carers"),
+        ("12_15", "can i go on the skool trip", "school trips and fun activities"),
+        ("16_18", "will u help me get into uni", "college or university"),
+        ("up_to_11", "can i see a doctor wen im poorly", "see a doctor when you are poorly"),
+    ],
+)
 def test_a_question_about_one_promise_gets_that_promise(band, question, expected):
     messages, _ = run(ActionAnswerPromises(), tracker(question, "promise_question", age_band=band))
     assert expected in said(messages)
 
 
 def test_a_promise_from_another_age_band_is_labelled_as_theirs():
-    messages, _ = run(ActionAnswerPromises(), tracker("do i have to pay council tax", "promise_question", age_band="up_to_11"))
+    messages, _ = run(
+        ActionAnswerPromises(), tracker("do i have to pay council tax", "promise_question", age_band="up_to_11")
+    )
     text = said(messages)
     assert "aged 16 to 18" in text and "council tax" in text
 
@@ -166,8 +190,14 @@ def test_promises_before_age_is_known_asks_age_and_keeps_the_question():
 
 def test_giving_age_answers_the_question_that_was_waiting():
     earlier = MID_CONVERSATION + [user_event("can i keep my toys", "promise_question")]
-    t = tracker("im 8", "inform_age", age_band="up_to_11", entities=age_entity("up_to_11"),
-                events=earlier, pending="promise_question")
+    t = tracker(
+        "im 8",
+        "inform_age",
+        age_band="up_to_11",
+        entities=age_entity("up_to_11"),
+        events=earlier,
+        pending="promise_question",
+    )
     messages, events = run(ActionSetAge(), t)
     text = said(messages)
     assert "children aged up to 11" in text
@@ -176,8 +206,12 @@ def test_giving_age_answers_the_question_that_was_waiting():
 
 
 def test_age_and_question_in_one_message_is_answered_and_remembered():
-    t = tracker("I'm 14, what do you promise about school?", "promises_education",
-                age_band="12_15", entities=age_entity("12_15"))
+    t = tracker(
+        "I'm 14, what do you promise about school?",
+        "promises_education",
+        age_band="12_15",
+        entities=age_entity("12_15"),
+    )
     messages, _ = run(ActionAnswerPromises(), t)
     text = said(messages)
     assert "aged 12 to 15" in text
@@ -185,8 +219,10 @@ def test_age_and_question_in_one_message_is_answered_and_remembered():
 
 
 def test_changing_age_says_so_and_answers_follow():
-    earlier = MID_CONVERSATION + [user_event("im 14", "inform_age", age_entity("12_15")),
-               {"event": "slot", "name": "age_band", "value": "12_15"}]
+    earlier = MID_CONVERSATION + [
+        user_event("im 14", "inform_age", age_entity("12_15")),
+        {"event": "slot", "name": "age_band", "value": "12_15"},
+    ]
     t = tracker("actually im 16", "inform_age", age_band="16_18", entities=age_entity("16_18"), events=earlier)
     messages, _ = run(ActionSetAge(), t)
     assert "changed" in said(messages) and "aged 16 to 18" in said(messages)
@@ -207,7 +243,9 @@ def test_age_we_could_not_read_is_asked_again_kindly():
 
 
 def test_over_25_is_told_who_the_chat_is_for():
-    messages, events = run(ActionSetAge(), tracker("im 40", "inform_age", age_band="over_25", entities=age_entity("over_25")))
+    messages, events = run(
+        ActionSetAge(), tracker("im 40", "inform_age", age_band="over_25", entities=age_entity("over_25"))
+    )
     assert "up to 25" in said(messages)
     assert SlotSet("age_band", None) in events
 
@@ -243,9 +281,15 @@ def test_menu_lists_the_ways_to_get_help():
     assert {"/promises_all", "/topic_complaints", "/topic_advocacy", "/topic_social_worker"} <= set(buttons(messages))
 
 
-@pytest.mark.parametrize("intent,expected", [
-    ("bot_challenge", "not a real person"), ("goodbye", "Bye"), ("thanks", "welcome"),
-    ("out_of_scope", "not something I can help with")])
+@pytest.mark.parametrize(
+    "intent,expected",
+    [
+        ("bot_challenge", "not a real person"),
+        ("goodbye", "Bye"),
+        ("thanks", "welcome"),
+        ("out_of_scope", "not something I can help with"),
+    ],
+)
 def test_small_talk(intent, expected):
     messages, _ = run(ActionSmallTalk(), tracker("x", intent))
     assert expected in said(messages)
@@ -257,8 +301,10 @@ def disclosure(kind: str) -> List[Dict]:
 
 @pytest.mark.parametrize("band", [None, "up_to_11", "12_15", "16_18", "18_plus"])
 def test_safeguarding_reply_reassures_is_honest_and_gives_routes(band):
-    messages, _ = run(ActionSafeguarding(), tracker("my dad hits me", "safeguarding_disclosure", age_band=band,
-                                                    entities=disclosure("physical_abuse")))
+    messages, _ = run(
+        ActionSafeguarding(),
+        tracker("my dad hits me", "safeguarding_disclosure", age_band=band, entities=disclosure("physical_abuse")),
+    )
     text = said(messages)
     assert "You did the right thing" in text and "not your fault" in text
     assert "I'm a computer" in text and "nobody reads this" in text  # honest: no person is reading
@@ -267,15 +313,19 @@ def test_safeguarding_reply_reassures_is_honest_and_gives_routes(band):
 
 
 def test_safeguarding_for_teenagers_says_what_happens_next_and_out_of_hours():
-    messages, _ = run(ActionSafeguarding(), tracker("he hits me", "safeguarding_disclosure", age_band="12_15",
-                                                    entities=disclosure("physical_abuse")))
+    messages, _ = run(
+        ActionSafeguarding(),
+        tracker("he hits me", "safeguarding_disclosure", age_band="12_15", entities=disclosure("physical_abuse")),
+    )
     text = said(messages)
     assert "What happens next" in text and "0300 555 2922" in text and "social worker" in text
 
 
 def test_under_11s_get_simpler_words():
-    young, _ = run(ActionSafeguarding(), tracker("he hits me", "safeguarding_disclosure", age_band="up_to_11",
-                                                 entities=disclosure("physical_abuse")))
+    young, _ = run(
+        ActionSafeguarding(),
+        tracker("he hits me", "safeguarding_disclosure", age_band="up_to_11", entities=disclosure("physical_abuse")),
+    )
     assert "grown-up you trust" in said(young)
     assert len(said(young)) < 450
 
@@ -283,13 +333,17 @@ def test_under_11s_get_simpler_words():
 @pytest.mark.parametrize("kind", ["suicide", "self_harm"])
 def test_suicide_and_self_harm_add_samaritans_and_shout(kind):
     for band in ("up_to_11", "16_18"):
-        messages, _ = run(ActionSafeguarding(), tracker("x", "safeguarding_disclosure", age_band=band, entities=disclosure(kind)))
+        messages, _ = run(
+            ActionSafeguarding(), tracker("x", "safeguarding_disclosure", age_band=band, entities=disclosure(kind))
+        )
         assert "116 123" in said(messages) and "85258" in said(messages)
 
 
 def test_online_abuse_adds_ceop():
-    messages, _ = run(ActionSafeguarding(), tracker("x", "safeguarding_disclosure", age_band="12_15",
-                                                    entities=disclosure("online_grooming")))
+    messages, _ = run(
+        ActionSafeguarding(),
+        tracker("x", "safeguarding_disclosure", age_band="12_15", entities=disclosure("online_grooming")),
+    )
     assert "CEOP" in said(messages)
 
 
@@ -303,8 +357,11 @@ def test_delete_my_chat_asks_first_and_only_the_yes_button_deletes():
     assert "delete our conversation" in said(messages)
     assert buttons(messages) == ['/delete_my_chat{"confirm_delete":"yes"}', "/help"]
     assert events == []  # nothing is deleted yet
-    confirmed = tracker('/delete_my_chat{"confirm_delete":"yes"}', "delete_my_chat",
-                        entities=[{"entity": "confirm_delete", "value": "yes"}])
+    confirmed = tracker(
+        '/delete_my_chat{"confirm_delete":"yes"}',
+        "delete_my_chat",
+        entities=[{"entity": "confirm_delete", "value": "yes"}],
+    )
     messages, events = run(ActionForgetConversation(), confirmed)
     assert "deleted our conversation" in said(messages)
     assert {"event": "slot", "timestamp": None, "name": "forget_conversation", "value": True} in events
@@ -312,16 +369,24 @@ def test_delete_my_chat_asks_first_and_only_the_yes_button_deletes():
 
 # --- safeguarding: honest words, routes by kind, never the wrong adult, three answers -------
 
-KIND_ROUTES = {"forced_marriage": "020 7008 0151", "fgm": "0800 028 3550", "substances": "111",
-               "nude_images": "Report Remove", "stranger": "Don't go to meet them", "running_away": "116 000",
-               "online_grooming": "CEOP", "suicide": "116 123"}
+KIND_ROUTES = {
+    "forced_marriage": "020 7008 0151",
+    "fgm": "0800 028 3550",
+    "substances": "111",
+    "nude_images": "Report Remove",
+    "stranger": "Don't go to meet them",
+    "running_away": "116 000",
+    "online_grooming": "CEOP",
+    "suicide": "116 123",
+}
 
 
 @pytest.mark.parametrize("kind, route", KIND_ROUTES.items())
 @pytest.mark.parametrize("band", ["up_to_11", "16_18"])
 def test_each_kind_of_disclosure_adds_its_own_route(kind, route, band):
-    messages, events = run(ActionSafeguarding(), tracker("x", "safeguarding_disclosure", age_band=band,
-                                                         entities=disclosure(kind)))
+    messages, events = run(
+        ActionSafeguarding(), tracker("x", "safeguarding_disclosure", age_band=band, entities=disclosure(kind))
+    )
     assert route in said(messages)
     assert SlotSet("safeguarding_watch", True) in events  # short replies next are read as urgent
 
@@ -330,27 +395,44 @@ def test_each_kind_of_disclosure_adds_its_own_route(kind, route, band):
 @pytest.mark.parametrize("band", [None, *BANDS])
 def test_the_urgent_answer_never_sends_the_child_to_their_carer(kind, band):
     # "my foster carer hits me": the answer must not suggest asking the person they named.
-    messages, _ = run(ActionSafeguarding(), tracker("my foster carer hits me", "safeguarding_disclosure",
-                                                    age_band=band, entities=disclosure(kind) if kind else None))
+    messages, _ = run(
+        ActionSafeguarding(),
+        tracker(
+            "my foster carer hits me",
+            "safeguarding_disclosure",
+            age_band=band,
+            entities=disclosure(kind) if kind else None,
+        ),
+    )
     assert "carer" not in said(messages).lower()
 
 
 def test_the_social_worker_button_says_when_the_message_is_read():
-    messages, _ = run(ActionSafeguarding(), tracker("x", "safeguarding_disclosure", age_band="12_15",
-                                                    entities=disclosure("physical_abuse")))
+    messages, _ = run(
+        ActionSafeguarding(),
+        tracker("x", "safeguarding_disclosure", age_band="12_15", entities=disclosure("physical_abuse")),
+    )
     assert "office hours" in said(messages) and "/message_social_worker" in buttons(messages)
 
 
 def test_care_leavers_are_given_lines_for_over_19s():
-    messages, _ = run(ActionSafeguarding(), tracker("x", "safeguarding_disclosure", age_band="18_plus",
-                                                    entities=disclosure("physical_abuse")))
+    messages, _ = run(
+        ActionSafeguarding(),
+        tracker("x", "safeguarding_disclosure", age_band="18_plus", entities=disclosure("physical_abuse")),
+    )
     assert "0800 023 2033" in said(messages) and "19 or over" in said(messages)
 
 
 def test_a_check_in_answers_the_question_first_then_asks_if_they_are_safe():
-    messages, events = run(ActionSafeguardingCheckIn(), tracker(
-        "what is grooming", "safeguarding_check_in", age_band="12_15",
-        ranking=[{"name": "topic_sg_grooming", "confidence": 0.7}]))
+    messages, events = run(
+        ActionSafeguardingCheckIn(),
+        tracker(
+            "what is grooming",
+            "safeguarding_check_in",
+            age_band="12_15",
+            ranking=[{"name": "topic_sg_grooming", "confidence": 0.7}],
+        ),
+    )
     assert messages[0]["custom"] == {"source": "topics.yml sg_grooming"}
     assert "are you safe right now?" in messages[-1]["text"]
     assert buttons(messages) == ["/safe_now", "/safeguarding_disclosure"]
@@ -358,8 +440,9 @@ def test_a_check_in_answers_the_question_first_then_asks_if_they_are_safe():
 
 
 def test_a_check_in_on_something_past_is_kind_and_says_it_is_not_too_late_to_tell():
-    messages, _ = run(ActionSafeguardingCheckIn(), tracker("i used to self harm but im ok now", "safeguarding_past",
-                                                           age_band="16_18"))
+    messages, _ = run(
+        ActionSafeguardingCheckIn(), tracker("i used to self harm but im ok now", "safeguarding_past", age_band="16_18")
+    )
     assert "better now" in said(messages) and "not too late" in said(messages)
     assert "are you safe right now?" in said(messages)
 
@@ -373,8 +456,10 @@ def test_a_short_reply_after_a_check_in_gets_the_urgent_answer(reply):
 
 
 def test_a_longer_reply_after_a_check_in_is_answered_as_usual_and_the_watch_ends():
-    messages, events = run(ActionSafeguardingFollowUp(), tracker(
-        "anyway what time does the youth club open on saturdays", "out_of_scope", age_band="12_15"))
+    messages, events = run(
+        ActionSafeguardingFollowUp(),
+        tracker("anyway what time does the youth club open on saturdays", "out_of_scope", age_band="12_15"),
+    )
     assert not messages[0]["custom"]["source"].startswith("messages.yml safeguarding")
     assert SlotSet("safeguarding_watch", False) in events
 

@@ -5,6 +5,7 @@ safeguarding, the request flows' choices), once shown in a conversation, is acce
 web chat's check and comes back whole through Telegram's 64-byte callback data; a payload the
 conversation was never shown is refused. No servers: the channels' own checks, as they run.
 """
+
 import asyncio
 import itertools
 from typing import Iterator, List, Tuple
@@ -131,13 +132,21 @@ def test_a_refused_tap_shows_the_latest_buttons_again_or_else_the_menu():
 
 
 def test_a_restarted_channel_learns_what_was_shown_from_the_stored_conversation():
-    stored = {"web-restarted": [
-        {"event": "user", "text": "what is an advocate"},
-        {"event": "bot", "text": "An advocate...", "data": {"buttons": [{"title": "Ask for an advocate",
-                                                                           "payload": "/request_advocate"}]}},
-        {"event": "bot", "text": "How would you like them to get back to you?",
-         "data": {"buttons": [{"title": "Phone", "payload": "phone"}]}},
-    ]}
+    stored = {
+        "web-restarted": [
+            {"event": "user", "text": "what is an advocate"},
+            {
+                "event": "bot",
+                "text": "An advocate...",
+                "data": {"buttons": [{"title": "Ask for an advocate", "payload": "/request_advocate"}]},
+            },
+            {
+                "event": "bot",
+                "text": "How would you like them to get back to you?",
+                "data": {"buttons": [{"title": "Phone", "payload": "phone"}]},
+            },
+        ]
+    }
     rasa = StoredConversations(stored)
     taps = Taps(rasa)
     assert run(taps.accepts("web-restarted", "phone"))

@@ -1,4 +1,5 @@
 """content/ is what a child reads: it must be complete, verbatim where it quotes, and valid."""
+
 import re
 import shutil
 from pathlib import Path
@@ -36,7 +37,7 @@ def test_no_promise_of_the_strategy_is_missing(content):
     if not STRATEGY.exists():
         pytest.skip("shared/seeds is not beside the project")
     text = STRATEGY.read_text(encoding="utf-8")
-    section = text[text.index("Our ‘Promises’ to younger children"): text.index("What our Children tell us")]
+    section = text[text.index("Our ‘Promises’ to younger children") : text.index("What our Children tell us")]
     bullets = [squash(b) for b in section.split("•")[1:]]
     # A bullet runs on into the next theme heading; the promise is its first sentence-part.
     ours = [squash(p.text) for b in content.bands.values() for t in b.themes for p in t.promises]
@@ -62,8 +63,14 @@ def test_every_topic_intent_in_the_domain_has_an_answer(content):
 
 
 def test_contacts_match_design(content):
-    expected = {"emergency": "999", "childline": "0800 1111", "edt": "0300 555 2922",
-                "coram_voice": "0808 800 5792", "samaritans": "116 123", "shout": "85258"}
+    expected = {
+        "emergency": "999",
+        "childline": "0800 1111",
+        "edt": "0300 555 2922",
+        "coram_voice": "0808 800 5792",
+        "samaritans": "116 123",
+        "shout": "85258",
+    }
     for contact_id, number in expected.items():
         assert number in content.contacts[contact_id].how
 
@@ -94,18 +101,25 @@ def edit(path: Path, change):
     path.write_text(yaml.safe_dump(data, allow_unicode=True))
 
 
-@pytest.mark.parametrize("file,change,fault", [
-    ("topics.yml", lambda d: d["topics"][0]["answer"].pop("default"), "answer.default"),
-    ("topics.yml", lambda d: d["topics"][0].__setitem__("title", "x" * 40), "title"),
-    ("topics.yml", lambda d: d["topics"][0]["answer"].__setitem__("default", "call {contact:nobody}"), "unknown contact"),
-    ("topics.yml", lambda d: d["topics"][0].__setitem__("related", ["no_such_topic"]), "does not exist"),
-    ("topics.yml", lambda d: d["topics"][1].__setitem__("id", d["topics"][0]["id"]), "used twice"),
-    ("promises.yml", lambda d: d["bands"]["12_15"]["themes"].reverse(), "themes must be"),
-    ("promises.yml", lambda d: d["bands"].pop("16_18"), "bands must be"),
-    ("promises.yml", lambda d: d["bands"]["up_to_11"]["themes"][0]["promises"][0].pop("keywords"), "keywords"),
-    ("contacts.yml", lambda d: d["contacts"].pop(0), "emergency"),
-    ("messages.yml", lambda d: d.pop("version"), "version"),
-])
+@pytest.mark.parametrize(
+    "file,change,fault",
+    [
+        ("topics.yml", lambda d: d["topics"][0]["answer"].pop("default"), "answer.default"),
+        ("topics.yml", lambda d: d["topics"][0].__setitem__("title", "x" * 40), "title"),
+        (
+            "topics.yml",
+            lambda d: d["topics"][0]["answer"].__setitem__("default", "call {contact:nobody}"),
+            "unknown contact",
+        ),
+        ("topics.yml", lambda d: d["topics"][0].__setitem__("related", ["no_such_topic"]), "does not exist"),
+        ("topics.yml", lambda d: d["topics"][1].__setitem__("id", d["topics"][0]["id"]), "used twice"),
+        ("promises.yml", lambda d: d["bands"]["12_15"]["themes"].reverse(), "themes must be"),
+        ("promises.yml", lambda d: d["bands"].pop("16_18"), "bands must be"),
+        ("promises.yml", lambda d: d["bands"]["up_to_11"]["themes"][0]["promises"][0].pop("keywords"), "keywords"),
+        ("contacts.yml", lambda d: d["contacts"].pop(0), "emergency"),
+        ("messages.yml", lambda d: d.pop("version"), "version"),
+    ],
+)
 def test_malformed_content_is_refused_with_the_place_named(content_copy, file, change, fault):
     edit(content_copy / file, change)
     with pytest.raises(ContentError, match=fault):
@@ -113,6 +127,7 @@ def test_malformed_content_is_refused_with_the_place_named(content_copy, file, c
 
 
 # --- reading age (bot/reading.py, content/reading.yml) ------------------------------------------
+
 
 def test_every_text_a_band_can_receive_passes_its_reading_age_and_explains_its_jargon(content):
     from bot import reading
@@ -129,9 +144,16 @@ def test_every_text_a_band_can_receive_passes_its_reading_age_and_explains_its_j
 def test_the_reading_check_fails_a_hard_text_and_unexplained_jargon(content):
     from bot import reading
 
-    assert reading.grade_of(reading.readable_form(
-        "Notwithstanding the aforementioned considerations, the Independent Reviewing Officer's "
-        "responsibilities encompass comprehensive oversight of individualised care planning.", content)) > 12
+    assert (
+        reading.grade_of(
+            reading.readable_form(
+                "Notwithstanding the aforementioned considerations, the Independent Reviewing Officer's "
+                "responsibilities encompass comprehensive oversight of individualised care planning.",
+                content,
+            )
+        )
+        > 12
+    )
     assert reading.unexplained_jargon("Ask your IRO about it.", ["IRO"]) == ["IRO"]
     assert reading.unexplained_jargon("Ask your IRO (the person who runs your review).", ["IRO"]) == []
     assert reading.unexplained_jargon("An advocate is someone on your side.", ["advocate"]) == []
@@ -141,31 +163,43 @@ def test_the_reading_check_fails_a_hard_text_and_unexplained_jargon(content):
 def test_check_content_exits_non_zero_when_a_text_is_too_hard(tmp_path):
     import subprocess
     import sys
+
     copy = tmp_path / "content"
     shutil.copytree(ROOT / "content", copy)
     messages = copy / "messages.yml"
-    messages.write_text(messages.read_text().replace(
-        'what_next: "', 'what_next: "Notwithstanding comprehensive institutional considerations, '), encoding="utf-8")
-    code = ("import sys; from pathlib import Path; import bot.content as c, bot.reading as r; "
-            f"content = c.load_content(Path({str(copy)!r})); rules = r.load_rules(); "
-            "sys.exit(1 if any(f.fails for f in r.check(content, rules)) else 0)")
+    messages.write_text(
+        messages.read_text().replace(
+            'what_next: "', 'what_next: "Notwithstanding comprehensive institutional considerations, '
+        ),
+        encoding="utf-8",
+    )
+    code = (
+        "import sys; from pathlib import Path; import bot.content as c, bot.reading as r; "
+        f"content = c.load_content(Path({str(copy)!r})); rules = r.load_rules(); "
+        "sys.exit(1 if any(f.fails for f in r.check(content, rules)) else 0)"
+    )
     assert subprocess.run([sys.executable, "-c", code]).returncode == 1
 
 
 # --- contacts' hours (bot/contact_hours.py) ----------------------------------------------------
 
-@pytest.mark.parametrize("contact_id, moment, said", [
-    ("coram_voice", "2026-11-30 10:00", "Open now."),  # a Monday morning
-    ("coram_voice", "2026-11-28 12:00", "Closed now. It opens again on Monday at 9.30am."),  # Saturday
-    ("coram_voice", "2026-12-01 08:00", "Closed now. It opens again today at 9.30am."),
-    ("coram_voice", "2026-12-24 19:00", "Closed now. It opens again on Tuesday at 9.30am."),  # Christmas, then 28th
-    ("edt", "2026-11-30 11:00", "It opens at 5pm today."),
-    ("edt", "2026-11-27 16:45", "Open now."),  # Friday: the offices close at 4.30pm
-    ("edt", "2026-12-25 11:00", "Open now."),  # a bank holiday
-    ("childline", "2026-11-28 03:00", ""),  # always open: nothing to say
-])
+
+@pytest.mark.parametrize(
+    "contact_id, moment, said",
+    [
+        ("coram_voice", "2026-11-30 10:00", "Open now."),  # a Monday morning
+        ("coram_voice", "2026-11-28 12:00", "Closed now. It opens again on Monday at 9.30am."),  # Saturday
+        ("coram_voice", "2026-12-01 08:00", "Closed now. It opens again today at 9.30am."),
+        ("coram_voice", "2026-12-24 19:00", "Closed now. It opens again on Tuesday at 9.30am."),  # Christmas, then 28th
+        ("edt", "2026-11-30 11:00", "It opens at 5pm today."),
+        ("edt", "2026-11-27 16:45", "Open now."),  # Friday: the offices close at 4.30pm
+        ("edt", "2026-12-25 11:00", "Open now."),  # a bank holiday
+        ("childline", "2026-11-28 03:00", ""),  # always open: nothing to say
+    ],
+)
 def test_a_contact_with_hours_says_whether_it_is_open_now(content, contact_id, moment, said):
     import datetime
+
     from bot.contact_hours import status
 
     when = datetime.datetime.strptime(moment, "%Y-%m-%d %H:%M")  # UTC; in winter the UK's clock too

@@ -2,6 +2,7 @@
 database refusing a request as it is sent, and everything restarting mid-conversation. The
 assistant here is a private copy (this module kills and restarts it), on free ports with its
 own database."""
+
 import os
 import sqlite3
 import subprocess
@@ -110,7 +111,7 @@ def test_a_request_the_database_cannot_take_is_never_said_to_be_sent_and_nothing
         assert sqlite3.connect(requests_database).execute(count).fetchone()[0] == 0  # nothing half-written
 
         child = WebChild(private.web_url)  # with the database back, sending again works (a new session:
-        child.hears("im 13")                # the web chat allows 8 messages in 10 s)
+        child.hears("im 13")  # the web chat allows 8 messages in 10 s)
         child.hears("who is my social worker")
         child.hears(tap="Message my social worker")
         for answer in ("please ring me about seeing my nan", "Whenever", "Sam", "Through my social worker"):
@@ -135,9 +136,12 @@ def test_an_action_that_fails_answers_and_logs_without_the_childs_words(tmp_path
 
     port, log = free_port(), tmp_path / "actions.log"
     with open(log, "wb") as out:
-        server = subprocess.Popen([sys.executable, "-m", "bot.action_server", "--actions", "tests.failing_actions",
-                                   "--port", str(port)], stdout=out, stderr=subprocess.STDOUT,
-                                  env={**os.environ, "PROMISEBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"})
+        server = subprocess.Popen(
+            [sys.executable, "-m", "bot.action_server", "--actions", "tests.failing_actions", "--port", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PROMISEBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"},
+        )
     try:
         for _ in range(120):
             try:
@@ -146,9 +150,18 @@ def test_an_action_that_fails_answers_and_logs_without_the_childs_words(tmp_path
             except requests.ConnectionError:
                 time.sleep(0.25)
         words = "my foster carer Dave locks me in"
-        call = {"next_action": "action_that_fails", "sender_id": "child", "version": "3.6.2", "domain": {},
-                "tracker": {"sender_id": "child", "slots": {"complaint_details": words}, "events": [],
-                            "latest_message": {"text": words, "intent": {}, "entities": []}}}
+        call = {
+            "next_action": "action_that_fails",
+            "sender_id": "child",
+            "version": "3.6.2",
+            "domain": {},
+            "tracker": {
+                "sender_id": "child",
+                "slots": {"complaint_details": words},
+                "events": [],
+                "latest_message": {"text": words, "intent": {}, "entities": []},
+            },
+        }
         answer = requests.post(f"http://127.0.0.1:{port}/webhook", json=call, timeout=30)
     finally:
         server.terminate()

@@ -1,4 +1,5 @@
 """The request flows: answers are checked kindly, read back, and saved before confirming."""
+
 import datetime
 
 import pytest
@@ -14,7 +15,9 @@ from bot.store.requests import list_requests
 CONTENT = load_content()
 
 
-@pytest.mark.parametrize("text,problem", [("", "empty"), ("   ", "empty"), ("x" * 2001, "too_long"), ("/affirm", "empty")])
+@pytest.mark.parametrize(
+    "text,problem", [("", "empty"), ("   ", "empty"), ("x" * 2001, "too_long"), ("/affirm", "empty")]
+)
 def test_empty_or_over_long_answers_are_asked_again(text, problem):
     assert flows.check_text(text) == flows.Checked(None, problem)
 
@@ -29,16 +32,31 @@ def test_a_real_answer_is_kept_as_written():
     assert flows.check_text("  my room is freezing  ").value == "my room is freezing"
 
 
-@pytest.mark.parametrize("text,value", [
-    ("Phone", "phone"), ("ring me", "phone"), ("email pls", "email"),
-    ("thru my fc", "carer"), ("my sw", "social_worker"), ("dont contact me", "none")])
+@pytest.mark.parametrize(
+    "text,value",
+    [
+        ("Phone", "phone"),
+        ("ring me", "phone"),
+        ("email pls", "email"),
+        ("thru my fc", "carer"),
+        ("my sw", "social_worker"),
+        ("dont contact me", "none"),
+    ],
+)
 def test_contact_preference_from_buttons_or_words(text, value):
     assert flows.check_choice("contact_preference", text).value == value
 
 
-@pytest.mark.parametrize("intent,text,value", [
-    ("affirm", "yh", True), ("deny", "nah", False), ("out_of_scope", "yes please", True),
-    ("out_of_scope", "no", False), ("out_of_scope", "banana", None)])
+@pytest.mark.parametrize(
+    "intent,text,value",
+    [
+        ("affirm", "yh", True),
+        ("deny", "nah", False),
+        ("out_of_scope", "yes please", True),
+        ("out_of_scope", "no", False),
+        ("out_of_scope", "banana", None),
+    ],
+)
 def test_yes_or_no(intent, text, value):
     assert flows.check_yes_no(intent, text).value == value
 
@@ -51,20 +69,35 @@ def test_contact_detail_is_asked_only_for_phone_or_email():
 
 def test_office_hours_are_weekdays_nine_to_five_in_walsall_fridays_to_half_past_four_not_bank_holidays():
     def at(day, hour, minute=0):  # Walsall is on UTC in winter
-        return flows.is_office_hours(CONTENT, datetime.datetime(2026, 12, day, hour, minute, tzinfo=datetime.timezone.utc))
+        return flows.is_office_hours(
+            CONTENT, datetime.datetime(2026, 12, day, hour, minute, tzinfo=datetime.timezone.utc)
+        )
+
     assert at(7, 10) and at(7, 16, 59) and not at(7, 17) and not at(7, 8, 59)  # a Monday
     assert at(11, 16, 29) and not at(11, 16, 30)  # a Friday: the duty team from 4.30pm
     assert not at(12, 10)  # a Saturday
     assert not at(25, 10) and not at(28, 10)  # Christmas Day, and the Boxing Day holiday on the Monday
 
 
-def form_tracker(text, intent="out_of_scope", confidence=0.9, slots=None, loop="complaint_form", channel=None,
-                 metadata=None):
+def form_tracker(
+    text, intent="out_of_scope", confidence=0.9, slots=None, loop="complaint_form", channel=None, metadata=None
+):
     events = [{"event": "user", "text": text, "input_channel": channel}] if channel else []
-    return Tracker("child", dict({"active_flow": "complaint", "requested_slot": None}, **(slots or {})),
-                   {"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": [],
-                    "metadata": metadata or {}},
-                   events, False, None, {"name": loop} if loop else {}, "action_listen")
+    return Tracker(
+        "child",
+        dict({"active_flow": "complaint", "requested_slot": None}, **(slots or {})),
+        {
+            "text": text,
+            "intent": {"name": intent, "confidence": confidence},
+            "entities": [],
+            "metadata": metadata or {},
+        },
+        events,
+        False,
+        None,
+        {"name": loop} if loop else {},
+        "action_listen",
+    )
 
 
 def validate(slot, text, **kwargs):
@@ -85,20 +118,30 @@ def test_a_question_mid_form_is_answered_and_the_form_asks_again():
 
 
 def test_an_answer_that_sounds_like_a_topic_is_still_an_answer():
-    result, _ = validate("complaint_about", "my social worker never visits me", intent="topic_social_worker", confidence=0.99)
+    result, _ = validate(
+        "complaint_about", "my social worker never visits me", intent="topic_social_worker", confidence=0.99
+    )
     assert result == {"complaint_about": "my social worker never visits me"}
 
 
 def test_a_message_for_the_social_worker_may_itself_be_a_question():
     dispatcher = CollectingDispatcher()
     text = "can i go to my friends party on saturday?"
-    result = ValidateComplaintForm().validate_sw_message(text, dispatcher, form_tracker(text, "promise_question", 0.99), {})
+    result = ValidateComplaintForm().validate_sw_message(
+        text, dispatcher, form_tracker(text, "promise_question", 0.99), {}
+    )
     assert result == {"sw_message": text}
 
 
 def test_read_back_shows_every_answer_and_asks_to_confirm():
-    slots = {"complaint_about": "cold room", "complaint_outcome": "a heater", "wants_advocate": True,
-             "known_name": "Sam", "contact_preference": "phone", "contact_detail": "07700 900123"}
+    slots = {
+        "complaint_about": "cold room",
+        "complaint_outcome": "a heater",
+        "wants_advocate": True,
+        "known_name": "Sam",
+        "contact_preference": "phone",
+        "contact_detail": "07700 900123",
+    }
     dispatcher = CollectingDispatcher()
     ask = next(cls for cls in ActionAskQuestion.__subclasses__() if cls.slot == "confirm_request")()
     ask.run(dispatcher, form_tracker("x", slots=slots), {})
@@ -122,8 +165,14 @@ def submit(slots, **kwargs):
     return " ".join(m.get("text") or "" for m in dispatcher.messages)
 
 
-CONFIRMED = {"complaint_about": "cold room", "complaint_outcome": "a heater", "wants_advocate": False,
-             "known_name": "Sam", "contact_preference": "social_worker", "confirm_request": True}
+CONFIRMED = {
+    "complaint_about": "cold room",
+    "complaint_outcome": "a heater",
+    "wants_advocate": False,
+    "known_name": "Sam",
+    "contact_preference": "social_worker",
+    "confirm_request": True,
+}
 
 
 def test_a_confirmed_complaint_is_saved_then_confirmed_with_its_reference(database):
@@ -153,14 +202,29 @@ def test_cancel_says_nothing_was_saved(database):
     assert list_requests("test", url=database) == []
 
 
-@pytest.mark.parametrize("text,cancels", [
-    ("stop", True), ("never mind", True), ("nvm", True), ("forget it", True), ("i changed my mind", True),
-    ("i want it fixed this week", False), ("i dont want to live there anymore", False),
-    ("stop them shouting at me every night and " + "really " * 10, False),
-    ("i want them to stop", False), ("make him stop", False), ("stop them reading my diary", False),
-    ("i want it to stop", False), ("pls stop", True), ("stop this", True), ("can we stop now", True)])
+@pytest.mark.parametrize(
+    "text,cancels",
+    [
+        ("stop", True),
+        ("never mind", True),
+        ("nvm", True),
+        ("forget it", True),
+        ("i changed my mind", True),
+        ("i want it fixed this week", False),
+        ("i dont want to live there anymore", False),
+        ("stop them shouting at me every night and " + "really " * 10, False),
+        ("i want them to stop", False),
+        ("make him stop", False),
+        ("stop them reading my diary", False),
+        ("i want it to stop", False),
+        ("pls stop", True),
+        ("stop this", True),
+        ("can we stop now", True),
+    ],
+)
 def test_only_a_clear_stop_cancels_a_half_written_request(text, cancels):
     from bot.nlu.explicit_cancel import is_explicit_cancel
+
     assert is_explicit_cancel(text) is cancels
 
 
@@ -175,8 +239,11 @@ def test_here_in_this_chat_is_offered_only_where_the_councils_news_can_reach_the
 def test_a_request_for_news_in_the_chat_keeps_the_sealed_chat_and_says_news_will_come_here(database):
     from bot.casework.reply_address import seal, unseal
 
-    said = submit({**CONFIRMED, "contact_preference": "chat"}, channel="telegram",
-                  metadata={"reply_address": seal("telegram", 7123)})
+    said = submit(
+        {**CONFIRMED, "contact_preference": "chat"},
+        channel="telegram",
+        metadata={"reply_address": seal("telegram", 7123)},
+    )
     [saved] = list_requests("test", url=database)
     assert unseal(saved.reply_address) == ("telegram", "7123") and "7123" not in saved.reply_address
     assert "will come here, in this chat" in said
@@ -188,15 +255,24 @@ def test_without_the_chats_address_the_child_is_told_the_council_cannot_reply_th
     assert "can't reply to you here" in said and "will come here" not in said
 
 
-@pytest.mark.parametrize("about", ["my foster carer shouts at me", "the staff at my home took my phone",
-                                   "my fc wont let me see my mates", "my key worker is never there"])
+@pytest.mark.parametrize(
+    "about",
+    [
+        "my foster carer shouts at me",
+        "the staff at my home took my phone",
+        "my fc wont let me see my mates",
+        "my key worker is never there",
+    ],
+)
 def test_through_my_carer_is_not_offered_when_the_request_is_about_them(about):
     values = [value for _, value in flows.contact_choices(CONTENT, {"complaint_about": about}, "telegram")]
     assert "carer" not in values and "phone" in values
 
 
 def test_through_my_carer_is_offered_otherwise():
-    values = [value for _, value in flows.contact_choices(CONTENT, {"sw_message": "can i go on the school trip"}, "telegram")]
+    values = [
+        value for _, value in flows.contact_choices(CONTENT, {"sw_message": "can i go on the school trip"}, "telegram")
+    ]
     assert "carer" in values
 
 

@@ -4,6 +4,7 @@ A fresh clone has no `var/` (git ignores it), and a restart straight after Ctrl-
 last run's connections still in TIME_WAIT. Both stopped the assistant before; these tests
 guard them, and the one clear line a bad database setting gets instead of a traceback.
 """
+
 import os
 import shutil
 import signal
@@ -24,6 +25,7 @@ ANSWER_WITHIN = 240  # seconds from `make run` to an answer on the REST channel 
 
 
 # --- the port check --------------------------------------------------------------------------
+
 
 def test_a_port_left_in_time_wait_by_a_stopped_run_counts_as_free():
     """The server side closes first, as the assistant's servers do when stopped, so that side's
@@ -51,10 +53,12 @@ def test_a_port_with_a_listener_is_not_free():
 
 # --- database settings -----------------------------------------------------------------------
 
+
 def promisebot(*args, database_url):
     env = {**os.environ, "PROMISEBOT_DATABASE_URL": database_url}
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_a_sqlite_database_in_a_folder_not_made_yet_is_created(tmp_path):
@@ -65,12 +69,15 @@ def test_a_sqlite_database_in_a_folder_not_made_yet_is_created(tmp_path):
     assert (database.parent.stat().st_mode & 0o777) == 0o700  # nobody else on the server reads it
 
 
-@pytest.mark.parametrize("url, names", [
-    ("this is not a database url", ["is not a URL"]),
-    ("nosuchdb://somewhere/x", ["nosuchdb://", "no driver"]),
-    ("sqlite:////etc/hostname/inside/a/file.sqlite", ["/etc/hostname/inside/a", "cannot create the folder"]),
-    ("postgresql://someone:hunter2secret@127.0.0.1:1/promises", ["127.0.0.1:1", "cannot open the database"]),
-])
+@pytest.mark.parametrize(
+    "url, names",
+    [
+        ("this is not a database url", ["is not a URL"]),
+        ("nosuchdb://somewhere/x", ["nosuchdb://", "no driver"]),
+        ("sqlite:////etc/hostname/inside/a/file.sqlite", ["/etc/hostname/inside/a", "cannot create the folder"]),
+        ("postgresql://someone:hunter2secret@127.0.0.1:1/promises", ["127.0.0.1:1", "cannot open the database"]),
+    ],
+)
 def test_a_bad_database_setting_gets_one_clear_line(url, names):
     done = promisebot("migrate", database_url=url)
     assert done.returncode == 1
@@ -84,6 +91,7 @@ def test_a_bad_database_setting_gets_one_clear_line(url, names):
 
 # --- make run in a fresh clone ---------------------------------------------------------------
 
+
 def git(*args, cwd=ROOT, env=None):
     return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout.strip()
 
@@ -92,8 +100,14 @@ def fresh_clone(into: Path) -> Path:
     """A `git clone` of the repository as it is now (uncommitted changes included, so it can be
     run before committing), in `into/promises`, with `../shared` beside it as in CI."""
     index = into / "snapshot-index"
-    env = {**os.environ, "GIT_INDEX_FILE": str(index), "GIT_AUTHOR_NAME": "test", "GIT_AUTHOR_EMAIL": "test@localhost",
-           "GIT_COMMITTER_NAME": "test", "GIT_COMMITTER_EMAIL": "test@localhost"}
+    env = {
+        **os.environ,
+        "GIT_INDEX_FILE": str(index),
+        "GIT_AUTHOR_NAME": "test",
+        "GIT_AUTHOR_EMAIL": "test@localhost",
+        "GIT_COMMITTER_NAME": "test",
+        "GIT_COMMITTER_EMAIL": "test@localhost",
+    }
     git("read-tree", "HEAD", env=env)
     git("add", "-A", env=env)
     snapshot = git("commit-tree", git("write-tree", env=env), "-p", "HEAD", "-m", "working tree", env=env)
@@ -114,8 +128,11 @@ def fresh_clone(into: Path) -> Path:
 
 def answers(rasa_port: int) -> bool:
     try:
-        reply = requests.post(f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook",
-                              json={"sender": "fresh-clone", "message": "hi im 14"}, timeout=30)
+        reply = requests.post(
+            f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook",
+            json={"sender": "fresh-clone", "message": "hi im 14"},
+            timeout=30,
+        )
     except requests.RequestException:
         return False
     return reply.status_code == 200 and any("12 to 15" in (m.get("text") or "") for m in reply.json())
@@ -127,8 +144,14 @@ def make_run(clone: Path, ports: dict, log: Path) -> subprocess.Popen:
     run_args = " ".join(f"--{name}-port {port}" for name, port in ports.items())
     env = {**os.environ, "PYTHONPATH": str(clone)}
     env.pop("PROMISEBOT_DATABASE_URL", None)  # the default: var/promisebot.sqlite in the clone
-    return subprocess.Popen([MAKE, "run", f"VENV={ROOT / '.venv'}", f"RUN_ARGS={run_args}"], cwd=clone, env=env,
-                            stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
+    return subprocess.Popen(
+        [MAKE, "run", f"VENV={ROOT / '.venv'}", f"RUN_ARGS={run_args}"],
+        cwd=clone,
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def stop(process: subprocess.Popen) -> int:
@@ -152,8 +175,10 @@ def wait_for_answer(process: subprocess.Popen, rasa_port: int, log: Path) -> Non
     pytest.fail(f"no answer on the REST channel within {ANSWER_WITHIN} s:\n{log.read_text()[-3000:]}")
 
 
-@pytest.mark.skipif(MAKE is None or not (ROOT / ".venv" / "bin" / "promisebot").exists(),
-                    reason="needs make and the project's .venv (make test builds both)")
+@pytest.mark.skipif(
+    MAKE is None or not (ROOT / ".venv" / "bin" / "promisebot").exists(),
+    reason="needs make and the project's .venv (make test builds both)",
+)
 def test_make_run_is_the_first_command_in_a_fresh_clone_and_restarts_straight_away(tmp_path, model_path):
     clone = fresh_clone(tmp_path)
     assert not (clone / "var").exists()

@@ -15,6 +15,7 @@ shape, never a 500, and never Rasa exiting.
 The fuzzing has an assistant of its own, so the junk conversations it leaves, and a server
 it manages to bring down, never reach the other tests.
 """
+
 import itertools
 import json
 import time
@@ -22,12 +23,12 @@ import uuid
 
 import pytest
 import requests
+from fakes import FakeTelegram
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from test_telegram import start_bridge
 
 from bot.channels.webchat.server import MAX_BODY_BYTES
-from fakes import FakeTelegram
-from test_telegram import start_bridge
 
 TIMEOUT = 60  # seconds for one request: longer is a hang
 
@@ -43,9 +44,11 @@ def fuzzed(model_path):
 
 def assert_still_running(assistant, after, wait: float = 0) -> None:
     """Every process still up after `after` was sent (waiting up to `wait` seconds for one to go)."""
+
     def exited() -> str:
-        return ", ".join(f"{s.name} exited (code {s.process.returncode})"
-                         for s in assistant.services if s.process.poll() is not None)
+        return ", ".join(
+            f"{s.name} exited (code {s.process.returncode})" for s in assistant.services if s.process.poll() is not None
+        )
 
     deadline = time.monotonic() + wait
     while not exited() and time.monotonic() < deadline:
@@ -65,9 +68,18 @@ def post(assistant, url: str, sent, **kwargs) -> requests.Response:
 
 
 def fuzz_settings(examples: int):
-    return settings(max_examples=examples, deadline=None, derandomize=True, print_blob=True,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                           HealthCheck.data_too_large, HealthCheck.large_base_example])
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,
+        print_blob=True,
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.large_base_example,
+        ],
+    )
 
 
 # --- what is sent ---------------------------------------------------------------------------
@@ -83,18 +95,30 @@ CHARACTERS = st.one_of(ANY_CHARACTER, ODD_CHARACTERS, EMOJI)
 
 def random_text(max_size: int) -> st.SearchStrategy[str]:
     """Mostly short messages, some long ones, some long ones made of one short piece repeated."""
-    repeated = st.builds(lambda piece, size: (piece * (size // len(piece) + 1))[:size],
-                         st.text(CHARACTERS, min_size=1, max_size=12), st.integers(1000, max_size))
+    repeated = st.builds(
+        lambda piece, size: (piece * (size // len(piece) + 1))[:size],
+        st.text(CHARACTERS, min_size=1, max_size=12),
+        st.integers(1000, max_size),
+    )
     return st.one_of(st.text(CHARACTERS, max_size=50), st.text(CHARACTERS, min_size=1000, max_size=max_size), repeated)
 
 
-JSON_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False),
-                         st.text(ANY_CHARACTER, max_size=30))
-JSON_VALUES = st.recursive(JSON_SCALARS, lambda inner: st.lists(inner, max_size=4)
-                           | st.dictionaries(st.text(ANY_CHARACTER, max_size=10), inner, max_size=4), max_leaves=12)
+JSON_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(ANY_CHARACTER, max_size=30),
+)
+JSON_VALUES = st.recursive(
+    JSON_SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(ANY_CHARACTER, max_size=10), inner, max_size=4),
+    max_leaves=12,
+)
 # JSON nested deeper than a parser recurses: a classic way to crash one.
-DEEP_JSON = st.builds(lambda opener, depth: opener * depth, st.sampled_from(["[", '{"a":', "[{\"a\":"]),
-                      st.integers(100, 3_000))
+DEEP_JSON = st.builds(
+    lambda opener, depth: opener * depth, st.sampled_from(["[", '{"a":', '[{"a":']), st.integers(100, 3_000)
+)
 SESSIONS = st.one_of(st.uuids().map(lambda u: u.hex), st.text(ANY_CHARACTER, max_size=80), JSON_VALUES)
 
 
@@ -136,6 +160,7 @@ INTENT_SHAPED = r"^/[a-z_]{1,64}(\{[^{}]{0,200}\})?$"
 
 # --- Rasa's REST channel ---------------------------------------------------------------------
 
+
 @fuzz_settings(70)
 @given(text=random_text(20_000))
 @example(text="")
@@ -147,11 +172,13 @@ def test_random_text_over_rest_always_gets_an_answer(fuzzed, text):
     response = post(fuzzed, fuzzed.rest_url, text[:80], json={"sender": f"fuzz-{uuid.uuid4().hex}", "message": text})
     assert response.status_code == 200, response.text[:300]
     replies = response.json()
-    assert isinstance(replies, list) and any(isinstance(r.get("text"), str) and r["text"].strip() for r in replies), \
+    assert isinstance(replies, list) and any(isinstance(r.get("text"), str) and r["text"].strip() for r in replies), (
         f"no answer to {text[:80]!r} ({len(text)} characters): {replies!r}"
+    )
 
 
 # --- the web chat server ---------------------------------------------------------------------
+
 
 def messages_with_words(response: requests.Response) -> list:
     messages = response.json()["messages"]
@@ -212,8 +239,9 @@ def test_random_text_in_the_web_chat_always_gets_an_answer(fuzzed, text):
 def test_random_payloads_in_the_web_chat_are_refused_kindly(fuzzed, payload):
     """A new conversation was shown no buttons, so every tap is refused: kindly, never silently,
     with buttons to tap instead."""
-    response = post(fuzzed, fuzzed.web_url + "/api/message", payload,
-                    json={"session": uuid.uuid4().hex, "payload": payload})
+    response = post(
+        fuzzed, fuzzed.web_url + "/api/message", payload, json={"session": uuid.uuid4().hex, "payload": payload}
+    )
     (refusal,) = check_web_answer(response, payload)
     assert refusal["text"] == channel_message("channel_button_refused") and refusal["buttons"]
 
@@ -284,12 +312,15 @@ def test_random_text_on_telegram_always_gets_an_answer(fuzzed, bridge, text):
 
 def callback_data() -> st.SearchStrategy[str]:
     """What a button can carry: up to 64 bytes of UTF-8."""
+
     def fits(data: str) -> str:
         return data.encode()[:64].decode(errors="ignore")
 
-    return st.one_of(st.text(CHARACTERS, max_size=64).map(fits),
-                     st.from_regex(INTENT_SHAPED, fullmatch=True).map(fits),
-                     st.text(ANY_CHARACTER, max_size=30).map(lambda s: fits("#" + s)))
+    return st.one_of(
+        st.text(CHARACTERS, max_size=64).map(fits),
+        st.from_regex(INTENT_SHAPED, fullmatch=True).map(fits),
+        st.text(ANY_CHARACTER, max_size=30).map(lambda s: fits("#" + s)),
+    )
 
 
 MENU = "Here's what I can help with"
@@ -299,7 +330,7 @@ def until_the_menu(telegram: FakeTelegram, chat: int) -> list:
     """What the chat was sent up to the /help menu: waits for the menu."""
     telegram.wait_for_text(chat, MENU)
     texts = [m["text"] for m in telegram.messages_to(chat)]
-    return texts[:next(i for i, t in enumerate(texts) if MENU in t) + 1]
+    return texts[: next(i for i, t in enumerate(texts) if MENU in t) + 1]
 
 
 def tap_was_answered(telegram: FakeTelegram, query_id: str) -> bool:
@@ -320,7 +351,9 @@ def help_in_a_new_chat(bridge):
 @example(data="")
 @example(data="#0123456789abcdef0123")  # a long payload's key this bridge never handed out
 @example(data="/no_such_intent")
-def test_random_button_data_on_telegram_is_refused_kindly_and_the_bridge_carries_on(fuzzed, bridge, help_in_a_new_chat, data):
+def test_random_button_data_on_telegram_is_refused_kindly_and_the_bridge_carries_on(
+    fuzzed, bridge, help_in_a_new_chat, data
+):
     telegram, process = bridge
     chat = next(chat_ids)
     query_id = telegram.user_taps(chat, data)
@@ -338,9 +371,13 @@ def test_random_button_data_on_telegram_is_refused_kindly_and_the_bridge_carries
 
 # --- Rasa's REST channel, wrong shapes (last: what brings Rasa down is found here) -----------
 
+
 @fuzz_settings(300)
-@given(body=malformed_bodies({"sender": SESSIONS, "message": JSON_VALUES, "metadata": JSON_VALUES,
-                              "input_channel": JSON_VALUES}))
+@given(
+    body=malformed_bodies(
+        {"sender": SESSIONS, "message": JSON_VALUES, "metadata": JSON_VALUES, "input_channel": JSON_VALUES}
+    )
+)
 @example(body=b"")
 @example(body=b"null")
 @example(body=b"[1, 2]")

@@ -5,6 +5,7 @@ The fresh set (tests/languages/fresh_messages.yml) was written by a helper who n
 detector, before it was measured, and is never tuned against: 12 messages in each of the 12
 languages, and 200 English messages of eight kinds (text-speak, typos, one-word replies, slang,
 loanwords like "inshallah", names from the same communities...)."""
+
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -13,7 +14,8 @@ import yaml
 
 from bot import replies
 from bot.content import load_content
-from bot.languages import OTHER, false_switches, help_in, language_of, load_languages, main as measure_english
+from bot.languages import OTHER, false_switches, help_in, language_of, load_languages
+from bot.languages import main as measure_english
 
 ROOT = Path(__file__).resolve().parent.parent
 FRESH = yaml.safe_load((ROOT / "tests" / "languages" / "fresh_messages.yml").read_text(encoding="utf-8"))
@@ -41,13 +43,25 @@ ASKED = {
     "pl": "potrzebuję pomocy, nie mówię po angielsku",
     "bn": "আমার সাহায্য দরকার, আমি ইংরেজি বলতে পারি না",
 }
+
+
 def test_punjabi_in_shahmukhi_is_told_from_urdu_by_its_own_words():
     assert language_of("مینوں مدد چاہیدی اے") == "pa-Arab"
     assert language_of("مجھے مدد چاہیے") == "ur"
 
 
-STAYS_ENGLISH = ["wallah my social worker never answers", "inshallah i see my mum soon", "my name is Tesfay",
-                 "k", "lol", "wat u on abt", "my dad hits me", "im from kabul", "🙂🙂", "ok ty"]
+STAYS_ENGLISH = [
+    "wallah my social worker never answers",
+    "inshallah i see my mum soon",
+    "my name is Tesfay",
+    "k",
+    "lol",
+    "wat u on abt",
+    "my dad hits me",
+    "im from kabul",
+    "🙂🙂",
+    "ok ty",
+]
 
 
 def test_every_language_of_the_issue_has_a_text_with_help_now_and_carry_on_in_english():
@@ -58,8 +72,9 @@ def test_every_language_of_the_issue_has_a_text_with_help_now_and_carry_on_in_en
         text, carry_on = help_in(content, code)
         assert "999" in text and "0800 1111" in text, code  # from contacts.yml, not typed in each text
         assert carry_on.endswith("Carry on in English"), code
-    assert all(not language.translator_checked for language in languages.values()), \
+    assert all(not language.translator_checked for language in languages.values()), (
         "a translation marked checked: make sure a qualified translator really did, then change this test"
+    )
 
 
 @pytest.mark.parametrize("code", sorted(ASKED))
@@ -99,8 +114,10 @@ def fresh_figures():
 
 def test_the_fresh_set_is_recognised_and_its_english_stays_english():
     right, asked, wrong, switched = fresh_figures()
-    print(f"native script {right['native']}/{asked['native']}, romanised {right['latin']}/{asked['latin']}, "
-          f"English switched {len(switched)}/{len(FRESH['english'])}; missed: {dict(wrong)}")
+    print(
+        f"native script {right['native']}/{asked['native']}, romanised {right['latin']}/{asked['latin']}, "
+        f"English switched {len(switched)}/{len(FRESH['english'])}; missed: {dict(wrong)}"
+    )
     assert switched == [], switched
     assert right["native"] >= FRESH_NATIVE_MIN * asked["native"], dict(wrong)
     assert right["latin"] >= FRESH_LATIN_MIN * asked["latin"], dict(wrong)
@@ -113,6 +130,7 @@ def test_the_reply_names_its_source_and_offers_english():
 
 
 # --- over REST, through the running assistant ------------------------------------------------------
+
 
 def answers(url, text):
     """(sources, text, button payloads) of the assistant's answer to `text` in a new conversation."""
@@ -153,8 +171,16 @@ def answers_for(child, text):
     return [r.source for r in replies_from(response.json())]
 
 
-@pytest.mark.parametrize("text", ["wallah my social worker never answers", "inshallah i see my mum soon",
-                                  "my dad hits me", "my name is Tesfay Gebremedhin", "wat u on abt"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "wallah my social worker never answers",
+        "inshallah i see my mum soon",
+        "my dad hits me",
+        "my name is Tesfay Gebremedhin",
+        "wat u on abt",
+    ],
+)
 def test_over_rest_english_look_alikes_get_english_answers(assistant, text):
     sources, _, _ = answers(assistant.rest_url, text)
     assert not any(s.startswith("languages.yml") for s in sources), sources

@@ -6,6 +6,7 @@ message must get an answer, every answered message must be in its stored convers
 every request confirmed must be in the caseworkers' queue. Speed is measured by
 `promisebot bench`, not asserted here.
 """
+
 import sqlite3
 
 from bot.benchmark.load import drive, lost_turns

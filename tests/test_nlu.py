@@ -1,11 +1,22 @@
 """Training data is enough and honest, and the model understands phrasings it never saw."""
+
 from collections import Counter
 from pathlib import Path
 
 import yaml
 
-from bot.nlu_eval import (FIRST, FRESH_PROMISES, FRESH_TOPICS, HELD_OUT, OFFERED, evaluate, fresh_question_answers,
-                          normalise, read_nlu_examples, report)
+from bot.nlu_eval import (
+    FIRST,
+    FRESH_PROMISES,
+    FRESH_TOPICS,
+    HELD_OUT,
+    OFFERED,
+    evaluate,
+    fresh_question_answers,
+    normalise,
+    read_nlu_examples,
+    report,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 # The target is 0.95. Measured 0.904-0.911 across trainings since the held-out set gained the 12
@@ -34,7 +45,6 @@ def learned_intents() -> set:
     """The domain's intents but those set only by code, or found by meaning alone (data/INTENTS.md)."""
     from bot.nlu.other_language import OTHER_LANGUAGE_INTENT
     from bot.nlu.request_reference import NEWS_INTENT
-
     from bot.understanding.finder import retrieved_topics
 
     by_meaning_alone = {f"topic_{topic}" for topic in retrieved_topics()}
@@ -78,8 +88,13 @@ def test_no_fresh_or_dev_question_is_a_promise_phrasing():
     # Nine fresh questions ("why am i in care", "what is mockingbird") are also in data/nlu/, which
     # was written before the fresh sets: the same natural question, written twice independently.
     phrasings = yaml.safe_load((ROOT / "content" / "promise_phrasings.yml").read_text())
-    training = {normalise(t) for themes in phrasings["bands"].values() for items in themes.values()
-                for item in items for t in item["phrasings"]}
+    training = {
+        normalise(t)
+        for themes in phrasings["bands"].values()
+        for items in themes.values()
+        for item in items
+        for t in item["phrasings"]
+    }
     assert not [t for t in fresh_and_dev_questions() if normalise(t) in training]
 
 
@@ -101,8 +116,9 @@ def test_topics_found_by_meaning_alone_are_answered_or_offered(assistant, capsys
     questions a helper wrote without seeing those phrasings."""
     from bot.nlu_eval import fresh_question_answers
 
-    answers = fresh_question_answers(assistant.rest_url, promises_path=None,
-                                     topics_path=HELD_OUT.parent / "heldout_retrieved_topics.yml")
+    answers = fresh_question_answers(
+        assistant.rest_url, promises_path=None, topics_path=HELD_OUT.parent / "heldout_retrieved_topics.yml"
+    )
     with capsys.disabled():
         print("\n" + answers.table())
     counts = answers.by_group["topics"]

@@ -1,6 +1,7 @@
 """A conversation full of made-up personal details, through the web chat into the running
 assistant; then every database and log file the system wrote is searched. The details may
 appear nowhere but in the request the young person chose to send."""
+
 import re
 import sqlite3
 import time
@@ -31,9 +32,22 @@ CHAT = [  # (what is sent: the page opening, typed text, or a tap on a button ju
 SUBMITTED = ["Priya Raman", "07700 900462", "Tamsin", "07700 900463"]  # the request the child sent
 # Numbers are searched for whole, as typed and without spaces: six digits alone ("900388") turn
 # up by chance in the microseconds of stored timestamps, and failed CI once that way.
-NEVER_STORED = ["Okonkwo", "tamsin.okon@example.com", "07700 900461", "07700900461", "Birchfield", "WS2 8PL",
-                "03/04/2011", "943 476 5919", "9434765919", "AB 12 34 56 C", "tamsin_ok22", "Gemma", "07700 900388",
-                "07700900388"]
+NEVER_STORED = [
+    "Okonkwo",
+    "tamsin.okon@example.com",
+    "07700 900461",
+    "07700900461",
+    "Birchfield",
+    "WS2 8PL",
+    "03/04/2011",
+    "943 476 5919",
+    "9434765919",
+    "AB 12 34 56 C",
+    "tamsin_ok22",
+    "Gemma",
+    "07700 900388",
+    "07700900388",
+]
 
 
 def database_text(path: Path, skip_table: str) -> str:
@@ -45,7 +59,7 @@ def database_text(path: Path, skip_table: str) -> str:
 def around(raw: bytes, detail: str) -> bytes:
     """Where a detail was found, with what is either side, so a failure says how it got there."""
     at = raw.index(detail.encode())
-    return raw[max(0, at - 80):at + len(detail) + 80]
+    return raw[max(0, at - 80) : at + len(detail) + 80]
 
 
 def test_personal_details_are_kept_only_in_the_request_the_child_sent(assistant, mailbox):
@@ -64,8 +78,9 @@ def test_personal_details_are_kept_only_in_the_request_the_child_sent(assistant,
     written = sorted(p for p in assistant.workdir.rglob("*") if p.is_file())
     databases = [p for p in written if p.suffix == ".sqlite"]
     assert databases and any(p.suffix == ".log" for p in written)
-    request_rows = "\n".join(repr(row) for path in databases
-                             for row in sqlite3.connect(path).execute("select * from requests"))
+    request_rows = "\n".join(
+        repr(row) for path in databases for row in sqlite3.connect(path).execute("select * from requests")
+    )
     for detail in SUBMITTED:
         assert detail in request_rows, f"the sent request should keep {detail!r}"
 
@@ -95,8 +110,9 @@ def test_other_local_users_can_read_nothing_the_assistant_keeps_nor_its_api_toke
         command_line = Path(f"/proc/{service.process.pid}/cmdline").read_bytes()
         assert assistant.rasa_token.encode() not in command_line, service.name
     # and the token still works: the web chat's "delete my chat" uses it
-    events = requests.get(f"{assistant.rasa_url}/conversations/nobody/tracker",
-                          params={"token": assistant.rasa_token}, timeout=10)
+    events = requests.get(
+        f"{assistant.rasa_url}/conversations/nobody/tracker", params={"token": assistant.rasa_token}, timeout=10
+    )
     assert events.status_code == 200
 
 
@@ -114,4 +130,6 @@ def test_a_database_folder_and_file_made_before_are_made_private(tmp_path, monke
     usable_url(f"sqlite:///{folder / 'new.sqlite'}")
     assert oct(folder.stat().st_mode & 0o777) == "0o700"
     assert {p.name: oct(p.stat().st_mode & 0o777) for p in folder.iterdir()} == {
-        "promisebot.sqlite": "0o600", "new.sqlite": "0o600"}
+        "promisebot.sqlite": "0o600",
+        "new.sqlite": "0o600",
+    }

@@ -1,6 +1,6 @@
 """End to end over the REST channel, with the action server and Rasa server running."""
-import pytest
 
+import pytest
 from conftest import Child
 
 
@@ -52,7 +52,9 @@ def test_a_disclosure_gets_help_not_a_cheerful_answer(child):
     assert "not your fault" in text and "999" in text and "0800 1111" in text
 
 
-@pytest.mark.parametrize("message", ["", "😀😀😀", "x" * 5000, "'; DROP TABLE users; --", "¿Dónde está mi trabajadora social?"])
+@pytest.mark.parametrize(
+    "message", ["", "😀😀😀", "x" * 5000, "'; DROP TABLE users; --", "¿Dónde está mi trabajadora social?"]
+)
 def test_odd_input_still_gets_a_kind_answer(child, message):
     text = child.hears(message)
     assert text.strip()
@@ -88,14 +90,19 @@ def test_disclosures_are_counted_without_text_or_sender(child):
 
     child.says("im 13")
     child.says("someone online keeps asking me for nudes")
-    path = os.environ["PROMISEBOT_DATABASE_URL"][len("sqlite:///"):]
-    rows = sqlite3.connect(path).execute(
-        "select age_band, kind, channel, count from safeguarding_counts where kind = 'online_grooming'").fetchall()
+    path = os.environ["PROMISEBOT_DATABASE_URL"][len("sqlite:///") :]
+    rows = (
+        sqlite3.connect(path)
+        .execute("select age_band, kind, channel, count from safeguarding_counts where kind = 'online_grooming'")
+        .fetchall()
+    )
     assert rows and rows[0][:3] == ("12_15", "online_grooming", "rest")
     # The counts and the topic log hold neither (the conversation itself, redacted, is in `events`).
     database = sqlite3.connect(path)
-    counted = repr(database.execute("select * from safeguarding_counts").fetchall()
-                   + database.execute("select * from topic_turns").fetchall())
+    counted = repr(
+        database.execute("select * from safeguarding_counts").fetchall()
+        + database.execute("select * from topic_turns").fetchall()
+    )
     assert "nudes" not in counted and child.sender not in counted
 
 
@@ -108,9 +115,11 @@ def test_a_crafted_payload_cannot_put_a_made_up_band_or_kind_into_the_counts(chi
     child.says('/inform_age{"age_band": "=HYPERLINK(\\"crafted-band\\")"}')
     child.says('/safeguarding_disclosure{"disclosure_kind": "=crafted-kind"}')
     assert "advocate" in child.hears("what is an advocate")  # the conversation goes on
-    database = sqlite3.connect(os.environ["PROMISEBOT_DATABASE_URL"][len("sqlite:///"):])
-    stored = repr(database.execute("select * from safeguarding_counts").fetchall()
-                  + database.execute("select * from topic_turns").fetchall())
+    database = sqlite3.connect(os.environ["PROMISEBOT_DATABASE_URL"][len("sqlite:///") :])
+    stored = repr(
+        database.execute("select * from safeguarding_counts").fetchall()
+        + database.execute("select * from topic_turns").fetchall()
+    )
     assert "crafted-band" not in stored and "crafted-kind" not in stored
 
 
@@ -118,7 +127,9 @@ def test_a_second_copy_refuses_to_start_while_the_first_holds_the_ports(assistan
     from bot.supervisor import Ports, assistant_services, start_all
 
     with pytest.raises(RuntimeError, match="already in use"):
-        start_all(assistant_services(model_path, Ports(rasa=assistant.ports.rasa, actions=1, web=2, staff=3), telegram=False))
+        start_all(
+            assistant_services(model_path, Ports(rasa=assistant.ports.rasa, actions=1, web=2, staff=3), telegram=False)
+        )
 
 
 def test_delete_my_chat_asks_then_forgets_everything(child):
@@ -139,17 +150,24 @@ def test_saying_no_to_deleting_keeps_the_conversation(child):
     assert "12 to 15" in child.hears("what are my promises")
 
 
-@pytest.mark.parametrize("body, problem", [
-    ({"message": "hi"}, "sender"), ({"sender": "", "message": "hi"}, "sender"),
-    ({"sender": 7, "message": "hi"}, "sender"), ({"sender": "x", "message": {"text": "hi"}}, "message"),
-    (["sender", "message"], "JSON object"),
-])
+@pytest.mark.parametrize(
+    "body, problem",
+    [
+        ({"message": "hi"}, "sender"),
+        ({"sender": "", "message": "hi"}, "sender"),
+        ({"sender": 7, "message": "hi"}, "sender"),
+        ({"sender": "x", "message": {"text": "hi"}}, "message"),
+        (["sender", "message"], "JSON object"),
+    ],
+)
 def test_the_rest_channel_refuses_what_is_not_a_message_clearly(assistant, body, problem):
     import requests
 
     response = requests.post(assistant.rest_url, json=body, timeout=30)
     assert response.status_code == 400 and problem in response.json()["error"]
-    not_json = requests.post(assistant.rest_url, data=b"{oops", headers={"Content-Type": "application/json"}, timeout=30)
+    not_json = requests.post(
+        assistant.rest_url, data=b"{oops", headers={"Content-Type": "application/json"}, timeout=30
+    )
     assert not_json.status_code == 400
 
 
@@ -169,6 +187,7 @@ def test_a_failure_is_logged_without_the_childs_words():
 
 
 # --- safeguarding: three answers, and what comes after ----------------------------------------
+
 
 def sources_of_answer(child, message) -> list:
     """The content each reply came from (the urgent answer's start "messages.yml safeguarding")."""

@@ -1,9 +1,9 @@
 """The three request flows end to end over REST: happy paths, cancel, questions, disclosures."""
+
 import os
 import sqlite3
 
 import pytest
-
 from conftest import Child
 
 
@@ -15,7 +15,7 @@ def child(assistant):
 
 
 def saved_requests():
-    path = os.environ["PROMISEBOT_DATABASE_URL"][len("sqlite:///"):]
+    path = os.environ["PROMISEBOT_DATABASE_URL"][len("sqlite:///") :]
     return sqlite3.connect(path).execute("select reference, kind, details, known_name from requests").fetchall()
 
 

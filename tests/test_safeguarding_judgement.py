@@ -1,10 +1,17 @@
 """The three answers, as the judgement weighs its signals (bot/safeguarding/judgement.py)."""
+
 import pytest
 
 from bot.safeguarding.judgement import CHECK_IN, NOT_HARM_AFTER_ALL, URGENT, Thresholds, judge, most_telling, parts
 
-T = Thresholds(urgent=0.6, check_in=0.3, telling_beats_other=0.35, classifier_sure=0.8, classifier_urgent=0.5,
-               classifier_overruled=0.05)
+T = Thresholds(
+    urgent=0.6,
+    check_in=0.3,
+    telling_beats_other=0.35,
+    classifier_sure=0.8,
+    classifier_urgent=0.5,
+    classifier_overruled=0.05,
+)
 
 
 @pytest.mark.parametrize("kind", ["cry_for_help", "danger_now", "suicide"])
@@ -64,14 +71,21 @@ def test_without_a_learned_model_the_detector_and_classifier_decide():
 
 
 def test_thresholds_come_from_config():
-    assert Thresholds.from_config({"urgent": "0.7", "check_in": 0.2, "other": 1}) == \
-        Thresholds(urgent=0.7, check_in=0.2, telling_beats_other=0.15, classifier_sure=0.9, classifier_urgent=0.8,
-                   classifier_overruled=0.2)
+    assert Thresholds.from_config({"urgent": "0.7", "check_in": 0.2, "other": 1}) == Thresholds(
+        urgent=0.7,
+        check_in=0.2,
+        telling_beats_other=0.15,
+        classifier_sure=0.9,
+        classifier_urgent=0.8,
+        classifier_overruled=0.2,
+    )
 
 
 def test_a_longer_message_is_weighed_in_parts_and_a_short_one_is_not():
     assert parts("can u help with my maths homework. i have to be quick before he gets home cos he hits me") == [
-        "can u help with my maths homework", "i have to be quick before he gets home cos he hits me"]
+        "can u help with my maths homework",
+        "i have to be quick before he gets home cos he hits me",
+    ]
     assert parts("he hits me") == [] and parts("my dad hits me, help") == []  # one part worth weighing: none
 
 

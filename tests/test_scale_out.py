@@ -4,6 +4,7 @@ store and a Redis lock store, with the Telegram bridge in webhook mode in front.
 Needs the servers .ci/run starts (PROMISEBOT_TEST_POSTGRES_URL, PROMISEBOT_TEST_REDIS_URL);
 locally these tests skip without them, under CI they fail.
 """
+
 import concurrent.futures
 import itertools
 import os
@@ -12,9 +13,8 @@ import uuid
 
 import pytest
 import requests
-from sqlalchemy import create_engine, text
-
 from fakes import FakeTelegram
+from sqlalchemy import create_engine, text
 from test_telegram import start_bridge, wait_for_port
 
 chat_ids = itertools.count(9101)
@@ -31,20 +31,26 @@ def server_url(variable: str) -> str:
 
 @pytest.fixture(scope="module")
 def replicas(model_path):
+    from bot.store.database import new_postgres_database
     from bot.supervisor import throwaway_assistant
 
-    from bot.store.database import new_postgres_database
-
     database = new_postgres_database(server_url("PROMISEBOT_TEST_POSTGRES_URL"), "promisebot_scale")
-    with throwaway_assistant(model_path, ("actions", "rasa"), prefix="promisebot-scale-", database_url=database,
-                             replicas=2, lock_store=server_url("PROMISEBOT_TEST_REDIS_URL")) as running:
+    with throwaway_assistant(
+        model_path,
+        ("actions", "rasa"),
+        prefix="promisebot-scale-",
+        database_url=database,
+        replicas=2,
+        lock_store=server_url("PROMISEBOT_TEST_REDIS_URL"),
+    ) as running:
         assert len(running.rasa_urls) == 2
         yield running
 
 
 def say(rasa_url: str, sender: str, message: str) -> str:
-    response = requests.post(f"{rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": message},
-                             timeout=60)
+    response = requests.post(
+        f"{rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=60
+    )
     assert response.status_code == 200
     return "\n".join(r.get("text", "") for r in response.json() if r.get("text"))
 
@@ -88,8 +94,9 @@ def test_messages_of_one_conversation_on_both_replicas_at_once_are_all_kept_in_o
 
         with concurrent.futures.ThreadPoolExecutor(len(messages)) as pool:
             assert all(pool.map(send, range(len(messages))))
-    tracker = requests.get(f"{replicas.rasa_urls[1]}/conversations/{sender}/tracker",
-                           params={"token": replicas.rasa_token}, timeout=30).json()
+    tracker = requests.get(
+        f"{replicas.rasa_urls[1]}/conversations/{sender}/tracker", params={"token": replicas.rasa_token}, timeout=30
+    ).json()
     users = [e for e in tracker["events"] if e["event"] == "user"]
     assert len(users) == 1 + rounds * len(messages)
     # each message's answer follows it: no turn was interleaved with another
@@ -103,9 +110,15 @@ def telegram_in_front(replicas, tmp_path_factory):
     from bot.supervisor import free_port, stop_all
 
     telegram, port = FakeTelegram().start(), free_port()
-    bridge = start_bridge(telegram, ",".join(replicas.rasa_urls), tmp_path_factory.mktemp("scale-telegram"),
-                          replicas.rasa_token, PROMISEBOT_TELEGRAM_WEBHOOK_URL="https://bot.example.test/telegram",
-                          PROMISEBOT_TELEGRAM_WEBHOOK_SECRET="scale-secret", PROMISEBOT_TELEGRAM_WEBHOOK_PORT=str(port))
+    bridge = start_bridge(
+        telegram,
+        ",".join(replicas.rasa_urls),
+        tmp_path_factory.mktemp("scale-telegram"),
+        replicas.rasa_token,
+        PROMISEBOT_TELEGRAM_WEBHOOK_URL="https://bot.example.test/telegram",
+        PROMISEBOT_TELEGRAM_WEBHOOK_SECRET="scale-secret",
+        PROMISEBOT_TELEGRAM_WEBHOOK_PORT=str(port),
+    )
     telegram.wait_for(lambda: telegram.calls_to("setWebhook"), 60, "the bridge to set its webhook")
     webhook = f"http://127.0.0.1:{port}/telegram"
     updates = itertools.count(1)
@@ -113,8 +126,9 @@ def telegram_in_front(replicas, tmp_path_factory):
     def user_sends(chat: int, words: str) -> None:
         wait_for_port(port)
         update = {"update_id": next(updates), "message": FakeTelegram._message(chat, text=words)}
-        response = requests.post(webhook, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "scale-secret"},
-                                 timeout=10)
+        response = requests.post(
+            webhook, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "scale-secret"}, timeout=10
+        )
         assert response.status_code == 200
 
     yield telegram, user_sends

@@ -3,6 +3,7 @@
 Locally, the PostgreSQL cases run when PROMISEBOT_TEST_POSTGRES_URL is set
 (scripts/start-test-postgres prints one); under CI they must run.
 """
+
 import os
 import threading
 
@@ -11,8 +12,16 @@ from sqlalchemy import inspect, text
 
 from bot.store.counters import disclosure_counts, record_disclosure
 from bot.store.database import engine, migrate
-from bot.store.requests import (NewRequest, access_log, add_note, list_requests, notes_of, save_request, take_request,
-                                update_request)
+from bot.store.requests import (
+    NewRequest,
+    access_log,
+    add_note,
+    list_requests,
+    notes_of,
+    save_request,
+    take_request,
+    update_request,
+)
 
 
 def fresh_postgres(url: str) -> str:
@@ -53,8 +62,9 @@ def test_counts_hold_no_text_or_ids_and_small_numbers_are_suppressed(database):
 
 
 def test_concurrent_disclosures_are_all_counted(database):
-    threads = [threading.Thread(target=record_disclosure, args=("16_18", "suicide", "rest", database))
-               for _ in range(20)]
+    threads = [
+        threading.Thread(target=record_disclosure, args=("16_18", "suicide", "rest", database)) for _ in range(20)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -63,8 +73,10 @@ def test_concurrent_disclosures_are_all_counted(database):
 
 
 def test_a_request_is_saved_with_a_reference_and_the_childs_words(database):
-    reference = save_request(NewRequest("complaint", {"complaint_about": "my room is cold"}, "Sam", "phone",
-                                        "07700 900123", channel="rest"), database)
+    reference = save_request(
+        NewRequest("complaint", {"complaint_about": "my room is cold"}, "Sam", "phone", "07700 900123", channel="rest"),
+        database,
+    )
     assert reference.startswith("C-") and reference.endswith("000001")
     (saved,) = list_requests("test", url=database)
     assert saved.details == {"complaint_about": "my room is cold"} and saved.status == "new"
@@ -79,8 +91,9 @@ def test_references_are_unique_under_concurrent_submissions(database):
         except Exception as error:  # pragma: no cover - reported below
             errors.append(error)
 
-    threads = [threading.Thread(target=submit, args=(["complaint", "advocacy", "social_worker"][i % 3],))
-               for i in range(30)]
+    threads = [
+        threading.Thread(target=submit, args=(["complaint", "advocacy", "social_worker"][i % 3],)) for i in range(30)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -107,7 +120,9 @@ def test_ownership_and_notes_are_kept_and_logged_without_the_note(database):
     reference = save_request(NewRequest("complaint", {"complaint_about": "my room"}), database)
     assert take_request(reference, "caseworker-2", database).handled_by == "caseworker-2"
     row = add_note(reference, "caseworker-2", "  Rang the carer, room being fixed  ", database)
-    assert [(n.who, n.text) for n in notes_of(row.id, database)] == [("caseworker-2", "Rang the carer, room being fixed")]
+    assert [(n.who, n.text) for n in notes_of(row.id, database)] == [
+        ("caseworker-2", "Rang the carer, room being fixed")
+    ]
     with pytest.raises(ValueError):
         add_note(reference, "caseworker-2", "   ", database)
     logged = [(a.who, a.action, a.detail) for a in access_log(database)]
@@ -116,17 +131,17 @@ def test_ownership_and_notes_are_kept_and_logged_without_the_note(database):
 
 
 def _read_key(path: str) -> bytes:
-    from pathlib import Path
-
     import os
     import secrets
     import time
+    from pathlib import Path
 
     from bot.channels.senders import kept_secret
 
     def slowly_made() -> str:  # making a key takes a moment: the window the old code left open
         time.sleep(0.05)
         return secrets.token_hex(32)
+
     os.environ.pop("PROMISEBOT_SENDER_KEY", None)  # so the key comes from the file
     return kept_secret(Path(path), "PROMISEBOT_SENDER_KEY", slowly_made)
 
@@ -140,4 +155,7 @@ def test_processes_starting_at_once_agree_on_one_whole_key(tmp_path):
         with ProcessPoolExecutor(max_workers=6) as pool:
             keys = set(pool.map(_read_key, [str(path)] * 12))
         assert len(keys) == 1 and len(keys.pop()) == 64  # each process made its own: one won, whole
-        assert oct(path.stat().st_mode & 0o777) == "0o600" and [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+        assert (
+            oct(path.stat().st_mode & 0o777) == "0o600"
+            and [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+        )

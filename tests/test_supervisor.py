@@ -1,6 +1,7 @@
 """The supervisor of `promisebot run` / `serve`: restarts with growing waits, counts afresh
 after a quiet spell, gives up on a service that keeps stopping; and the settings it checks
 before anything starts."""
+
 import subprocess
 import sys
 
@@ -49,15 +50,25 @@ def test_a_service_that_ran_quietly_for_a_while_is_counted_afresh(tmp_path):
 
 
 def test_a_setting_that_cannot_work_stops_the_start_with_one_line_each(tmp_path):
-    run = subprocess.run([sys.executable, "-m", "bot.cli", "serve"], capture_output=True, text=True, timeout=120,
-                         env={"PATH": "/usr/bin:/bin", "PROMISEBOT_SMTP_PORT": "five hundred",
-                              "PROMISEBOT_LOG_FORMAT": "xml", "PROMISEBOT_TELEGRAM_WEBHOOK_URL": "https://x.test/telegram"})
+    run = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "serve"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "PROMISEBOT_SMTP_PORT": "five hundred",
+            "PROMISEBOT_LOG_FORMAT": "xml",
+            "PROMISEBOT_TELEGRAM_WEBHOOK_URL": "https://x.test/telegram",
+        },
+    )
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert run.stderr.splitlines() == [
         "promisebot: PROMISEBOT_LOG_FORMAT is 'xml': it must be one of text, json",
         "promisebot: PROMISEBOT_SMTP_PORT is 'five hundred': it must be a whole number from 1 to 65535",
         "promisebot: PROMISEBOT_TELEGRAM_WEBHOOK_URL is set without PROMISEBOT_TELEGRAM_WEBHOOK_SECRET: set a long "
-        "random secret, so that only Telegram can call the webhook"]
+        "random secret, so that only Telegram can call the webhook",
+    ]
 
 
 def test_only_real_origins_may_frame_the_web_chat_and_exit_goes_to_a_web_address():
@@ -68,7 +79,8 @@ def test_only_real_origins_may_frame_the_web_chat_and_exit_goes_to_a_web_address
         lines = problems({"PROMISEBOT_WEBCHAT_EMBED_ORIGINS": bad})
         assert lines and all(line.startswith("PROMISEBOT_WEBCHAT_EMBED_ORIGINS has") for line in lines), lines
     assert problems({"PROMISEBOT_WEBCHAT_EXIT_URL": "javascript:alert(1)"}) == [
-        "PROMISEBOT_WEBCHAT_EXIT_URL must be a web address starting https://"]
+        "PROMISEBOT_WEBCHAT_EXIT_URL must be a web address starting https://"
+    ]
 
 
 def test_every_setting_the_code_reads_is_declared_and_in_env_example():
@@ -101,8 +113,13 @@ logging.getLogger("bot.test").warning("web chat request failed: %s", "ValueError
 logging.config.dictConfig(yaml.safe_load(logs.rasa_logging_config().read_text()))
 logging.getLogger("rasa.core.processor").info("Loaded the model")
 """
-    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
-                         env={**os.environ, "PROMISEBOT_LOG_FORMAT": "json"})
+    run = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PROMISEBOT_LOG_FORMAT": "json"},
+    )
     assert run.returncode == 0, run.stderr
     service, rasa = [json.loads(line) for line in run.stderr.splitlines()]
     assert service["service"] == "webchat" and service["level"] == "WARNING" and service["logger"] == "bot.test"

@@ -1,5 +1,6 @@
 """The Telegram bridge end to end: the real bridge process, a local fake Bot API server reached
 through the configurable base URL, and the real assistant (or a fake Rasa for faults)."""
+
 import contextlib
 import itertools
 import json
@@ -10,12 +11,12 @@ import sys
 import time
 
 import pytest
-import requests
-
 import request_flows
+import requests
 from dashboard import csrf_of, new_staff_member
-from bot.supervisor import free_port
 from fakes import FakeRasa, FakeTelegram
+
+from bot.supervisor import free_port
 
 chat_ids = itertools.count(7001)  # one chat per test: conversations never mix
 
@@ -23,9 +24,15 @@ chat_ids = itertools.count(7001)  # one chat per test: conversations never mix
 def start_bridge(telegram: FakeTelegram, rasa_url: str, log_dir, rasa_token: str = "", **extra_env):
     from bot.supervisor import Service, start_all
 
-    env = {"PROMISEBOT_TELEGRAM_TOKEN": telegram.token, "PROMISEBOT_TELEGRAM_API_URL": telegram.base_url,
-           "PROMISEBOT_RASA_URL": rasa_url, "PROMISEBOT_RASA_TOKEN": rasa_token,
-           "PROMISEBOT_SENDER_KEY": "test-sender-key", "PROMISEBOT_WEBCHAT_URL": "https://example.test/chat", **extra_env}
+    env = {
+        "PROMISEBOT_TELEGRAM_TOKEN": telegram.token,
+        "PROMISEBOT_TELEGRAM_API_URL": telegram.base_url,
+        "PROMISEBOT_RASA_URL": rasa_url,
+        "PROMISEBOT_RASA_TOKEN": rasa_token,
+        "PROMISEBOT_SENDER_KEY": "test-sender-key",
+        "PROMISEBOT_WEBCHAT_URL": "https://example.test/chat",
+        **extra_env,
+    }
     bridge = Service("telegram", [sys.executable, "-m", "bot.channels.telegram"], None, env=env)
     start_all([bridge], log_dir=log_dir)
     telegram.wait_for(lambda: telegram.calls_to("setMyCommands"), 60, "the bridge to start")
@@ -112,8 +119,10 @@ def test_tapping_a_button_answers_the_tap_and_sends_its_payload(telegram, chat):
     assert telegram.calls_to("editMessageReplyMarkup"), "the tapped keyboard should be taken away"
 
 
-@pytest.mark.parametrize("data", ["not a payload", "/safeguarding_disclosure", '/inform_age{"age_band":"=1+1"}',
-                                  "phone", "#0123456789abcdef0123"])
+@pytest.mark.parametrize(
+    "data",
+    ["not a payload", "/safeguarding_disclosure", '/inform_age{"age_band":"=1+1"}', "phone", "#0123456789abcdef0123"],
+)
 def test_a_tap_on_a_button_this_chat_was_not_shown_is_refused_kindly(telegram, chat, data):
     telegram.user_sends(chat, "what is an advocate")
     telegram.wait_for_text(chat, "advocate")
@@ -219,9 +228,13 @@ def test_when_rasa_is_slow_the_child_is_told_and_still_gets_the_answer(tmp_path)
 
 def test_webhook_mode_accepts_only_calls_with_telegrams_secret_token(tmp_path):
     rasa, port = FakeRasa(answer="Webhook answer.").start(), free_port()
-    with bridge_before(rasa, tmp_path, PROMISEBOT_TELEGRAM_WEBHOOK_URL="https://bot.example.test/telegram",
-                       PROMISEBOT_TELEGRAM_WEBHOOK_SECRET="s3cret-token",
-                       PROMISEBOT_TELEGRAM_WEBHOOK_PORT=str(port)) as telegram:
+    with bridge_before(
+        rasa,
+        tmp_path,
+        PROMISEBOT_TELEGRAM_WEBHOOK_URL="https://bot.example.test/telegram",
+        PROMISEBOT_TELEGRAM_WEBHOOK_SECRET="s3cret-token",
+        PROMISEBOT_TELEGRAM_WEBHOOK_PORT=str(port),
+    ) as telegram:
         chat = next(chat_ids)
         telegram.wait_for(lambda: telegram.calls_to("setWebhook"), 30, "setWebhook")
         webhook = telegram.calls_to("setWebhook")[0]
@@ -269,16 +282,22 @@ def test_a_wrong_bot_token_stops_the_bridge_with_a_clear_message():
 
     telegram = FakeTelegram().start()
     try:
-        env = {**os.environ, "PROMISEBOT_TELEGRAM_TOKEN": "999:WRONG", "PROMISEBOT_TELEGRAM_API_URL": telegram.base_url,
-               "PROMISEBOT_SENDER_KEY": "k"}
-        run = subprocess.run([sys.executable, "-m", "bot.channels.telegram"], env=env, capture_output=True, text=True,
-                             timeout=60)
+        env = {
+            **os.environ,
+            "PROMISEBOT_TELEGRAM_TOKEN": "999:WRONG",
+            "PROMISEBOT_TELEGRAM_API_URL": telegram.base_url,
+            "PROMISEBOT_SENDER_KEY": "k",
+        }
+        run = subprocess.run(
+            [sys.executable, "-m", "bot.channels.telegram"], env=env, capture_output=True, text=True, timeout=60
+        )
         assert run.returncode == 2 and "refused the bot token" in run.stderr
     finally:
         telegram.stop()
 
 
 # --- the request flows, driven to their reference by tapping ------------------------------------
+
 
 def latest_buttons(telegram: FakeTelegram, chat: int) -> dict:
     """The inline keyboard of the last message that had one."""
@@ -305,6 +324,7 @@ def send_on_telegram(telegram: FakeTelegram, chat: int, steps) -> str:
 
         def shown():  # the new messages' words and their buttons' titles
             return "\n".join(m["text"] + "\n" + "\n".join(buttons_of(m)) for m in telegram.messages_to(chat)[seen:])
+
         telegram.wait_for(lambda: expect in shown(), 30, f"{expect!r} after {step}")
         answer = shown()
         assert "that button doesn't work" not in answer.lower(), answer
@@ -334,18 +354,27 @@ def test_a_child_who_asks_for_news_here_gets_the_councils_reply_in_this_chat(tel
 
     caseworker = new_staff_member(assistant.staff_url, "caseworker")
     page = assistant.staff_url + f"/requests/{reference}"
-    for action, fields in [("/take", {}), ("", {"status": "acknowledged"}),
-                           ("/reply", {"reply": "Hi, I'm Jo from the complaints team. I'll ring your carer tomorrow."}),
-                           ("", {"status": "closed"})]:
+    for action, fields in [
+        ("/take", {}),
+        ("", {"status": "acknowledged"}),
+        ("/reply", {"reply": "Hi, I'm Jo from the complaints team. I'll ring your carer tomorrow."}),
+        ("", {"status": "closed"}),
+    ]:
         token = csrf_of(caseworker.get(page, timeout=10).text)
         assert caseworker.post(page + action, data={**fields, "csrf_token": token}, timeout=30).status_code == 200
-    for words in (f"Walsall Council has got your complaint ({reference})", "I'll ring your carer tomorrow",
-                  f"Your complaint ({reference}) is now closed"):
+    for words in (
+        f"Walsall Council has got your complaint ({reference})",
+        "I'll ring your carer tomorrow",
+        f"Your complaint ({reference}) is now closed",
+    ):
         telegram.wait_for_text(chat, words)
 
     def forgotten():  # closed and all its news delivered: the chat can no longer be reached
         with sqlite3.connect(assistant.database_path) as db:
-            return db.execute("select reply_address from requests where reference = ?", (reference,)).fetchone()[0] is None
+            return (
+                db.execute("select reply_address from requests where reference = ?", (reference,)).fetchone()[0] is None
+            )
+
     telegram.wait_for(forgotten, 15, "the sealed chat to be removed")
     time.sleep(10)  # some time later (the bridge allows 8 messages in 10 s, and the flow was quick)
     telegram.user_sends(chat, f"any news on {reference}?")

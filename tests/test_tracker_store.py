@@ -1,4 +1,5 @@
 """The redacting, expiring tracker store, driven directly with Rasa's own tracker objects."""
+
 import asyncio
 import json
 import sqlite3
@@ -6,8 +7,7 @@ import time
 
 import pytest
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import (ActionExecuted, ActiveLoop, BotUttered, SessionStarted, SlotSet,
-                                     UserUttered)
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.model_cache import ROOT
@@ -30,8 +30,12 @@ def run(coroutine):
 
 
 def user(text, intent="topic_complaints", channel="webchat"):
-    return UserUttered(text, intent={"name": intent, "confidence": 0.99}, input_channel=channel,
-                       parse_data={"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": []})
+    return UserUttered(
+        text,
+        intent={"name": intent, "confidence": 0.99},
+        input_channel=channel,
+        parse_data={"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": []},
+    )
 
 
 def conversation(store, sender, events) -> DialogueStateTracker:
@@ -42,7 +46,10 @@ def conversation(store, sender, events) -> DialogueStateTracker:
 
 def stored_rows(store, sender):
     with sqlite3.connect(store.path) as db:
-        return [json.loads(data) for (data,) in db.execute("select data from events where sender_id=? order by id", (sender,))]
+        return [
+            json.loads(data)
+            for (data,) in db.execute("select data from events where sender_id=? order by id", (sender,))
+        ]
 
 
 def dump(store) -> str:
@@ -51,9 +58,17 @@ def dump(store) -> str:
 
 
 def test_messages_are_redacted_before_they_are_written(store):
-    conversation(store, "s1", [SessionStarted(), ActionExecuted("action_listen"),
-                               user("my sw is Sarah Jones call me on 07700 900123 or jaz.k@hotmail.co.uk"),
-                               ActionExecuted("action_answer_topic"), BotUttered("Here is how complaints work.")])
+    conversation(
+        store,
+        "s1",
+        [
+            SessionStarted(),
+            ActionExecuted("action_listen"),
+            user("my sw is Sarah Jones call me on 07700 900123 or jaz.k@hotmail.co.uk"),
+            ActionExecuted("action_answer_topic"),
+            BotUttered("Here is how complaints work."),
+        ],
+    )
     texts = [row.get("text") for row in stored_rows(store, "s1") if row["event"] == "user"]
     assert texts and "07700 900123" not in texts[0] and "jaz.k@hotmail.co.uk" not in texts[0]
     assert "[PHONE]" in texts[0] and "[EMAIL]" in texts[0]
@@ -61,25 +76,48 @@ def test_messages_are_redacted_before_they_are_written(store):
 
 
 def test_a_name_or_number_given_when_asked_for_is_replaced_whole(store):
-    conversation(store, "s2", [
-        SessionStarted(), ActionExecuted("complaint_form"), ActiveLoop("complaint_form"),
-        SlotSet("requested_slot", "known_name"), ActionExecuted("action_listen"), user("kaydee", intent="out_of_scope"),
-        SlotSet("known_name", "kaydee"), SlotSet("requested_slot", "contact_detail"), ActionExecuted("action_listen"),
-        user("o7700 9OO 123 (my aunties)", intent="out_of_scope"), SlotSet("contact_detail", "o7700 9OO 123 (my aunties)"),
-        BotUttered("So your name is kaydee and we reply on o7700 9OO 123 (my aunties). Is that right?"),
-    ])
+    conversation(
+        store,
+        "s2",
+        [
+            SessionStarted(),
+            ActionExecuted("complaint_form"),
+            ActiveLoop("complaint_form"),
+            SlotSet("requested_slot", "known_name"),
+            ActionExecuted("action_listen"),
+            user("kaydee", intent="out_of_scope"),
+            SlotSet("known_name", "kaydee"),
+            SlotSet("requested_slot", "contact_detail"),
+            ActionExecuted("action_listen"),
+            user("o7700 9OO 123 (my aunties)", intent="out_of_scope"),
+            SlotSet("contact_detail", "o7700 9OO 123 (my aunties)"),
+            BotUttered("So your name is kaydee and we reply on o7700 9OO 123 (my aunties). Is that right?"),
+        ],
+    )
     rows = stored_rows(store, "s2")
     assert "kaydee" not in json.dumps(rows) and "9OO" not in json.dumps(rows)  # kept only as pending answers
     assert [r["text"] for r in rows if r["event"] == "user"] == ["[NAME]", "[CONTACT]"]
-    assert [r["value"] for r in rows if r["event"] == "slot" and r["name"] in ("known_name", "contact_detail")] == \
-        ["[NAME]", "[CONTACT]"]
+    assert [r["value"] for r in rows if r["event"] == "slot" and r["name"] in ("known_name", "contact_detail")] == [
+        "[NAME]",
+        "[CONTACT]",
+    ]
 
 
 def test_answers_to_a_request_being_filled_in_come_back_exactly_and_go_when_it_is_sent(store):
     words = "they read my diary and told my mum, call 07700 900555"
-    conversation(store, "s3", [SessionStarted(), ActionExecuted("complaint_form"), ActiveLoop("complaint_form"),
-                               SlotSet("requested_slot", "complaint_about"), ActionExecuted("action_listen"),
-                               user(words), SlotSet("complaint_about", words)])
+    conversation(
+        store,
+        "s3",
+        [
+            SessionStarted(),
+            ActionExecuted("complaint_form"),
+            ActiveLoop("complaint_form"),
+            SlotSet("requested_slot", "complaint_about"),
+            ActionExecuted("action_listen"),
+            user(words),
+            SlotSet("complaint_about", words),
+        ],
+    )
     assert "900555" not in json.dumps(stored_rows(store, "s3"))  # the conversation keeps a redacted copy
     reloaded = run(store.retrieve("s3"))
     assert reloaded.get_slot("complaint_about") == words  # what the request will carry
@@ -90,7 +128,9 @@ def test_answers_to_a_request_being_filled_in_come_back_exactly_and_go_when_it_i
 
 
 def test_asking_to_forget_deletes_the_conversation(store):
-    tracker = conversation(store, "s4", [SessionStarted(), ActionExecuted("action_listen"), user("im 14", "inform_age")])
+    tracker = conversation(
+        store, "s4", [SessionStarted(), ActionExecuted("action_listen"), user("im 14", "inform_age")]
+    )
     assert stored_rows(store, "s4")
     tracker.update(ActionExecuted("action_forget_conversation"))
     tracker.update(SlotSet("forget_conversation", True))
@@ -108,8 +148,15 @@ def test_conversations_older_than_the_retention_period_are_purged(store):
     from bot.store.retention import purge
 
     old = time.time() - 31 * 86400
-    conversation(store, "old", [SessionStarted(timestamp=old), ActionExecuted("action_listen", timestamp=old),
-                                UserUttered("hi", intent={"name": "greet"}, timestamp=old)])
+    conversation(
+        store,
+        "old",
+        [
+            SessionStarted(timestamp=old),
+            ActionExecuted("action_listen", timestamp=old),
+            UserUttered("hi", intent={"name": "greet"}, timestamp=old),
+        ],
+    )
     conversation(store, "new", [SessionStarted(), ActionExecuted("action_listen"), user("hi", "greet")])
     purged = purge(conversation_days=30)
     assert purged.conversations == 1
@@ -119,8 +166,16 @@ def test_conversations_older_than_the_retention_period_are_purged(store):
 def test_each_turn_writes_a_topic_row_and_unanswered_questions_are_kept_redacted(store):
     from bot.store.topic_log import counts_by, unanswered
 
-    tracker = conversation(store, "s6", [SessionStarted(), ActionExecuted("action_listen"),
-                                         user("what is an advocate", "topic_advocacy"), ActionExecuted("action_answer_topic")])
+    tracker = conversation(
+        store,
+        "s6",
+        [
+            SessionStarted(),
+            ActionExecuted("action_listen"),
+            user("what is an advocate", "topic_advocacy"),
+            ActionExecuted("action_answer_topic"),
+        ],
+    )
     tracker.update(ActionExecuted("action_listen"))
     tracker.update(user("can Callum Baxter at 07700 900777 come to my pep", "nlu_fallback", "telegram"))
     tracker.update(ActionExecuted("action_fallback"))
@@ -137,10 +192,18 @@ def test_what_a_channel_sends_with_a_message_is_never_stored(store):
     from rasa.shared.core.constants import SESSION_START_METADATA_SLOT
 
     sealed = {"reply_address": "gAAAAAB-sealed-chat-7001"}
-    message = UserUttered("hi", intent={"name": "greet"}, input_channel="telegram", metadata=sealed,
-                          parse_data={"text": "hi", "intent": {"name": "greet"}, "entities": [], "metadata": sealed})
-    conversation(store, "s9", [SlotSet(SESSION_START_METADATA_SLOT, sealed), SessionStarted(),
-                               ActionExecuted("action_listen"), message])
+    message = UserUttered(
+        "hi",
+        intent={"name": "greet"},
+        input_channel="telegram",
+        metadata=sealed,
+        parse_data={"text": "hi", "intent": {"name": "greet"}, "entities": [], "metadata": sealed},
+    )
+    conversation(
+        store,
+        "s9",
+        [SlotSet(SESSION_START_METADATA_SLOT, sealed), SessionStarted(), ActionExecuted("action_listen"), message],
+    )
     assert "sealed-chat" not in dump(store)
 
 
@@ -152,8 +215,9 @@ def test_a_purged_request_takes_its_notes_news_and_emails_with_it(store):
     from bot.store.requests import NewRequest, add_note, add_update, save_request
     from bot.store.retention import purge
 
-    reference = save_request(NewRequest("complaint", {"complaint_about": "x"}, contact_preference="chat"),
-                             inboxes=["complaints"])
+    reference = save_request(
+        NewRequest("complaint", {"complaint_about": "x"}, contact_preference="chat"), inboxes=["complaints"]
+    )
     add_note(reference, "caseworker", "rang the carer")
     add_update(reference, "caseworker", "reply", lambda row: "We have fixed it.")
     with session() as db:
@@ -186,8 +250,10 @@ def test_council4kidz_ratings_saved_tests_and_codes_are_kept_a_year(store):
     purged = purge()
     assert (purged.tester_ratings, purged.tester_conversations, purged.tester_codes) == (1, 1, 1)
     with session() as db:
-        assert [db.query(table).filter_by(**{"id" if table is TesterCode else "tester_code_id": recent.id}).count()
-                for table in (TesterCode, AnswerRating, TesterConversation, TesterSession)] == [1, 1, 1, 1]
+        assert [
+            db.query(table).filter_by(**{"id" if table is TesterCode else "tester_code_id": recent.id}).count()
+            for table in (TesterCode, AnswerRating, TesterConversation, TesterSession)
+        ] == [1, 1, 1, 1]
         assert db.query(TesterSession).count() == 1  # the old code's went with it
 
 
@@ -201,8 +267,14 @@ def test_the_supervisor_purges_at_start_and_then_once_an_hour(store):
     def expired_answers(add: bool = False) -> int:
         with session() as db:
             if add:
-                db.add(PendingAnswer(sender_id="s-purge", slot="complaint_details", value="x",
-                                     expires_at=datetime.datetime.utcnow() - datetime.timedelta(minutes=1)))
+                db.add(
+                    PendingAnswer(
+                        sender_id="s-purge",
+                        slot="complaint_details",
+                        value="x",
+                        expires_at=datetime.datetime.utcnow() - datetime.timedelta(minutes=1),
+                    )
+                )
                 db.commit()
             return db.query(PendingAnswer).filter_by(sender_id="s-purge").count()
 
@@ -218,13 +290,23 @@ def test_a_turn_that_quoted_one_promise_is_counted_under_it_and_a_list_of_promis
     from bot.store.topic_log import counts_by
 
     quoted = "promises.yml 12_15 education: We will make sure you have a good education"
-    tracker = conversation(store, "s-promise", [
-        SessionStarted(), ActionExecuted("action_listen"), user("will they help me with school", "promise_question"),
+    tracker = conversation(
+        store,
+        "s-promise",
+        [
+            SessionStarted(),
+            ActionExecuted("action_listen"),
+            user("will they help me with school", "promise_question"),
+            ActionExecuted("action_answer_promise"),
+            BotUttered("We will make sure you have a good education.", data={"custom": {"source": quoted}}),
+        ],
+    )
+    for event in (
+        ActionExecuted("action_listen"),
+        user("what are my education promises", "promises_education"),
         ActionExecuted("action_answer_promise"),
-        BotUttered("We will make sure you have a good education.", data={"custom": {"source": quoted}})])
-    for event in (ActionExecuted("action_listen"), user("what are my education promises", "promises_education"),
-                  ActionExecuted("action_answer_promise"),
-                  BotUttered("Education: ...", data={"custom": {"source": "promises.yml 12_15 education"}})):
+        BotUttered("Education: ...", data={"custom": {"source": "promises.yml 12_15 education"}}),
+    ):
         tracker.update(event)
     run(store.save(tracker))  # the next turn
     rows = counts_by("topic", "answer_source")

@@ -1,5 +1,6 @@
 """The sentence encoder (verified, and computing what the published model computes) and the
 meaning finder's decisions (bot/understanding/)."""
+
 import zipfile
 
 import numpy as np
@@ -8,18 +9,29 @@ import pytest
 from bot import replies
 from bot.content import load_content
 from bot.understanding.encoder import EXPECTED_SHA256, EncoderError, encoder, model_zip, verified_files
-from bot.understanding.finder import (UNKNOWN_BAND, Decision, Index, Scores, Thresholds, decide,
-                                      phrasings_by_promise, promise_id)
+from bot.understanding.finder import (
+    UNKNOWN_BAND,
+    Decision,
+    Index,
+    Scores,
+    Thresholds,
+    decide,
+    phrasings_by_promise,
+    promise_id,
+)
 
 CONTENT = load_content()
 
 
-@pytest.mark.parametrize("first, second, published", [
-    # sentence-transformers' own example for all-MiniLM-L6-v2 (util.cos_sim, 4 decimals)
-    ("A man is eating food.", "A man is eating a piece of bread.", 0.7553),
-    ("A man is riding a horse.", "A man is riding a white horse on an enclosed ground.", 0.7369),
-    ("A monkey is playing drums.", "Someone in a gorilla costume is playing a set of drums.", 0.6433),
-])
+@pytest.mark.parametrize(
+    "first, second, published",
+    [
+        # sentence-transformers' own example for all-MiniLM-L6-v2 (util.cos_sim, 4 decimals)
+        ("A man is eating food.", "A man is eating a piece of bread.", 0.7553),
+        ("A man is riding a horse.", "A man is riding a white horse on an enclosed ground.", 0.7369),
+        ("A monkey is playing drums.", "Someone in a gorilla costume is playing a set of drums.", 0.6433),
+    ],
+)
 def test_the_encoder_gives_the_published_model_s_similarities(first, second, published):
     a, b = encoder().encode([first, second])
     assert float(a @ b) == pytest.approx(published, abs=0.002)
@@ -99,8 +111,12 @@ def test_closeness_is_the_mean_of_a_candidate_s_nearest_phrasings_and_likelihood
 
 def test_every_promise_has_its_own_words_and_at_least_30_ways_children_ask():
     texts = phrasings_by_promise(CONTENT)
-    promises = {promise_id(band.id, theme.id, i) for band in CONTENT.bands.values() for theme in band.themes
-                for i, _ in enumerate(theme.promises)}
+    promises = {
+        promise_id(band.id, theme.id, i)
+        for band in CONTENT.bands.values()
+        for theme in band.themes
+        for i, _ in enumerate(theme.promises)
+    }
     assert set(texts) == promises  # no phrasings for a promise that does not exist
     thin = {p: len(t) - 1 for p, t in texts.items() if len(t) - 1 < 30}
     assert not thin

@@ -1,6 +1,7 @@
 """The web chat in a real headless Chromium (Debian's chromium + chromedriver; .ci/run
 installs them): typing, tapping, keyboard-only use, the help link, Rasa being down, and an
 axe-core accessibility check against WCAG 2.2 AA."""
+
 import json
 import os
 import re
@@ -12,11 +13,11 @@ import time
 from pathlib import Path
 
 import pytest
-
 import request_flows
 from dashboard import csrf_of, new_staff_member
-from bot.supervisor import free_port
 from fakes import FakeRasa, LocalServer
+
+from bot.supervisor import free_port
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 AXE = Path(__file__).parent / "browser" / "node_modules" / "axe-core" / "axe.min.js"
@@ -45,9 +46,19 @@ def browser():
     options.binary_location = CHROMIUM
     profile = tempfile.mkdtemp(prefix="promisebot-chromium-")
     # The closed network refuses Chromium's background connections: switch them all off.
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", f"--user-data-dir={profile}", f"--window-size={PHONE[0]},{PHONE[1]}"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={profile}",
+        f"--window-size={PHONE[0]},{PHONE[1]}",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
     driver.set_page_load_timeout(30)
@@ -99,8 +110,9 @@ def test_tapping_a_button_sends_it_and_retires_the_old_buttons(browser, assistan
     open_chat(browser, assistant.web_url)
     enabled_choice(browser, "11 or under").click()
     wait_for_text(browser, "What would you like to see?")
-    assert not any(b.is_enabled() for b in browser.find_elements(By.CSS_SELECTOR, "button.choice")
-                   if b.text == "12 to 15"), "the age buttons should be retired once one was tapped"
+    assert not any(
+        b.is_enabled() for b in browser.find_elements(By.CSS_SELECTOR, "button.choice") if b.text == "12 to 15"
+    ), "the age buttons should be retired once one was tapped"
     enabled_choice(browser, "Keeping you safe").click()
     wait_for_text(browser, "Keeping you safe: our promises to")
 
@@ -113,9 +125,15 @@ def test_the_chat_works_with_the_keyboard_alone(browser, assistant):
         focused = browser.switch_to.active_element
         order.append(focused.get_attribute("id") or focused.text or focused.get_attribute("class"))
     assert order[0] == "Skip to the message box", order
-    assert order.index("Get help now") < order.index("exit-page") < order.index("log") < order.index("12 to 15") \
-        < order.index("message") \
-        < order.index("send") < order.index("forget"), order
+    assert (
+        order.index("Get help now")
+        < order.index("exit-page")
+        < order.index("log")
+        < order.index("12 to 15")
+        < order.index("message")
+        < order.index("send")
+        < order.index("forget")
+    ), order
     # Back to the age buttons with Shift+Tab, and choose one with Enter.
     browser.find_element(By.ID, "message").click()
     for _ in range(10):
@@ -136,7 +154,9 @@ def test_get_help_now_is_visible_at_once_and_lists_the_urgent_numbers(browser, a
     assert link.is_displayed() and top < PHONE[1] / 2, "the help link must be on screen without scrolling"
     link.click()
     section = browser.find_element(By.ID, "get-help")
-    WebDriverWait(browser, 5).until(lambda d: section.location["y"] - d.execute_script("return window.scrollY") < PHONE[1])
+    WebDriverWait(browser, 5).until(
+        lambda d: section.location["y"] - d.execute_script("return window.scrollY") < PHONE[1]
+    )
     numbers = {a.get_attribute("href") for a in section.find_elements(By.TAG_NAME, "a")}
     assert {"tel:999", "tel:08001111"} <= numbers
 
@@ -169,8 +189,13 @@ def test_when_rasa_is_down_the_page_says_where_to_get_help_and_retries(browser, 
     web_port = free_port()
     rasa = FakeRasa()  # not started yet: Rasa is down
     rasa_port = rasa.port
-    web = Service("webchat", [sys.executable, "-m", "bot.channels.webchat.server", "--port", str(web_port)], web_port,
-                  "/health", env={"PROMISEBOT_RASA_URL": f"http://127.0.0.1:{rasa_port}"})
+    web = Service(
+        "webchat",
+        [sys.executable, "-m", "bot.channels.webchat.server", "--port", str(web_port)],
+        web_port,
+        "/health",
+        env={"PROMISEBOT_RASA_URL": f"http://127.0.0.1:{rasa_port}"},
+    )
     start_all([web], log_dir=tmp_path)
     try:
         browser.get(f"http://127.0.0.1:{web_port}/")
@@ -200,8 +225,15 @@ def test_a_council4kidz_tester_rates_an_answer_and_staff_see_it(browser, assista
     type_message(browser, "what is an advocate")
 
     def advocacy_answer(driver):
-        return next((m for m in driver.find_elements(By.CSS_SELECTOR, ".msg.bot")
-                     if m.get_attribute("data-source") == "topics.yml advocacy"), None)
+        return next(
+            (
+                m
+                for m in driver.find_elements(By.CSS_SELECTOR, ".msg.bot")
+                if m.get_attribute("data-source") == "topics.yml advocacy"
+            ),
+            None,
+        )
+
     try:
         answer = WebDriverWait(browser, 30).until(advocacy_answer)
     except TimeoutException:
@@ -229,15 +261,18 @@ def test_a_council4kidz_tester_rates_an_answer_and_staff_see_it(browser, assista
 
 # --- the request flows, driven to their reference by tapping ------------------------------------
 
+
 def bot_messages(driver) -> list:
     return driver.find_elements(By.CSS_SELECTOR, ".msg.bot")
 
 
 def answer_after(driver, seen: int, expect: str, timeout: float = 30) -> str:
     """The bot's messages after the first `seen`, once one of them contains `expect`."""
+
     def new_text(d):
         text = "\n".join(m.text for m in bot_messages(d)[seen:])
         return text if expect in text else None
+
     try:
         return WebDriverWait(driver, timeout).until(new_text)
     except TimeoutException:
@@ -289,14 +324,18 @@ def test_a_child_who_asks_for_news_here_reads_the_councils_reply_with_their_refe
     reference = request_flows.REFERENCE.search(shown).group()
     code = re.search(r"this code: ([A-Z0-9]{4}-[A-Z0-9]{4})", shown).group(1)
     with sqlite3.connect(assistant.database_path) as db:  # the code is kept only as a hash
-        stored = " ".join(str(v) for v in db.execute("select * from requests where reference = ?", (reference,)).fetchone())
+        stored = " ".join(
+            str(v) for v in db.execute("select * from requests where reference = ?", (reference,)).fetchone()
+        )
     assert code not in stored and code.replace("-", "") not in stored
 
     assert "Nobody has written back yet" in check_for_news(browser, reference, code)
     caseworker = new_staff_member(assistant.staff_url, "caseworker")
     page = assistant.staff_url + f"/requests/{reference}"
-    for action, fields in [("", {"status": "acknowledged"}), ("/reply", {"reply": "Hi, I'm Sam from Coram Voice's "
-                                                                                  "team. Can we meet on Tuesday?"})]:
+    for action, fields in [
+        ("", {"status": "acknowledged"}),
+        ("/reply", {"reply": "Hi, I'm Sam from Coram Voice's team. Can we meet on Tuesday?"}),
+    ]:
         token = csrf_of(caseworker.get(page, timeout=10).text)
         assert caseworker.post(page + action, data={**fields, "csrf_token": token}, timeout=30).status_code == 200
     news = check_for_news(browser, reference.lower(), code.lower())  # as typed on a phone
@@ -320,6 +359,7 @@ def test_a_child_who_asks_for_news_here_reads_the_councils_reply_with_their_refe
 
 # --- safeguarding in the web chat: a frightened child, and a teenager asking ------------------
 
+
 def asked_as(browser, web_url: str, age_button: str, message: str, expect: str):
     """A new young person taps their age, types `message`: the answer, and each reply's source."""
     open_chat(browser, web_url)
@@ -332,8 +372,9 @@ def asked_as(browser, web_url: str, age_button: str, message: str, expect: str):
 
 
 def test_a_frightened_ten_year_old_gets_the_urgent_answer(browser, assistant):
-    answer, sources = asked_as(browser, assistant.web_url, "11 or under",
-                               "my mums boyfriend hurts me and im scared to go home", "999")
+    answer, sources = asked_as(
+        browser, assistant.web_url, "11 or under", "my mums boyfriend hurts me and im scared to go home", "999"
+    )
     assert "not your fault" in answer and "0800 1111" in answer and "grown-up you trust" in answer
     assert sources[0].startswith("messages.yml safeguarding"), sources
 
@@ -346,6 +387,7 @@ def test_a_sixteen_year_old_asking_what_county_lines_is_gets_an_answer_not_an_al
 
 
 # --- understanding: when the bot is not sure, it asks, and the tap answers --------------------
+
 
 def test_a_question_the_bot_is_not_sure_of_offers_a_choice_and_the_tap_answers_it(browser, assistant):
     answer, sources = asked_as(browser, assistant.web_url, "16 to 18", "where is my birth certificate", "Did you mean")
@@ -362,17 +404,21 @@ def test_a_question_the_bot_is_not_sure_of_offers_a_choice_and_the_tap_answers_i
 TABLET = (768, 1024)
 
 
-@pytest.mark.parametrize("role, paths", [
-    ("analyst", ["/topics", "/flows", "/safeguarding", "/unanswered", "/feedback", "/account"]),
-    ("caseworker", ["/requests", "REQUEST", "/account"]),
-    ("admin", ["/users", "/testers", "/access-log", "/account"]),
-])
+@pytest.mark.parametrize(
+    "role, paths",
+    [
+        ("analyst", ["/topics", "/flows", "/safeguarding", "/unanswered", "/feedback", "/account"]),
+        ("caseworker", ["/requests", "REQUEST", "/account"]),
+        ("admin", ["/users", "/testers", "/access-log", "/account"]),
+    ],
+)
 def test_every_dashboard_page_passes_the_wcag_check_on_a_tablet(browser, assistant, role, paths):
     from bot.staff.users import create_user
     from bot.store.requests import NewRequest, save_request
 
-    reference = save_request(NewRequest(kind="advocacy", details={"advocacy_reason": "axe check"},
-                                        contact_preference="social_worker"))
+    reference = save_request(
+        NewRequest(kind="advocacy", details={"advocacy_reason": "axe check"}, contact_preference="social_worker")
+    )
     name = f"axe-{role}-{os.getpid()}"
     create_user(name, "correct horse battery staple", role)
     browser.set_window_size(*TABLET)
@@ -397,6 +443,7 @@ def test_every_dashboard_page_passes_the_wcag_check_on_a_tablet(browser, assista
 
 
 # --- the chat as a messaging app: layout, exit, embedding, read-aloud, dark theme -------------
+
 
 def rect(driver, css: str) -> dict:
     return driver.execute_script("return document.querySelector(arguments[0]).getBoundingClientRect().toJSON()", css)
@@ -439,10 +486,14 @@ def own_webchat(tmp_path):
     host = FramingPage().start()
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {"PROMISEBOT_RASA_URL": f"http://127.0.0.1:{rasa.port}", "PROMISEBOT_WEBCHAT_EXIT_URL": f"{url}/health",
-           "PROMISEBOT_WEBCHAT_EMBED_ORIGINS": f"http://127.0.0.1:{host.port}"}
-    web = Service("webchat", [sys.executable, "-m", "bot.channels.webchat.server", "--port", str(port)], port,
-                  "/health", env=env)
+    env = {
+        "PROMISEBOT_RASA_URL": f"http://127.0.0.1:{rasa.port}",
+        "PROMISEBOT_WEBCHAT_EXIT_URL": f"{url}/health",
+        "PROMISEBOT_WEBCHAT_EMBED_ORIGINS": f"http://127.0.0.1:{host.port}",
+    }
+    web = Service(
+        "webchat", [sys.executable, "-m", "bot.channels.webchat.server", "--port", str(port)], port, "/health", env=env
+    )
     start_all([web], log_dir=tmp_path)
     host.chat_url = url
     yield url, host
@@ -453,6 +504,7 @@ def own_webchat(tmp_path):
 
 class FramingPage(LocalServer):
     """The council's site: a page that puts the web chat in a frame."""
+
     chat_url = ""
 
     def app(self):
@@ -460,8 +512,12 @@ class FramingPage(LocalServer):
 
         async def page(request):
             path = request.query.get("path", "/embed")
-            return web.Response(content_type="text/html", text=f'<!doctype html><title>Council</title>'
-                                f'<iframe id="chat" title="Chat" src="{self.chat_url}{path}" width="390" height="700"></iframe>')
+            return web.Response(
+                content_type="text/html",
+                text=f"<!doctype html><title>Council</title>"
+                f'<iframe id="chat" title="Chat" src="{self.chat_url}{path}" width="390" height="700"></iframe>',
+            )
+
         app = web.Application()
         app.router.add_get("/", page)
         return app
@@ -499,7 +555,9 @@ def test_the_council_can_embed_the_chat_and_no_other_site_can(browser, own_webch
     try:
         wait_for_text(browser, "Hello, I can read this aloud.")
         assert "embedded" in browser.find_element(By.TAG_NAME, "body").get_attribute("class")
-        assert browser.find_element(By.ID, "exit-page").get_attribute("target") == "_top"  # leaves the council's page too
+        assert (
+            browser.find_element(By.ID, "exit-page").get_attribute("target") == "_top"
+        )  # leaves the council's page too
     finally:
         browser.switch_to.default_content()
     browser.get(f"http://127.0.0.1:{host.port}/?path=/")  # the full page may not be framed
@@ -509,6 +567,7 @@ def test_the_council_can_embed_the_chat_and_no_other_site_can(browser, own_webch
     finally:
         browser.switch_to.default_content()
     import requests
+
     assert "frame-ancestors 'none'" in requests.get(url + "/", timeout=5).headers["Content-Security-Policy"]
 
 
@@ -526,8 +585,9 @@ FAKE_VOICES = """
 @pytest.mark.parametrize("device_voice", [True, False])
 def test_read_aloud_uses_only_a_voice_on_the_device(browser, own_webchat, device_voice):
     url, _ = own_webchat
-    script = browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument",
-                                     {"source": FAKE_VOICES % ("true" if device_voice else "false")})
+    script = browser.execute_cdp_cmd(
+        "Page.addScriptToEvaluateOnNewDocument", {"source": FAKE_VOICES % ("true" if device_voice else "false")}
+    )
     try:
         browser.get(url + "/")
         wait_for_text(browser, "Hello, I can read this aloud.")
@@ -546,7 +606,9 @@ def test_read_aloud_uses_only_a_voice_on_the_device(browser, own_webchat, device
 
 @pytest.mark.parametrize("scheme, size", [("dark", PHONE), ("light", (1280, 800)), ("dark", (1280, 800))])
 def test_both_themes_pass_the_wcag_check_on_a_phone_and_a_desktop(browser, assistant, scheme, size):
-    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": scheme}]})
+    browser.execute_cdp_cmd(
+        "Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": scheme}]}
+    )
     browser.set_window_size(*size)
     try:
         open_chat(browser, assistant.web_url)
@@ -570,7 +632,12 @@ def test_a_child_writing_in_arabic_gets_help_in_arabic_right_to_left_and_can_car
     answer = answer_after(browser, seen, "999")
     message = bot_messages(browser)[seen]
     assert message.get_attribute("data-source") == "languages.yml ar"
-    assert browser.execute_script("return getComputedStyle(arguments[0]).direction", message.find_element(By.TAG_NAME, "p")) == "rtl"
+    assert (
+        browser.execute_script(
+            "return getComputedStyle(arguments[0]).direction", message.find_element(By.TAG_NAME, "p")
+        )
+        == "rtl"
+    )
     assert "0800 1111" in answer
     seen = len(bot_messages(browser))
     enabled_choice(browser, "المتابعة باللغة الإنجليزية / Carry on in English").click()

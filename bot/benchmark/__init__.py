@@ -14,6 +14,7 @@
   (and a new PostgreSQL database with `--postgres`), each taking a conversation's turns in turn
 The simulated conversations are in bot/benchmark/load.py. docs/benchmarks.md has results.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -57,12 +58,21 @@ class Figures:
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor() or "unknown CPU")
-    memory_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                     if line.startswith("MemTotal"))
-    return (f"{os.cpu_count()} cores ({cpu}), {memory_kb / 2**20:.0f} GiB RAM, {platform.system()} "
-            f"{platform.release()}, Python {platform.python_version()}, Rasa {rasa.__version__}")
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown CPU",
+    )
+    memory_kb = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+    )
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {memory_kb / 2**20:.0f} GiB RAM, {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}, Rasa {rasa.__version__}"
+    )
 
 
 def process_tree_mb(pid: int) -> float:
@@ -108,8 +118,15 @@ def first_answer(rest_url: str, timeout: float = 300) -> None:
     raise TimeoutError("no answer from the assistant")
 
 
-def measure(recipe: Recipe, users: int, seconds: float, with_training: bool, replicas: int = 1,
-            lock_store: Optional[str] = None, database_url: Optional[str] = None) -> Figures:
+def measure(
+    recipe: Recipe,
+    users: int,
+    seconds: float,
+    with_training: bool,
+    replicas: int = 1,
+    lock_store: Optional[str] = None,
+    database_url: Optional[str] = None,
+) -> Figures:
     from bot.supervisor import throwaway_assistant
 
     model = ensure_model(config=recipe.config, prefix=recipe.prefix)
@@ -121,9 +138,15 @@ def measure(recipe: Recipe, users: int, seconds: float, with_training: bool, rep
         figures.training_seconds = recorded_training_seconds(model)
         figures.training_note = "recorded when models/ was trained (--training measures it again)"
     started = time.monotonic()
-    with throwaway_assistant(model, ("actions", "rasa", "webchat", "staff"), prefix="promisebot-bench-",
-                             rasa_module=recipe.rasa_module,
-                             replicas=replicas, lock_store=lock_store, database_url=database_url) as running:
+    with throwaway_assistant(
+        model,
+        ("actions", "rasa", "webchat", "staff"),
+        prefix="promisebot-bench-",
+        rasa_module=recipe.rasa_module,
+        replicas=replicas,
+        lock_store=lock_store,
+        database_url=database_url,
+    ) as running:
         rest_urls = [f"{url}/webhooks/rest/webhook" for url in running.rasa_urls]
         first_answer(rest_urls[0])
         figures.cold_start_seconds = time.monotonic() - started
@@ -156,20 +179,39 @@ def report(ours: Figures, default: Optional[Figures], users: int) -> str:
         return f"{theirs / mine:.1f}x faster" if theirs >= mine else f"{mine / theirs:.1f}x slower"
 
     header = "| | " + " | ".join(f.recipe.label for f in columns) + " |" + (" ratio |" if default else "")
-    lines = [header, "|---" * (len(columns) + 1 + bool(default)) + "|",
-             row(f"saturation ({users} users): turns/s", lambda f: f"{f.saturation.turns_per_second:.1f}",
-                 default and times(ours.saturation.turns_per_second, default.saturation.turns_per_second)),
-             row("saturation: p50 / p99", lambda f: f"{ms(f.saturation, 50)} / {ms(f.saturation, 99)}"),
-             row("realistic (20 users, ~2 s): p50", lambda f: ms(f.realistic, 50),
-                 default and quicker(ours.realistic.percentile(50), default.realistic.percentile(50))),
-             row("realistic: p95", lambda f: ms(f.realistic, 95)),
-             row("realistic: p99", lambda f: ms(f.realistic, 99),
-                 default and quicker(ours.realistic.percentile(99), default.realistic.percentile(99))),
-             row("turns answered / errors", lambda f: f"{f.saturation.turns + f.realistic.turns} / "
-                 f"{f.saturation.error_count + f.realistic.error_count}"),
-             row("cold start (to first answer)", lambda f: f"{f.cold_start_seconds:.1f} s",
-                 default and quicker(ours.cold_start_seconds, default.cold_start_seconds)),
-             row("training", lambda f: f"{f.training_seconds:.0f} s" if f.training_seconds else "not recorded")]
+    lines = [
+        header,
+        "|---" * (len(columns) + 1 + bool(default)) + "|",
+        row(
+            f"saturation ({users} users): turns/s",
+            lambda f: f"{f.saturation.turns_per_second:.1f}",
+            default and times(ours.saturation.turns_per_second, default.saturation.turns_per_second),
+        ),
+        row("saturation: p50 / p99", lambda f: f"{ms(f.saturation, 50)} / {ms(f.saturation, 99)}"),
+        row(
+            "realistic (20 users, ~2 s): p50",
+            lambda f: ms(f.realistic, 50),
+            default and quicker(ours.realistic.percentile(50), default.realistic.percentile(50)),
+        ),
+        row("realistic: p95", lambda f: ms(f.realistic, 95)),
+        row(
+            "realistic: p99",
+            lambda f: ms(f.realistic, 99),
+            default and quicker(ours.realistic.percentile(99), default.realistic.percentile(99)),
+        ),
+        row(
+            "turns answered / errors",
+            lambda f: (
+                f"{f.saturation.turns + f.realistic.turns} / {f.saturation.error_count + f.realistic.error_count}"
+            ),
+        ),
+        row(
+            "cold start (to first answer)",
+            lambda f: f"{f.cold_start_seconds:.1f} s",
+            default and quicker(ours.cold_start_seconds, default.cold_start_seconds),
+        ),
+        row("training", lambda f: f"{f.training_seconds:.0f} s" if f.training_seconds else "not recorded"),
+    ]
     for name in ours.memory_mb:
         lines.append(row(f"memory: {name}", lambda f, n=name: f"{f.memory_mb.get(n, 0):.0f} MB"))
     for f in columns:
@@ -187,10 +229,14 @@ def quality_figures() -> None:
 
     model = ensure_model()
     scores = evaluate(model)
-    print(f"held-out intent macro F1: {scores.macro_f1:.3f} "
-          f"(accuracy {scores.accuracy:.3f}, {len(scores.mistakes)} mistakes)")
-    for label, disclosures, benign in (("held-out", "disclosures", "benign"),
-                                       ("fresh", "fresh_disclosures", "fresh_benign")):
+    print(
+        f"held-out intent macro F1: {scores.macro_f1:.3f} "
+        f"(accuracy {scores.accuracy:.3f}, {len(scores.mistakes)} mistakes)"
+    )
+    for label, disclosures, benign in (
+        ("held-out", "disclosures", "benign"),
+        ("fresh", "fresh_disclosures", "fresh_benign"),
+    ):
         print(safeguarding.summary(f"safeguarding {label}", *safeguarding.evaluate(model, disclosures, benign)))
     # The three answers on the newest fresh sets (never tuned against), multi-turn items over REST;
     # the fresh promise and topic questions, each asked after saying an age.
@@ -220,14 +266,24 @@ def encoder_figures() -> None:
         model.encode([text])
         costs.append((time.perf_counter() - started) * 1000)
     costs.sort()
-    print(f"sentence encoder: loaded and verified in {load:.2f} s, peak memory +{grown:.0f} MB; per message "
-          f"p50 {statistics.median(costs):.1f} ms, p95 {costs[int(len(costs) * 0.95)]:.1f} ms "
-          f"({len(costs)} benchmark messages)", flush=True)
+    print(
+        f"sentence encoder: loaded and verified in {load:.2f} s, peak memory +{grown:.0f} MB; per message "
+        f"p50 {statistics.median(costs):.1f} ms, p95 {costs[int(len(costs) * 0.95)]:.1f} ms "
+        f"({len(costs)} benchmark messages)",
+        flush=True,
+    )
 
 
-def main(users: int = 10, seconds: float = 60, with_training: bool = False, with_default: bool = True,
-         with_quality: bool = True, replicas: int = 1, lock_store: Optional[str] = None,
-         postgres: Optional[str] = None) -> int:
+def main(
+    users: int = 10,
+    seconds: float = 60,
+    with_training: bool = False,
+    with_default: bool = True,
+    with_quality: bool = True,
+    replicas: int = 1,
+    lock_store: Optional[str] = None,
+    postgres: Optional[str] = None,
+) -> int:
     print(f"{datetime.datetime.now():%Y-%m-%d %H:%M}; {machine()}", flush=True)
     encoder_figures()
     if with_quality:
@@ -244,6 +300,5 @@ def main(users: int = 10, seconds: float = 60, with_training: bool = False, with
         database_url = new_postgres_database(postgres, "promisebot_bench") if postgres else None
         where = "PostgreSQL" if postgres else "SQLite"
         print(f"\nthis assistant, {replicas} Rasa replicas (Redis lock store, {where}):", flush=True)
-        print(report(measure(THIS_ASSISTANT, users, seconds, False, replicas, lock_store, database_url),
-                     None, users))
+        print(report(measure(THIS_ASSISTANT, users, seconds, False, replicas, lock_store, database_url), None, users))
     return 0

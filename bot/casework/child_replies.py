@@ -8,6 +8,7 @@ child checks with their reference and code (bot.casework.news_codes). The reques
 what was delivered or read. Once a request is closed and its last news delivered, its sealed chat address is
 removed: nothing can be sent to that chat again.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -55,11 +56,13 @@ class TelegramOut:
         return cls(settings.text("PROMISEBOT_TELEGRAM_TOKEN") or None, settings.text("PROMISEBOT_TELEGRAM_API_URL"))
 
     def send(self, chat_id: str, text: str) -> None:
-        response = requests.post(f"{self.api_url}{self.token}/sendMessage", json={"chat_id": chat_id, "text": text},
-                                 timeout=TIMEOUT)
+        response = requests.post(
+            f"{self.api_url}{self.token}/sendMessage", json={"chat_id": chat_id, "text": text}, timeout=TIMEOUT
+        )
         if response.status_code != 200:  # Telegram's own words, e.g. "Forbidden: bot was blocked by the user"
-            description = (response.json() if response.headers.get("content-type", "").startswith("application/json")
-                           else {}).get("description", "")
+            description = (
+                response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
+            ).get("description", "")
             raise OSError(f"Telegram answered HTTP {response.status_code} {description}".strip())
 
 
@@ -68,10 +71,16 @@ def deliver_due(telegram: TelegramOut, url: Optional[str] = None) -> Tuple[int, 
     committed before the next is tried."""
     delivered = failed = 0
     with session(url) as db:
-        due = db.execute(select(RequestUpdate, Request).join(Request, Request.id == RequestUpdate.request_id)
-                         .where(RequestUpdate.delivered_at.is_(None), RequestUpdate.next_attempt_at <= now(),
-                                Request.reply_address.isnot(None))  # a web chat's news waits to be read
-                         .order_by(RequestUpdate.id)).all()
+        due = db.execute(
+            select(RequestUpdate, Request)
+            .join(Request, Request.id == RequestUpdate.request_id)
+            .where(
+                RequestUpdate.delivered_at.is_(None),
+                RequestUpdate.next_attempt_at <= now(),
+                Request.reply_address.isnot(None),
+            )  # a web chat's news waits to be read
+            .order_by(RequestUpdate.id)
+        ).all()
         for update, request in due:
             error = None
             try:
@@ -98,8 +107,9 @@ def deliver_due(telegram: TelegramOut, url: Optional[str] = None) -> Tuple[int, 
 def forget_closed_addresses(db) -> None:
     """A closed request whose news has all been delivered keeps no way to reach the chat."""
     waiting = select(RequestUpdate.request_id).where(RequestUpdate.delivered_at.is_(None))
-    for request in db.execute(select(Request).where(Request.status == "closed", Request.reply_address.isnot(None),
-                                                    Request.id.notin_(waiting))).scalars():
+    for request in db.execute(
+        select(Request).where(Request.status == "closed", Request.reply_address.isnot(None), Request.id.notin_(waiting))
+    ).scalars():
         request.reply_address = None
     db.commit()
 

@@ -13,6 +13,7 @@ Settings (environment): PROMISEBOT_SMTP_HOST (no email is sent without it), _POR
 _SECURITY (starttls, ssl or none), _USERNAME, _PASSWORD; PROMISEBOT_MAIL_FROM; the inboxes
 PROMISEBOT_INBOX_COMPLAINTS, _ADVOCACY, _SOCIAL_WORK and _DUTY; PROMISEBOT_DASHBOARD_URL.
 """
+
 from __future__ import annotations
 
 import logging
@@ -38,7 +39,11 @@ INBOXES = tuple(INBOX_OF_KIND.values()) + (DUTY,)
 URGENT = {"today"}
 RETRY_AFTER = (60, 300, 900, 3600)  # seconds after the 1st, 2nd, 3rd, later failures
 SMTP_TIMEOUT = 20
-KINDS = {"complaint": "complaint", "advocacy": "request for an advocate", "social_worker": "message for a social worker"}
+KINDS = {
+    "complaint": "complaint",
+    "advocacy": "request for an advocate",
+    "social_worker": "message for a social worker",
+}
 
 
 def inboxes_for(request: NewRequest) -> List[str]:
@@ -65,14 +70,20 @@ class MailSettings:
     def from_env(cls) -> "MailSettings":
         security = configured.choice("PROMISEBOT_SMTP_SECURITY")
         port_set = configured.text("PROMISEBOT_SMTP_PORT")
-        return cls(host=configured.text("PROMISEBOT_SMTP_HOST") or None,
-                   port=configured.number("PROMISEBOT_SMTP_PORT") if port_set else (465 if security == "ssl" else 587),
-                   security=security, username=configured.text("PROMISEBOT_SMTP_USERNAME") or None,
-                   password=configured.text("PROMISEBOT_SMTP_PASSWORD") or None,
-                   sender=configured.text("PROMISEBOT_MAIL_FROM"),
-                   inboxes={name: configured.text(f"PROMISEBOT_INBOX_{name.upper()}") for name in INBOXES
-                            if configured.text(f"PROMISEBOT_INBOX_{name.upper()}")},
-                   dashboard_url=configured.text("PROMISEBOT_DASHBOARD_URL").rstrip("/"))
+        return cls(
+            host=configured.text("PROMISEBOT_SMTP_HOST") or None,
+            port=configured.number("PROMISEBOT_SMTP_PORT") if port_set else (465 if security == "ssl" else 587),
+            security=security,
+            username=configured.text("PROMISEBOT_SMTP_USERNAME") or None,
+            password=configured.text("PROMISEBOT_SMTP_PASSWORD") or None,
+            sender=configured.text("PROMISEBOT_MAIL_FROM"),
+            inboxes={
+                name: configured.text(f"PROMISEBOT_INBOX_{name.upper()}")
+                for name in INBOXES
+                if configured.text(f"PROMISEBOT_INBOX_{name.upper()}")
+            },
+            dashboard_url=configured.text("PROMISEBOT_DASHBOARD_URL").rstrip("/"),
+        )
 
 
 def compose(request: Request, to: str, settings: MailSettings, content: Content) -> EmailMessage:
@@ -83,20 +94,28 @@ def compose(request: Request, to: str, settings: MailSettings, content: Content)
     message["Subject"] = " ".join(flags + [f"New {kind}: {request.reference}"])
     message["From"], message["To"] = settings.sender, to
     made = uk_time(request.created_at)
-    lines = [f"A young person has sent a {kind} through the Promises assistant.", "",
-             f"Reference: {request.reference}",
-             f"Sent: {made:%A %d %B %Y, %H:%M} (UK time)",
-             f"Age: {BAND_NAMES.get(request.age_band or '', 'not given')}"]
+    lines = [
+        f"A young person has sent a {kind} through the Promises assistant.",
+        "",
+        f"Reference: {request.reference}",
+        f"Sent: {made:%A %d %B %Y, %H:%M} (UK time)",
+        f"Age: {BAND_NAMES.get(request.age_band or '', 'not given')}",
+    ]
     if request.urgency:
         lines.append(f"How soon they need it seen: {request.urgency.replace('_', ' ')}")
     if request.safeguarding:
-        lines.append("Safeguarding: the assistant gave a safeguarding answer earlier in this conversation. "
-                     "Read the request today.")
+        lines.append(
+            "Safeguarding: the assistant gave a safeguarding answer earlier in this conversation. "
+            "Read the request today."
+        )
     for deadline in deadlines(content, request):
         lines.append(f"To be {deadline.label} by: {uk_time(deadline.due):%A %d %B %Y, %H:%M}")
-    lines += ["", f"Read it and take it on the dashboard (sign-in needed): "
-                  f"{settings.dashboard_url}/requests/{request.reference}", "",
-              "This email leaves out what the young person wrote and their name: they are on the dashboard only."]
+    lines += [
+        "",
+        f"Read it and take it on the dashboard (sign-in needed): {settings.dashboard_url}/requests/{request.reference}",
+        "",
+        "This email leaves out what the young person wrote and their name: they are on the dashboard only.",
+    ]
     message.set_content("\n".join(lines) + "\n")
     return message
 
@@ -121,9 +140,12 @@ def send_due(settings: MailSettings, url: Optional[str] = None, content: Optiona
     content = content or current_content()
     sent = failed = 0
     with session(url) as db:
-        due = db.execute(select(StaffEmail, Request).join(Request, Request.id == StaffEmail.request_id)
-                         .where(StaffEmail.sent_at.is_(None), StaffEmail.next_attempt_at <= now())
-                         .order_by(StaffEmail.id)).all()
+        due = db.execute(
+            select(StaffEmail, Request)
+            .join(Request, Request.id == StaffEmail.request_id)
+            .where(StaffEmail.sent_at.is_(None), StaffEmail.next_attempt_at <= now())
+            .order_by(StaffEmail.id)
+        ).all()
         for email, request in due:
             error = None
             to = settings.inboxes.get(email.inbox)
@@ -134,7 +156,10 @@ def send_due(settings: MailSettings, url: Optional[str] = None, content: Optiona
             else:
                 try:
                     deliver(compose(request, to, settings, content), settings)
-                except (OSError, smtplib.SMTPException) as problem:  # what the server said; it never has the child's words
+                except (
+                    OSError,
+                    smtplib.SMTPException,
+                ) as problem:  # what the server said; it never has the child's words
                     error = f"{type(problem).__name__}: {problem}"
             if outbox.record_attempt(email, "sent_at", error, RETRY_AFTER):
                 sent += 1
@@ -150,8 +175,11 @@ def emails_of(request_ids: Sequence[int], url: Optional[str] = None) -> Dict[int
     if not request_ids:
         return found
     with session(url) as db:
-        rows = db.execute(select(StaffEmail).where(StaffEmail.request_id.in_(list(request_ids)))
-                          .order_by(StaffEmail.id)).scalars().all()
+        rows = (
+            db.execute(select(StaffEmail).where(StaffEmail.request_id.in_(list(request_ids))).order_by(StaffEmail.id))
+            .scalars()
+            .all()
+        )
         db.expunge_all()
     for row in rows:
         found.setdefault(row.request_id, []).append(row)
@@ -161,7 +189,9 @@ def emails_of(request_ids: Sequence[int], url: Optional[str] = None) -> Dict[int
 async def keep_sending(settings: MailSettings, every: Optional[float] = None) -> None:
     """The loop the staff dashboard runs."""
     if not settings.host:
-        logging.getLogger(__name__).warning("PROMISEBOT_SMTP_HOST is not set: no email will tell staff about new "
-                                            "requests (the request queue shows them as not sent)")
+        logging.getLogger(__name__).warning(
+            "PROMISEBOT_SMTP_HOST is not set: no email will tell staff about new "
+            "requests (the request queue shows them as not sent)"
+        )
     every = every or configured.seconds("PROMISEBOT_MAIL_EVERY_SECONDS")
     await outbox.keep_sending(lambda: send_due(settings), every, "staff emails")

@@ -7,6 +7,7 @@ and the code, "Check for news" on the page shows the request's status and the co
 (bot.casework.child_replies). Five wrong codes lock that request's news for 15 minutes, like
 the staff sign-in; a wrong reference and a wrong code get the same answer.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -40,7 +41,7 @@ def _normalise_code(code: str) -> str:
 
 
 def _hash(reference: str, code: str) -> str:
-    digest = hashlib.scrypt(_normalise_code(code).encode(), salt=reference.encode(), n=2 ** 14, r=8, p=1, dklen=32)
+    digest = hashlib.scrypt(_normalise_code(code).encode(), salt=reference.encode(), n=2**14, r=8, p=1, dklen=32)
     return digest.hex()
 
 
@@ -50,8 +51,13 @@ def issue(reference: str, url: Optional[str] = None) -> Optional[str]:
     code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
     with session(url) as db:
         row = db.execute(select(Request).where(Request.reference == reference)).scalar_one_or_none()
-        if (row is None or row.news_code_hash or row.contact_preference != "chat" or row.channel != "webchat"
-                or now() - row.created_at > ISSUE_WITHIN):
+        if (
+            row is None
+            or row.news_code_hash
+            or row.contact_preference != "chat"
+            or row.channel != "webchat"
+            or now() - row.created_at > ISSUE_WITHIN
+        ):
             return None
         row.news_code_hash = _hash(reference, code)
         db.commit()
@@ -92,8 +98,9 @@ def check(reference_text: str, code: str, url: Optional[str] = None) -> NewsChec
             return NewsCheck("locked" if row.news_code_locked_until and row.news_code_locked_until > now() else "wrong")
         row.news_code_failures, row.news_code_locked_until = 0, None
         found = NewsCheck("ok", row.status, row.kind)
-        for update in db.execute(select(RequestUpdate).where(RequestUpdate.request_id == row.id)
-                                 .order_by(RequestUpdate.id)).scalars():
+        for update in db.execute(
+            select(RequestUpdate).where(RequestUpdate.request_id == row.id).order_by(RequestUpdate.id)
+        ).scalars():
             found.news.append(News(update.at, update.kind, update.text))
             update.delivered_at = update.delivered_at or now()  # read now: the dashboard shows it was
         db.commit()

@@ -1,6 +1,7 @@
 """What the two outboxes share (the teams' emails, bot.casework.mail; the news for the child,
 bot.casework.child_replies): recording one attempt, with growing waits before the next try,
 and the loop the staff dashboard's process runs to send what is due."""
+
 from __future__ import annotations
 
 import asyncio

@@ -9,6 +9,7 @@ last news delivered, and goes with the request at the end of its retention.
 
 The key is PROMISEBOT_REPLY_KEY, else var/reply.key (made once, readable by this user only).
 """
+
 from __future__ import annotations
 
 from functools import lru_cache

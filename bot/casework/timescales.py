@@ -6,13 +6,13 @@ weekends and bank holidays are not working days). A step is due at closing time 
 working day, so 0 means "by the end of the working day it was made" (the next working day's
 end when it came in after hours).
 """
+
 from __future__ import annotations
 
 import datetime
 import statistics
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Set
-
 from zoneinfo import ZoneInfo
 
 from bot.content import Content
@@ -124,6 +124,7 @@ def deadlines(content: Content, request: Request) -> List[Deadline]:
 @dataclass
 class StepFigures:
     """How the requests of one flow did against one step's timescale."""
+
     in_time: int = 0
     late: int = 0  # reached, after it was due
     overdue: int = 0  # not reached, and past due
@@ -134,8 +135,9 @@ class StepFigures:
         return statistics.median(self.days_to_reach) if self.days_to_reach else None
 
 
-def against_timescales(content: Content, requests: Sequence[Request],
-                       now: datetime.datetime) -> Dict[str, Dict[str, StepFigures]]:
+def against_timescales(
+    content: Content, requests: Sequence[Request], now: datetime.datetime
+) -> Dict[str, Dict[str, StepFigures]]:
     """For each flow and each of its steps with a timescale: how many requests reached it in
     time, late, are overdue, or are not due yet; and the working days each took."""
     calendar, figures = Calendar(content), {}

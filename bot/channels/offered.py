@@ -12,6 +12,7 @@ What is remembered is held in memory, a bounded number of conversations and of b
 each. A channel restarted mid-conversation has forgotten; it can fill the memory back in from
 the conversation Rasa keeps (`remember_events`), where every bot message keeps its buttons.
 """
+
 from __future__ import annotations
 
 import logging
@@ -64,8 +65,14 @@ class OfferedButtons:
             data = event.get("data") if isinstance(event, dict) and event.get("event") == "bot" else None
             buttons = (data or {}).get("buttons") if isinstance(data, dict) else None
             if buttons:
-                self.remember(conversation, [(str(b.get("title", "")), str(b.get("payload", "")))
-                                             for b in buttons if isinstance(b, dict) and b.get("payload")])
+                self.remember(
+                    conversation,
+                    [
+                        (str(b.get("title", "")), str(b.get("payload", "")))
+                        for b in buttons
+                        if isinstance(b, dict) and b.get("payload")
+                    ],
+                )
 
     def knows(self, conversation: str) -> bool:
         return conversation in self._offered

@@ -6,6 +6,7 @@ profile, docs/deployment.md): calls go to each in turn, and a replica that refus
 connection is passed over for the next. Any replica can take any message because they share
 the tracker store and lock conversations in Redis.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -128,8 +129,9 @@ class RasaClient:
             try:
                 async with http.request(method, url + path, **kwargs) as response:
                     if response.status != 200:
-                        raise RasaUnavailable(f"Rasa answered HTTP {response.status}",
-                                              retry_safe=response.status == 503)
+                        raise RasaUnavailable(
+                            f"Rasa answered HTTP {response.status}", retry_safe=response.status == 503
+                        )
                     return await response.json()
             except aiohttp.ClientConnectorError as error:
                 refused = error  # never reached this replica: the next one may take it

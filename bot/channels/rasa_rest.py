@@ -15,6 +15,7 @@ something else reaches it:
   that cannot be stored (a lone surrogate) gets a 400 too: it used to stop Rasa altogether
   (see RedactingTrackerStore.session_scope).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -72,10 +73,15 @@ class ChildSafeRestInput(RestInput):
             metadata = body.get("metadata")
             collector = CollectingOutputChannel()
             try:
-                await on_new_message(UserMessage(
-                    text[:MAX_MESSAGE_CHARS], collector, sender,
-                    input_channel=channel if isinstance(channel, str) and channel else self.name(),
-                    metadata=metadata if isinstance(metadata, dict) else None))
+                await on_new_message(
+                    UserMessage(
+                        text[:MAX_MESSAGE_CHARS],
+                        collector,
+                        sender,
+                        input_channel=channel if isinstance(channel, str) and channel else self.name(),
+                        metadata=metadata if isinstance(metadata, dict) else None,
+                    )
+                )
             except (Exception, asyncio.CancelledError) as error:  # as Rasa's own: answer with what was said
                 # The channels tell the child something went wrong; the log never holds their words.
                 logger.error("handling a message failed: %s", where_it_failed(error))

@@ -1,4 +1,5 @@
 """Per-chat flood control: at most `limit` messages in any `window` seconds."""
+
 from __future__ import annotations
 
 import time

@@ -4,6 +4,7 @@ A Telegram chat id is a stable identifier of a real account; the tracker store o
 sees a keyed hash of it. The key lives in var/ (or PROMISEBOT_SENDER_KEY), so the same chat
 keeps its conversation across restarts, and ids cannot be reversed without it.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -10,6 +10,7 @@ Each chat's messages go to Rasa one at a time, in order, from a queue of their o
 slow answer in one chat never holds up another, and a message that cannot reach Rasa is
 retried rather than dropped while the young person is told at once what to do if in danger.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -25,8 +26,15 @@ from typing import Deque, Dict, List, Optional, Sequence
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction, MessageLimit
 from telegram.error import InvalidToken, NetworkError, TelegramError
-from telegram.ext import (Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler, ContextTypes,
-                          MessageHandler, filters)
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 from bot import logs, settings
 from bot.casework.reply_address import seal
@@ -73,11 +81,15 @@ class TelegramSettings:
         secret = settings.text("PROMISEBOT_TELEGRAM_WEBHOOK_SECRET", env) or None
         if webhook_url and not secret:
             raise ValueError("webhook mode needs PROMISEBOT_TELEGRAM_WEBHOOK_SECRET, so only Telegram can call it")
-        return cls(token=token, api_url=settings.text("PROMISEBOT_TELEGRAM_API_URL", env),
-                   webhook_url=webhook_url, webhook_secret=secret,
-                   webhook_listen=settings.text("PROMISEBOT_TELEGRAM_WEBHOOK_LISTEN", env),
-                   webhook_port=settings.number("PROMISEBOT_TELEGRAM_WEBHOOK_PORT", env),
-                   webchat_url=settings.text("PROMISEBOT_WEBCHAT_URL", env) or None)
+        return cls(
+            token=token,
+            api_url=settings.text("PROMISEBOT_TELEGRAM_API_URL", env),
+            webhook_url=webhook_url,
+            webhook_secret=secret,
+            webhook_listen=settings.text("PROMISEBOT_TELEGRAM_WEBHOOK_LISTEN", env),
+            webhook_port=settings.number("PROMISEBOT_TELEGRAM_WEBHOOK_PORT", env),
+            webchat_url=settings.text("PROMISEBOT_WEBCHAT_URL", env) or None,
+        )
 
 
 def split_for_telegram(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> List[str]:
@@ -104,8 +116,7 @@ def callback_data(payload: str) -> str:
 
 
 class Bridge:
-    def __init__(self, settings: TelegramSettings, rasa: RasaClient, key: bytes,
-                 limiter: Optional[RateLimiter] = None):
+    def __init__(self, settings: TelegramSettings, rasa: RasaClient, key: bytes, limiter: Optional[RateLimiter] = None):
         self.settings, self.rasa, self.key = settings, rasa, key
         self.limiter = limiter or RateLimiter()
         self.taps = Taps(rasa)
@@ -113,10 +124,15 @@ class Bridge:
 
     # --- wiring -------------------------------------------------------------------------
     def build(self) -> Application:
-        application = (ApplicationBuilder().token(self.settings.token)
-                       .base_url(self.settings.api_url)
-                       .base_file_url(self.settings.api_url.replace("/bot", "/file/bot"))
-                       .post_init(self._on_started).post_shutdown(self._on_stopped).build())
+        application = (
+            ApplicationBuilder()
+            .token(self.settings.token)
+            .base_url(self.settings.api_url)
+            .base_file_url(self.settings.api_url.replace("/bot", "/file/bot"))
+            .post_init(self._on_started)
+            .post_shutdown(self._on_stopped)
+            .build()
+        )
         application.add_handler(MessageHandler(filters.UpdateType.EDITED, self.on_edited))
         application.add_handler(CommandHandler("start", self.on_start, filters=PRIVATE))
         application.add_handler(CommandHandler("help", self.on_help, filters=PRIVATE))
@@ -142,16 +158,24 @@ class Bridge:
     async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if not self._allowed(context, update.effective_chat.id):
             return
-        webchat = f": {self.settings.webchat_url}" if self.settings.webchat_url else \
-            " (ask your carer or social worker for the link)"
-        await self.say(context, update.effective_chat.id, [Reply(current_content().message("telegram_start", webchat=webchat))])
+        webchat = (
+            f": {self.settings.webchat_url}"
+            if self.settings.webchat_url
+            else " (ask your carer or social worker for the link)"
+        )
+        await self.say(
+            context, update.effective_chat.id, [Reply(current_content().message("telegram_start", webchat=webchat))]
+        )
         self.relay(context, update.effective_chat.id, "/greet")
 
     async def on_privacy(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if self._allowed(context, update.effective_chat.id):
             heading, *points = privacy_notice(current_content(), "telegram")
-            await self.say(context, update.effective_chat.id,
-                           [Reply("\n".join([heading + ":", *(f"- {point}" for point in points)]))])
+            await self.say(
+                context,
+                update.effective_chat.id,
+                [Reply("\n".join([heading + ":", *(f"- {point}" for point in points)]))],
+            )
 
     async def on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if self._allowed(context, update.effective_chat.id):
@@ -161,8 +185,9 @@ class Bridge:
         if not self._allowed(context, update.effective_chat.id):
             return
         content = current_content()
-        await self.say(context, update.effective_chat.id,
-                       [Reply(content.message("ask_age"), tuple(content.buttons["age"]))])
+        await self.say(
+            context, update.effective_chat.id, [Reply(content.message("ask_age"), tuple(content.buttons["age"]))]
+        )
 
     async def on_forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat_id = update.effective_chat.id
@@ -236,7 +261,9 @@ class Bridge:
         if self.limiter.allow(chat_id):
             return True
         if self.limiter.should_warn(chat_id):
-            context.application.create_task(self.say(context, chat_id, [Reply(current_content().message("channel_slow_down"))]))
+            context.application.create_task(
+                self.say(context, chat_id, [Reply(current_content().message("channel_slow_down"))])
+            )
         return False
 
     def relay(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, message: str) -> None:
@@ -275,8 +302,7 @@ class Bridge:
             except RasaUnavailable as error:
                 delay = RETRY_DELAYS[min(attempt_number, len(RETRY_DELAYS) - 1)]
                 attempt_number += 1
-                logger.warning("Rasa unavailable (%s); %s", error,
-                               "will retry" if error.retry_safe else "not retrying")
+                logger.warning("Rasa unavailable (%s); %s", error, "will retry" if error.retry_safe else "not retrying")
                 if not error.retry_safe or time.monotonic() + delay > give_up_at:
                     await self.say(context, chat_id, [Reply(content.message("channel_gave_up"))])
                     return
@@ -305,8 +331,12 @@ class Bridge:
                 last = i == len(chunks) - 1
                 markup = None
                 if last and reply.buttons:
-                    markup = InlineKeyboardMarkup([[InlineKeyboardButton(title, callback_data=callback_data(payload))]
-                                                   for title, payload in reply.buttons])
+                    markup = InlineKeyboardMarkup(
+                        [
+                            [InlineKeyboardButton(title, callback_data=callback_data(payload))]
+                            for title, payload in reply.buttons
+                        ]
+                    )
                 try:
                     await context.bot.send_message(chat_id, chunk or "\u2193", reply_markup=markup)
                 except TelegramError as error:  # e.g. the young person blocked the bot
@@ -333,9 +363,14 @@ def main() -> int:
         application = bridge.build()
         try:
             if telegram.webhook_url:
-                application.run_webhook(listen=telegram.webhook_listen, port=telegram.webhook_port, url_path="telegram",
-                                        webhook_url=telegram.webhook_url, secret_token=telegram.webhook_secret,
-                                        allowed_updates=Update.ALL_TYPES)
+                application.run_webhook(
+                    listen=telegram.webhook_listen,
+                    port=telegram.webhook_port,
+                    url_path="telegram",
+                    webhook_url=telegram.webhook_url,
+                    secret_token=telegram.webhook_secret,
+                    allowed_updates=Update.ALL_TYPES,
+                )
             else:
                 application.run_polling(allowed_updates=Update.ALL_TYPES)
             return 0
@@ -347,6 +382,7 @@ def main() -> int:
             time.sleep(delay)
             delay = min(delay * 2, 300)
             asyncio.set_event_loop(asyncio.new_event_loop())  # the failed run closed its loop
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,4 +1,5 @@
 """Asking a running assistant what it makes of a phrasing, as a young person would send it."""
+
 from __future__ import annotations
 
 import contextlib

@@ -14,6 +14,7 @@ bot makes of each, and approved ones become training data.
 A sheet with any bad row is not imported at all: every bad row is named, so it can be fixed
 and the whole sheet imported again.
 """
+
 from __future__ import annotations
 
 import csv
@@ -47,8 +48,10 @@ class ImportResult:
 
     def __str__(self) -> str:
         added = sum(self.added.values())
-        lines = [f"Added {added} phrasing{'s' * (added != 1)}" +
-                 (": " + ", ".join(f"{n} to {intent}" for intent, n in sorted(self.added.items())) if added else ".")]
+        lines = [
+            f"Added {added} phrasing{'s' * (added != 1)}"
+            + (": " + ", ".join(f"{n} to {intent}" for intent, n in sorted(self.added.items())) if added else ".")
+        ]
         if self.duplicates:
             lines.append(f"Skipped {self.duplicates} already in the training data.")
         if self.held_out:
@@ -68,8 +71,10 @@ def read_sheet(path: Path, required: Iterable[str]) -> List[Tuple[int, Dict[str,
     headers = [h.strip().lower() for h in reader.fieldnames or []]
     missing = [c for c in required if c not in headers]
     if missing:
-        raise SheetError(f"{path.name}: row 1 (the header) needs the column{'s' * (len(missing) > 1)} "
-                         f"{', '.join(missing)}; it has {', '.join(headers) or 'nothing'}")
+        raise SheetError(
+            f"{path.name}: row 1 (the header) needs the column{'s' * (len(missing) > 1)} "
+            f"{', '.join(missing)}; it has {', '.join(headers) or 'nothing'}"
+        )
     rows = []
     for number, raw in enumerate(reader, start=2):
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k is not None}
@@ -112,8 +117,10 @@ def import_sheet(path: Path, target: Path = SHEET_FILE, held_out: Path = HELD_OU
         elif len(phrasing) > MAX_PHRASING or "\n" in phrasing:
             errors.append(f"row {number}: the phrasing should be one line of at most {MAX_PHRASING} characters")
         elif _key(topic) not in topics:
-            errors.append(f"row {number}: unknown topic {topic!r} (use an intent from domain.yml or a topic from "
-                          f"content/topics.yml, like 'complaints' or 'Making a complaint')")
+            errors.append(
+                f"row {number}: unknown topic {topic!r} (use an intent from domain.yml or a topic from "
+                f"content/topics.yml, like 'complaints' or 'Making a complaint')"
+            )
         else:
             approved.append((phrasing, topics[_key(topic)], decision in YES))
     if errors:
@@ -142,13 +149,17 @@ def import_sheet(path: Path, target: Path = SHEET_FILE, held_out: Path = HELD_OU
 
 def _write(target: Path, new: Dict[str, List[str]]) -> None:
     existing: Dict[str, List[str]] = {}
-    for text, intent in (read_nlu_examples(target) if target.exists() else []):
+    for text, intent in read_nlu_examples(target) if target.exists() else []:
         existing.setdefault(intent, []).append(text)
     for intent, phrasings in new.items():
         existing.setdefault(intent, []).extend(phrasings)
-    lines = ['version: "3.1"', "",
-             "# Phrasings written and approved by Council4Kidz, added by `promisebot phrasings import`.",
-             "# Edit with care: the import skips anything already here.", "nlu:"]
+    lines = [
+        'version: "3.1"',
+        "",
+        "# Phrasings written and approved by Council4Kidz, added by `promisebot phrasings import`.",
+        "# Edit with care: the import skips anything already here.",
+        "nlu:",
+    ]
     for intent in sorted(existing):
         lines += [f"- intent: {intent}", "  examples: |"]
         lines += [f"    - {_one_line(text)}" for text in existing[intent]]
@@ -160,6 +171,7 @@ def _one_line(text: str) -> str:
 
 
 # --- answering a sheet ------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Answered:
@@ -180,7 +192,9 @@ def answer_rows(rows: List[Tuple[int, Dict[str, str]]], ask) -> List[Answered]:
         if not phrasing:
             continue
         intent, confidence, reply = ask(phrasing, age)
-        answered.append(Answered(phrasing, age, intent, topics.get(intent, intent.replace("_", " ")), confidence, reply))
+        answered.append(
+            Answered(phrasing, age, intent, topics.get(intent, intent.replace("_", " ")), confidence, reply)
+        )
     return answered
 
 
@@ -198,8 +212,10 @@ def _answers_page(answered: List[Answered]) -> str:
 
     rows = "\n".join(
         f"<tr><td>{escape(a.phrasing)}</td><td>{escape(a.age) or '-'}</td><td>{escape(a.topic)}"
-        f"<br><small>{escape(a.intent)}</small></td><td class=\"{'unsure' if a.confidence < 0.7 else 'sure'}\">"
-        f"{a.confidence:.0%}</td><td>{escape(a.reply).replace(chr(10), '<br>')}</td></tr>" for a in answered)
+        f'<br><small>{escape(a.intent)}</small></td><td class="{"unsure" if a.confidence < 0.7 else "sure"}">'
+        f"{a.confidence:.0%}</td><td>{escape(a.reply).replace(chr(10), '<br>')}</td></tr>"
+        for a in answered
+    )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>What the Promises helper said</title>
 <style>body{{font-family:system-ui,Arial,sans-serif;margin:1rem;color:#1b1b1f}}table{{border-collapse:collapse}}
@@ -217,14 +233,19 @@ those are the ones to look at together.</p>
 
 # --- where new phrasings would help most --------------------------------------------------
 
+
 def weakest_topics(scores, limit: int = 10) -> str:
     """Per-intent scores on the held-out phrasings, worst first, with topic titles."""
     titles = {t.intent: t.title for t in current_content().topics.values()}
     worst = sorted(scores.per_intent.items(), key=lambda item: (item[1][2], item[0]))[:limit]
-    lines = [f"Held-out phrasings: macro F1 {scores.macro_f1:.3f}. Weakest first (F1; how many of its "
-             "phrasings were understood; what they were taken for):"]
+    lines = [
+        f"Held-out phrasings: macro F1 {scores.macro_f1:.3f}. Weakest first (F1; how many of its "
+        "phrasings were understood; what they were taken for):"
+    ]
     for intent, (precision, recall, f1, support) in worst:
         confused = sorted({predicted for _, expected, predicted, _ in scores.mistakes if expected == intent})
-        lines.append(f"  {f1:.2f}  {titles.get(intent, intent):<40} {round(recall * support)}/{support} understood"
-                     + (f"; taken for {', '.join(confused)}" if confused else ""))
+        lines.append(
+            f"  {f1:.2f}  {titles.get(intent, intent):<40} {round(recall * support)}/{support} understood"
+            + (f"; taken for {', '.join(confused)}" if confused else "")
+        )
     return "\n".join(lines)

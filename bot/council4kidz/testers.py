@@ -7,6 +7,7 @@ can see which answers to fix, worst first. A tester can also save the conversati
 write the saved ones into tests/conversations/ (`promisebot testers save-tests`), so what the
 tester found stays fixed.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -43,8 +44,11 @@ def issue_code(label: str, days: int = 30, url: Optional[str] = None) -> str:
         raise ValueError("A code lasts 1 to 365 days.")
     code = "C4K-" + "-".join("".join(secrets.choice(ALPHABET) for _ in range(4)) for _ in range(2))
     with session(url) as db:
-        db.add(TesterCode(code_hash=_digest(code), label=label, created_at=now(),
-                          expires_at=now() + datetime.timedelta(days=days)))
+        db.add(
+            TesterCode(
+                code_hash=_digest(code), label=label, created_at=now(), expires_at=now() + datetime.timedelta(days=days)
+            )
+        )
         db.commit()
     return code
 
@@ -53,8 +57,9 @@ def valid_code(code: str, url: Optional[str] = None) -> Optional[TesterCode]:
     if not isinstance(code, str) or not 4 <= len(code) <= 40:
         return None
     with session(url) as db:
-        row = db.execute(select(TesterCode).where(TesterCode.code_hash == _digest(code),
-                                                  TesterCode.expires_at > now())).scalar_one_or_none()
+        row = db.execute(
+            select(TesterCode).where(TesterCode.code_hash == _digest(code), TesterCode.expires_at > now())
+        ).scalar_one_or_none()
         if row is not None:
             db.expunge(row)
         return row
@@ -63,8 +68,11 @@ def valid_code(code: str, url: Optional[str] = None) -> Optional[TesterCode]:
 def start_testing(code: TesterCode, session_hash: str, url: Optional[str] = None) -> None:
     """This web chat session entered the code: it alone may now rate and save with it."""
     with session(url) as db:
-        if not db.execute(select(TesterSession.id).where(TesterSession.tester_code_id == code.id,
-                                                         TesterSession.session_hash == session_hash)).first():
+        if not db.execute(
+            select(TesterSession.id).where(
+                TesterSession.tester_code_id == code.id, TesterSession.session_hash == session_hash
+            )
+        ).first():
             db.add(TesterSession(tester_code_id=code.id, session_hash=session_hash, started_at=now()))
             db.commit()
 
@@ -76,8 +84,11 @@ def code_of_session(code: str, session_hash: str, url: Optional[str] = None) -> 
     if found is None:
         return None
     with session(url) as db:
-        entered = db.execute(select(TesterSession.id).where(TesterSession.tester_code_id == found.id,
-                                                            TesterSession.session_hash == session_hash)).first()
+        entered = db.execute(
+            select(TesterSession.id).where(
+                TesterSession.tester_code_id == found.id, TesterSession.session_hash == session_hash
+            )
+        ).first()
     return found if entered else None
 
 
@@ -88,14 +99,30 @@ def list_codes(url: Optional[str] = None) -> List[TesterCode]:
         return rows
 
 
-def save_rating(code: TesterCode, source: str, answer: str, rating: int, comment: str = "",
-                age_band: Optional[str] = None, url: Optional[str] = None) -> None:
+def save_rating(
+    code: TesterCode,
+    source: str,
+    answer: str,
+    rating: int,
+    comment: str = "",
+    age_band: Optional[str] = None,
+    url: Optional[str] = None,
+) -> None:
     if rating not in (1, -1):
         raise ValueError("rating must be 1 (good) or -1 (not good)")
     comment = redact(comment.strip()[:MAX_COMMENT]) if comment and comment.strip() else None
     with session(url) as db:
-        db.add(AnswerRating(created_at=now(), tester_code_id=code.id, source=(source or "unknown")[:200],
-                            answer=answer[:4000], rating=rating, comment=comment, age_band=age_band))
+        db.add(
+            AnswerRating(
+                created_at=now(),
+                tester_code_id=code.id,
+                source=(source or "unknown")[:200],
+                answer=answer[:4000],
+                rating=rating,
+                comment=comment,
+                age_band=age_band,
+            )
+        )
         db.commit()
 
 
@@ -112,20 +139,27 @@ def feedback_by_answer(url: Optional[str] = None) -> List[AnswerFeedback]:
     """Ratings per answer, the most disliked first."""
     with session(url) as db:
         totals = db.execute(
-            select(AnswerRating.source,
-                   func.sum(case((AnswerRating.rating > 0, 1), else_=0)),
-                   func.sum(case((AnswerRating.rating < 0, 1), else_=0)))
-            .group_by(AnswerRating.source)).all()
+            select(
+                AnswerRating.source,
+                func.sum(case((AnswerRating.rating > 0, 1), else_=0)),
+                func.sum(case((AnswerRating.rating < 0, 1), else_=0)),
+            ).group_by(AnswerRating.source)
+        ).all()
         feedback = []
         for source, good, not_good in totals:
-            rows = db.execute(select(AnswerRating).where(AnswerRating.source == source)
-                              .order_by(AnswerRating.id.desc())).scalars().all()
-            feedback.append(AnswerFeedback(source, rows[0].answer, int(good), int(not_good),
-                                           [r.comment for r in rows if r.comment]))
+            rows = (
+                db.execute(select(AnswerRating).where(AnswerRating.source == source).order_by(AnswerRating.id.desc()))
+                .scalars()
+                .all()
+            )
+            feedback.append(
+                AnswerFeedback(source, rows[0].answer, int(good), int(not_good), [r.comment for r in rows if r.comment])
+            )
     return sorted(feedback, key=lambda f: (f.good - f.not_good, -f.not_good, f.source))
 
 
 # --- a tester's conversation, kept as a conversation test --------------------------------------
+
 
 def story_from_events(title: str, events: List[dict]) -> str:
     """A Rasa test story (YAML) of a conversation, as `rasa test core` reads them."""
@@ -159,13 +193,22 @@ def export_conversations(directory: Path, url: Optional[str] = None) -> List[Pat
     """Write each saved conversation not yet exported as tests/conversations/council4kidz_<id>.yml."""
     written = []
     with session(url) as db:
-        rows = db.execute(select(TesterConversation).where(TesterConversation.exported_to.is_(None))
-                          .order_by(TesterConversation.id)).scalars().all()
+        rows = (
+            db.execute(
+                select(TesterConversation)
+                .where(TesterConversation.exported_to.is_(None))
+                .order_by(TesterConversation.id)
+            )
+            .scalars()
+            .all()
+        )
         for row in rows:
             path = directory / f"council4kidz_{row.id:04d}.yml"
-            header = (f"# Saved by a Council4Kidz tester on {row.created_at:%Y-%m-%d}: {row.title}\n"
-                      "# Check each step: where the tester found a mistake, write the action the bot SHOULD take,\n"
-                      "# fix the bot until `make test` passes, and it stays fixed.\n")
+            header = (
+                f"# Saved by a Council4Kidz tester on {row.created_at:%Y-%m-%d}: {row.title}\n"
+                "# Check each step: where the tester found a mistake, write the action the bot SHOULD take,\n"
+                "# fix the bot until `make test` passes, and it stays fixed.\n"
+            )
             path.write_text(header + row.story, encoding="utf-8")
             row.exported_to = str(path)
             written.append(path)

@@ -5,6 +5,7 @@ the question and remembers the age band (the `age_band` slot is filled from this
 A rule-based parser (bot.age) is used rather than DIET's entity tagger: ages come as
 digits, words and text-speak, and a wrong age would show a child the wrong promises.
 """
+
 from __future__ import annotations
 
 from typing import List

@@ -5,6 +5,7 @@ classifier's `cancel` is kept only for a short message with a stop phrase in it 
 "never mind", "forget it"...). Otherwise the next intent in the ranking is used, so "i want
 it fixed this week" stays an answer to the question asked.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,19 +19,24 @@ from bot.nlu.rule_component import RuleComponent
 
 STOP_PHRASES = re.compile(
     r"\b(stop|cancel|never\s*mind|nvm|forget (it|this|that)|quit|exit|abort|leave (it|this)|"
-    r"changed? my mind|go back|back to (the )?menu|main menu|don'?t bother|not now|no more|end this)\b")
+    r"changed? my mind|go back|back to (the )?menu|main menu|don'?t bother|not now|no more|end this)\b"
+)
 # "i want them to stop", "make him stop", "stop them from...": someone else should stop,
 # which is what the complaint is about, not a wish to leave it.
 SOMEONE_ELSE_STOPS = re.compile(
     r"\b(him|her|them|they|he|she|it|people|everyone|staff|carers?|mum|dad)\s+(to\s+)?stop\b|"
-    r"\bstop\s+(him|her|them|people|everyone|staff)\b")
+    r"\bstop\s+(him|her|them|people|everyone|staff)\b"
+)
 MAX_WORDS = 10
 
 
 def is_explicit_cancel(text: str) -> bool:
     lowered = text.lower().replace("’", "'")
-    return (len(lowered.split()) <= MAX_WORDS and STOP_PHRASES.search(lowered) is not None
-            and SOMEONE_ELSE_STOPS.search(lowered) is None)
+    return (
+        len(lowered.split()) <= MAX_WORDS
+        and STOP_PHRASES.search(lowered) is not None
+        and SOMEONE_ELSE_STOPS.search(lowered) is None
+    )
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)

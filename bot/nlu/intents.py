@@ -1,4 +1,5 @@
 """Changing what a message is taken to mean, the one way our NLU components do it."""
+
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
 

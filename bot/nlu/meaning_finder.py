@@ -10,6 +10,7 @@ about a promise or a topic, the intent becomes `promise_question` or that topic:
 "can i still do dancing on saturdays" means a promise, whatever words they chose. The
 safeguarding judge runs after this and can still make any message urgent.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -29,8 +30,19 @@ from bot.nlu.intents import override_intent
 from bot.nlu.trained_component import TrainedComponent
 from bot.safeguarding.judgement import SHORT_REPLY_WORDS
 from bot.understanding.encoder import encoder
-from bot.understanding.finder import (PHRASINGS, TOPIC_PHRASINGS, TOPIC_PREFIX, Index, Scores, Thresholds, best_overall,
-                                      candidate_texts, decisions, is_topic, topic_of_intent)
+from bot.understanding.finder import (
+    PHRASINGS,
+    TOPIC_PHRASINGS,
+    TOPIC_PREFIX,
+    Index,
+    Scores,
+    Thresholds,
+    best_overall,
+    candidate_texts,
+    decisions,
+    is_topic,
+    topic_of_intent,
+)
 
 PROMISE_QUESTION = "promise_question"
 # Intents whose meaning the finder may correct. Requests, chit-chat and safeguarding are left
@@ -59,8 +71,9 @@ class MeaningFinder(TrainedComponent[Index]):
             digest.update(path.read_bytes() if path.exists() else b"")
         return digest.hexdigest()
 
-    def __init__(self, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
-                 index: Optional[Index] = None) -> None:
+    def __init__(
+        self, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource, index: Optional[Index] = None
+    ) -> None:
         super().__init__(config, model_storage, resource, index)
         self.thresholds = Thresholds.from_config(config)
         self.move, self.classifier_sure = float(config["move"]), float(config["classifier_sure"])
@@ -107,6 +120,6 @@ class MeaningFinder(TrainedComponent[Index]):
         best, closeness = best_overall(scores)
         if best is None or closeness < needed or scores.likelihood[best] < self.thresholds.sure:
             return
-        wanted = f"topic_{best[len(TOPIC_PREFIX):]}" if is_topic(best) else PROMISE_QUESTION
+        wanted = f"topic_{best[len(TOPIC_PREFIX) :]}" if is_topic(best) else PROMISE_QUESTION
         if wanted != name:
             override_intent(message, wanted)

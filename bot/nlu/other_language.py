@@ -6,6 +6,7 @@ language, the intent becomes `other_language` and the `language` entity says whi
 (action_other_language) gives the help in that language. It runs last, over every other guess:
 for a message the bot cannot read, help now and a way to an interpreter is the right answer.
 """
+
 from __future__ import annotations
 
 from typing import List

@@ -5,6 +5,7 @@ that request, whatever else the classifier thought; the reference becomes the
 `request_reference` entity for action_request_news. It runs after the safeguarding judge and
 never overrides its answer: "C-2026-000123 he hit me again" is a disclosure first.
 """
+
 from __future__ import annotations
 
 from typing import List
@@ -28,10 +29,10 @@ class RequestReference(RuleComponent):
         for message in messages:
             text = message.get(TEXT) or ""
             found = REFERENCE.search(text)
-            if found is None or text.startswith("/"):
+            reference = normalise_reference(found.group()) if found else None
+            if found is None or reference is None or text.startswith("/"):
                 continue
-            add_entity(message, ENTITY, normalise_reference(found.group()), found.start(), found.end(),
-                       type(self).__name__)
+            add_entity(message, ENTITY, reference, found.start(), found.end(), type(self).__name__)
             if (message.get(INTENT) or {}).get("name") not in (DISCLOSURE_INTENT, CHECK_IN_INTENT):
                 override_intent(message, NEWS_INTENT)
         return messages

@@ -1,4 +1,5 @@
 """Base for our NLU components that apply rules in code and learn nothing from training."""
+
 from __future__ import annotations
 
 from typing import Any, Dict
@@ -13,8 +14,13 @@ class RuleComponent(GraphComponent):
     """Subclasses register themselves with DefaultV1Recipe and implement `process`."""
 
     @classmethod
-    def create(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> GraphComponent:
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> GraphComponent:
         return cls()
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

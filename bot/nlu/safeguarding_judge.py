@@ -14,6 +14,7 @@ the project's own phrasings (bot.safeguarding.model). Then:
 The model's probabilities are added to the parse (`safeguarding`) for review and for the
 evaluation; the thresholds are this component's settings in config.yml.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -29,9 +30,20 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.nlu.intents import add_entity, override_intent
 from bot.nlu.trained_component import TrainedComponent
 from bot.safeguarding.detector import detector
-from bot.safeguarding.judgement import (CHECK_IN, CHECK_IN_INTENT, DISCLOSURE_INTENT, JUDGED_TELLING, NOT_HARM_AFTER_ALL,
-                                        PAST_INTENT, URGENT, Thresholds, first_intent_besides, judge, most_telling,
-                                        parts)
+from bot.safeguarding.judgement import (
+    CHECK_IN,
+    CHECK_IN_INTENT,
+    DISCLOSURE_INTENT,
+    JUDGED_TELLING,
+    NOT_HARM_AFTER_ALL,
+    PAST_INTENT,
+    URGENT,
+    Thresholds,
+    first_intent_besides,
+    judge,
+    most_telling,
+    parts,
+)
 from bot.safeguarding.model import SafeguardingModel
 
 MODEL_FILE = "safeguarding_model.pkl"
@@ -44,8 +56,13 @@ class SafeguardingJudge(TrainedComponent[SafeguardingModel]):
         defaults = Thresholds()
         return {name: getattr(defaults, name) for name in Thresholds.__dataclass_fields__}
 
-    def __init__(self, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
-                 model: Optional[SafeguardingModel] = None) -> None:
+    def __init__(
+        self,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        model: Optional[SafeguardingModel] = None,
+    ) -> None:
         super().__init__(config, model_storage, resource, model)
         self.thresholds = Thresholds.from_config(config)
         detector()  # build the matcher at load time, not on a child's first message
@@ -73,20 +90,43 @@ class SafeguardingJudge(TrainedComponent[SafeguardingModel]):
             if self.fitted:
                 probabilities, *each_part = self.fitted.probabilities([text] + parts(text))
                 telling = most_telling(probabilities, each_part)
-            level = judge(disclosure.kind if disclosure else None, intent.get("name") or "",
-                          float(intent.get("confidence") or 0.0), telling, self.thresholds)
+            level = judge(
+                disclosure.kind if disclosure else None,
+                intent.get("name") or "",
+                float(intent.get("confidence") or 0.0),
+                telling,
+                self.thresholds,
+            )
             # What was weighed, for review and for choosing thresholds (no text: kinds and numbers).
-            message.set("safeguarding", {"level": level, "detector": disclosure.kind if disclosure else None,
-                                         "classifier": {k: intent.get(k) for k in ("name", "confidence")},
-                                         **(probabilities or {}), JUDGED_TELLING: telling}, add_to_output=True)
+            message.set(
+                "safeguarding",
+                {
+                    "level": level,
+                    "detector": disclosure.kind if disclosure else None,
+                    "classifier": {k: intent.get(k) for k in ("name", "confidence")},
+                    **(probabilities or {}),
+                    JUDGED_TELLING: telling,
+                },
+                add_to_output=True,
+            )
             if level == URGENT:
                 override_intent(message, DISCLOSURE_INTENT)
                 if disclosure:
-                    add_entity(message, "disclosure_kind", disclosure.kind, disclosure.start, disclosure.end,
-                               type(self).__name__)
+                    add_entity(
+                        message,
+                        "disclosure_kind",
+                        disclosure.kind,
+                        disclosure.start,
+                        disclosure.end,
+                        type(self).__name__,
+                    )
             elif level == CHECK_IN and intent.get("name") != PAST_INTENT:  # the past has a check-in rule of its own
                 override_intent(message, CHECK_IN_INTENT)
             elif level == NOT_HARM_AFTER_ALL:  # "can i ring my mum tonight": the classifier's next guess
-                override_intent(message, first_intent_besides(message.get(INTENT_RANKING_KEY) or [],
-                                                               (DISCLOSURE_INTENT, CHECK_IN_INTENT), "nlu_fallback"))
+                override_intent(
+                    message,
+                    first_intent_besides(
+                        message.get(INTENT_RANKING_KEY) or [], (DISCLOSURE_INTENT, CHECK_IN_INTENT), "nlu_fallback"
+                    ),
+                )
         return messages

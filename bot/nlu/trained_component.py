@@ -1,4 +1,5 @@
 """Base for our NLU components that fit something at `rasa train` and keep it in the model."""
+
 from __future__ import annotations
 
 from abc import abstractmethod
@@ -17,18 +18,30 @@ class TrainedComponent(GraphComponent, Generic[Fitted]):
     """Subclasses say how to fit their model (`fit`), write it (`write`) and read it back
     (`read`); this class is Rasa's side: create, load, train, and training data passed on."""
 
-    def __init__(self, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
-                 fitted: Optional[Fitted] = None) -> None:
+    def __init__(
+        self, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource, fitted: Optional[Fitted] = None
+    ) -> None:
         self._model_storage, self._resource, self.fitted = model_storage, resource, fitted
 
     @classmethod
-    def create(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> GraphComponent:
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> GraphComponent:
         return cls(config, model_storage, resource)
 
     @classmethod
-    def load(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> GraphComponent:
+    def load(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> GraphComponent:
         with model_storage.read_from(resource) as directory:
             return cls(config, model_storage, resource, cls.read(directory))
 
@@ -42,15 +55,12 @@ class TrainedComponent(GraphComponent, Generic[Fitted]):
         return training_data
 
     @abstractmethod
-    def fit(self, training_data: TrainingData) -> Fitted:
-        ...
+    def fit(self, training_data: TrainingData) -> Fitted: ...
 
     @staticmethod
     @abstractmethod
-    def write(fitted: Fitted, directory: Path) -> None:
-        ...
+    def write(fitted: Fitted, directory: Path) -> None: ...
 
     @staticmethod
     @abstractmethod
-    def read(directory: Path) -> Fitted:
-        ...
+    def read(directory: Path) -> Fitted: ...

@@ -7,6 +7,7 @@ a marked detail. Messages with nothing marked must come back unchanged.
 
     python -m bot.privacy.evaluate tests/redaction/dev.yml
 """
+
 from __future__ import annotations
 
 import re
@@ -26,7 +27,7 @@ def parse(marked: str) -> Tuple[str, List[Span]]:
     """The plain message and its gold spans."""
     text, spans, last = "", [], 0
     for m in MARK.finditer(marked):
-        text += marked[last:m.start()]
+        text += marked[last : m.start()]
         spans.append(Span(len(text), len(text) + len(m[1]), m[2]))
         text += m[1]
         last = m.end()
@@ -115,10 +116,14 @@ def table(scores: Scores) -> str:
     rows = [f"{'label':<9}{'gold':>6}{'recall':>9}{'label rec':>11}{'predicted':>11}{'precision':>11}"]
     for label, c in list(scores.by_label.items()) + [("overall", scores.overall())]:
         if c.gold or c.predicted:
-            rows.append(f"{label:<9}{c.gold:>6}{c.recall():>9.1%}{c.label_recall():>11.1%}{c.predicted:>11}"
-                        f"{c.precision():>11.1%}")
-    rows.append(f"false redactions: {scores.changed_clean_messages}/{scores.clean_messages} messages with no "
-                f"personal details were changed ({scores.false_redaction_rate():.1%})")
+            rows.append(
+                f"{label:<9}{c.gold:>6}{c.recall():>9.1%}{c.label_recall():>11.1%}{c.predicted:>11}"
+                f"{c.precision():>11.1%}"
+            )
+    rows.append(
+        f"false redactions: {scores.changed_clean_messages}/{scores.clean_messages} messages with no "
+        f"personal details were changed ({scores.false_redaction_rate():.1%})"
+    )
     return "\n".join(rows)
 
 

@@ -3,6 +3,7 @@
 The lists are plain text files in `data/` so that staff can add a name or a helpline without
 touching code. English vocabulary comes from spacy-lookups-data (no download needed).
 """
+
 from __future__ import annotations
 
 import re
@@ -18,7 +19,8 @@ DATA = Path(__file__).resolve().parent / "data"
 
 # Chat words that are not in the dictionary, so that "my sw is sooo annoying" or "call me pls"
 # are not read as names. Role abbreviations are here too: "i called sw" names nobody.
-CHAT_WORDS = frozenset("""
+CHAT_WORDS = frozenset(
+    """
 pls plz plss lol lmao lmfao omg omfg idk idc tbh ngl rn fr frfr imo btw gonna wanna gotta kinda sorta
 tryna dunno innit init bruh bro bredren fam cuz coz cos cus bc tho thx ty u ur r ya yeah yh yea yep yup nah
 nope ok okay k kk hmm hm aww aw oi hiya heya hey sup wyd wbu hbu smh jk ily brb gtg ttyl tmrw tmr tmoz
@@ -29,7 +31,8 @@ wat wot wut wen y cuz cause coz tht thats dont cant wont didnt doesnt isnt aint 
 sw fc iro pa bf gf kw lac pep sgo edt camhs asap fyi nvm wtf
 gna gunna finna boutta sed kno knw dno dnt cnt wnt realy rele propa proply buzzin vex aight ight alr wavey hench
 mardy bostin yampy tara ar yow gorn babby bab mither nesh blarting tuffun
-""".split())
+""".split()
+)
 
 NAME_CHARS = re.compile(r"^[^\W\d_]+(?:['’][^\W\d_]+)?$")  # letters, maybe one apostrophe: O'Brien
 
@@ -58,8 +61,10 @@ class Lexicon:
 
     def is_word(self, lower: str) -> bool:
         """An English or chat word, allowing for stretched spellings ("sooo", "pleaseee")."""
-        return any(form in self.vocabulary or form in self.inflections
-                   for form in {lower, re.sub(r"(.)\1{2,}", r"\1", lower), re.sub(r"(.)\1{2,}", r"\1\1", lower)})
+        return any(
+            form in self.vocabulary or form in self.inflections
+            for form in {lower, re.sub(r"(.)\1{2,}", r"\1", lower), re.sub(r"(.)\1{2,}", r"\1\1", lower)}
+        )
 
 
 @lru_cache(maxsize=1)

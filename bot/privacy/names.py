@@ -8,6 +8,7 @@ A word is a name when:
   ("i told Grace"), but never bare ("i hope", "will you", "summer holidays").
 A surname, or an unknown Capitalised word, next to a name is part of it ("Sarah Jones").
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -20,14 +21,69 @@ from spacy.tokens import Doc
 from bot.privacy.lexicon import NAME_CHARS, Lexicon
 
 # Words after which a name is announced: anything not in a dictionary counts ("call me Piotrek").
-NAMING = ["my name is", "my names", "my name", "my name 's", "name is", "names is", "name :", "call me", "calls me",
-          "i m called", "i 'm called", "i am called", "known as", "nickname is", "my nickname is"]
+NAMING = [
+    "my name is",
+    "my names",
+    "my name",
+    "my name 's",
+    "name is",
+    "names is",
+    "name :",
+    "call me",
+    "calls me",
+    "i m called",
+    "i 'm called",
+    "i am called",
+    "known as",
+    "nickname is",
+    "my nickname is",
+]
 CALLED = ["called", "named"]  # also "a school called Hope Academy": a date or place only when Capitalised
 # Introductions and verbs: a Capitalised unknown word counts ("me and Nav", "hiya its Wiktoria").
-INTRO = ["i m", "i 'm", "i am", "its", "it s", "it 's", "this is", "its me", "hi", "hiya", "hey", "heya", "hello", "dear",
-         "bye", "thanks", "thank you", "thx", "cheers", "ta", "night", "morning"]
-VERB = ["tell", "told", "ask", "asked", "text", "texted", "txt", "ring", "rang", "call", "message", "messaged", "msg",
-        "dm", "phone", "phoned", "email", "emailed"]
+INTRO = [
+    "i m",
+    "i 'm",
+    "i am",
+    "its",
+    "it s",
+    "it 's",
+    "this is",
+    "its me",
+    "hi",
+    "hiya",
+    "hey",
+    "heya",
+    "hello",
+    "dear",
+    "bye",
+    "thanks",
+    "thank you",
+    "thx",
+    "cheers",
+    "ta",
+    "night",
+    "morning",
+]
+VERB = [
+    "tell",
+    "told",
+    "ask",
+    "asked",
+    "text",
+    "texted",
+    "txt",
+    "ring",
+    "rang",
+    "call",
+    "message",
+    "messaged",
+    "msg",
+    "dm",
+    "phone",
+    "phoned",
+    "email",
+    "emailed",
+]
 LINK = ["with", "and", "&", "or", "see", "saw", "seen", "meet", "met", "visit", "visited", "not", "than", "me and"]
 TITLES = ["mr", "mrs", "ms", "mx", "dr", "sir", "mr.", "mrs.", "ms.", "dr."]
 TITLE_MISS = ["miss"]  # also a verb ("i miss home"): only a surname or a Capitalised word follows it as a name
@@ -41,17 +97,44 @@ personal advisor|iro|advocate|mentor|therapist|counsellor|counselor|nurse|doctor
 flatmate|roommate|boss|coach|lawyer|solicitor|guardian|kid|child|girl|boy|lad|guy|ex|teaching assistant|
 head teacher|headteacher|head of year|senco|link worker|family worker|sibling""".replace("\n", "").split("|")
 ROLES += [role + "s" for role in ROLES if not role.endswith("s")]  # "my sisters amrit and simi"
-ADJECTIVES = ["best", "little", "big", "older", "younger", "old", "new", "baby", "foster", "step", "half", "birth",
-              "real", "other", "twin", "ex", "lil", "favourite", "fave", "current", "previous", "temporary", "proper"]
+ADJECTIVES = [
+    "best",
+    "little",
+    "big",
+    "older",
+    "younger",
+    "old",
+    "new",
+    "baby",
+    "foster",
+    "step",
+    "half",
+    "birth",
+    "real",
+    "other",
+    "twin",
+    "ex",
+    "lil",
+    "favourite",
+    "fave",
+    "current",
+    "previous",
+    "temporary",
+    "proper",
+]
 OWNERS = ["my", "our", "me", "his", "her", "their", "the", "ur", "your", "a"]  # "me mum" is Black Country for "my mum"
 SEPARATORS = ["is", "was", "are", "were", "=", ":", "-", ","]
 
-CALENDAR = frozenset("""january february march april may june july august september october november december
-monday tuesday wednesday thursday friday saturday sunday spring summer autumn winter christmas easter""".split())
+CALENDAR = frozenset(
+    """january february march april may june july august september october november december
+monday tuesday wednesday thursday friday saturday sunday spring summer autumn winter christmas easter""".split()
+)
 MODALS = frozenset({"will", "may"})  # "my sw will ring", "may i ask": a name only when Capitalised
 # After these a lowercase everyday name is being used as a word: "my dad drew me", "my sister rose up".
-WORD_FOLLOWERS = frozenset("""me you u him her us them it up down be have a an the to out off ya this that some any
-not never always really just so all""".split())
+WORD_FOLLOWERS = frozenset(
+    """me you u him her us them it up down be have a an the to out off ya this that some any
+not never always really just so all""".split()
+)
 # "Hope my sister is ok" is a wish, "Hope my foster sister keeps taking my stuff" and "Grace my foster mum is
 # the best" name someone: a name that is also a verb, before "my ROLE is", is taken as the verb.
 STATEMENT_VERBS = frozenset("""is s 's was will wo can ca gets get has had does do did be would could should""".split())
@@ -60,15 +143,21 @@ VERB_NAMES = frozenset("""hope will may mark bill sue rob drew rose grant wade p
 # not "my sister rose early".
 NAME_FOLLOWERS = frozenset("""is was and said says told from who has keeps wants lives texted rang messaged""".split())
 # "Hope Academy", "Grace Church", "St Thomas": a place named after someone.
-PLACE_WORDS = frozenset("""academy school college primary high centre center house church road street lane avenue
-hospital park court close way drive hall ward unit""".split())
+PLACE_WORDS = frozenset(
+    """academy school college primary high centre center house church road street lane avenue
+hospital park court close way drive hall ward unit""".split()
+)
 SAINT = frozenset({"st", "st.", "saint"})
 # "a dog called Max", "my cat Luna": pets' names are not personal details.
-PETS = frozenset("""dog dogs cat cats puppy kitten hamster rabbit bunny pet pets horse pony fish snake lizard bird
-parrot budgie tortoise guinea pig""".split())
+PETS = frozenset(
+    """dog dogs cat cats puppy kitten hamster rabbit bunny pet pets horse pony fish snake lizard bird
+parrot budgie tortoise guinea pig""".split()
+)
 # Before these an everyday word is a verb or a noun, even Capitalised: "I Hope so", "He Will", "the Angel".
-SUBJECTS_AND_DETERMINERS = frozenset("""i you u we they he she it the a an this that these those some any every no
-""".split())
+SUBJECTS_AND_DETERMINERS = frozenset(
+    """i you u we they he she it the a an this that these those some any every no
+""".split()
+)
 TITLE_WORDS = frozenset(TITLES + TITLE_MISS)
 STRONG = {"NAMING", "ROLE", "ROLE_IS", "TITLE", "REVERSE_IS"}
 
@@ -82,8 +171,15 @@ class NameFinder:
         self.nlp = nlp
         self.matcher = Matcher(nlp.vocab)
         optional_separator = {"LOWER": {"IN": [":", "-", ",", "="]}, "OP": "?"}
-        for kind, phrases in (("NAMING", NAMING), ("CALLED", CALLED), ("INTRO", INTRO), ("VERB", VERB),
-                              ("LINK", LINK), ("TITLE", TITLES), ("TITLE_MISS", TITLE_MISS)):
+        for kind, phrases in (
+            ("NAMING", NAMING),
+            ("CALLED", CALLED),
+            ("INTRO", INTRO),
+            ("VERB", VERB),
+            ("LINK", LINK),
+            ("TITLE", TITLES),
+            ("TITLE_MISS", TITLE_MISS),
+        ):
             self.matcher.add(kind, [self._words(p) + [optional_separator] for p in phrases])
         owner = {"LOWER": {"IN": OWNERS}, "OP": "?"}
         adjectives = {"LOWER": {"IN": ADJECTIVES}, "OP": "*"}
@@ -91,8 +187,10 @@ class NameFinder:
         self.matcher.add("ROLE", [[owner, adjectives] + self._words(r) for r in ROLES])  # "my sw Priya"
         self.matcher.add("ROLE_IS", [[owner, adjectives] + self._words(r) + [separator] for r in ROLES])
         # "Faith is my social worker", "Hope my foster sister...": the name is just before the match.
-        self.matcher.add("REVERSE", [[dict(separator, OP="?"), {"LOWER": {"IN": ["my", "our"]}}, adjectives]
-                                     + self._words(r) for r in ROLES])
+        self.matcher.add(
+            "REVERSE",
+            [[dict(separator, OP="?"), {"LOWER": {"IN": ["my", "our"]}}, adjectives] + self._words(r) for r in ROLES],
+        )
 
     def _words(self, phrase: str) -> List[Dict]:
         return [{"LOWER": token.lower_} for token in self.nlp.make_doc(phrase)]
@@ -129,10 +227,16 @@ class NameFinder:
     def _and_before(self, doc: Doc, spans: List[Tuple[int, int]]) -> List[Tuple[int, int]]:
         """Add a Capitalised everyday name just before "and NAME": "Faith and Joy are my sisters"."""
         taken = {i for s, e in spans for i in range(s, e)}
-        added = [(s - 2, s - 1) for s, _ in spans
-                 if s >= 2 and s - 2 not in taken and doc[s - 1].lower_ in ("and", "&")
-                 and doc[s - 2].text[0].isupper() and self.kind(doc[s - 2].text) == "everyday"
-                 and doc[s - 2].lower_ not in CALENDAR | MODALS]
+        added = [
+            (s - 2, s - 1)
+            for s, _ in spans
+            if s >= 2
+            and s - 2 not in taken
+            and doc[s - 1].lower_ in ("and", "&")
+            and doc[s - 2].text[0].isupper()
+            and self.kind(doc[s - 2].text) == "everyday"
+            and doc[s - 2].lower_ not in CALENDAR | MODALS
+        ]
         return sorted(spans + added)
 
     @staticmethod
@@ -161,8 +265,9 @@ class NameFinder:
         next_word = doc[i + 1].lower_ if i + 1 < len(doc) else ""
         if lower in TITLE_WORDS or i > 0 and doc[i - 1].lower_ in SAINT:
             return False  # "Mrs" stays outside the name; "St Thomas" is a school or a church
-        if any(t.lower_ in PETS for t in doc[max(0, i - 4):i]) and (
-                doc[i - 1].lower_ in PETS or context & {"CALLED", "ROLE_IS"} or doc[i - 1].lower_ in ("is", "s")):
+        if any(t.lower_ in PETS for t in doc[max(0, i - 4) : i]) and (
+            doc[i - 1].lower_ in PETS or context & {"CALLED", "ROLE_IS"} or doc[i - 1].lower_ in ("is", "s")
+        ):
             return False
         if kind == "clear":
             return True
@@ -172,9 +277,14 @@ class NameFinder:
             return bool(context & {"NAMING", "CALLED", "TITLE", "ROLE_IS"}) or cap and bool(context)
         if kind == "surname":  # "mrs Kaur", "miss kaur", "Kasia Nowak"; alone, "Hill" could be anything
             plain = lower not in self.lexicon.everyday  # "my mum is English", "Grace White"
-            return (bool(context & {"NAMING", "TITLE"}) or "TITLE_MISS" in context and plain
-                    or cap and plain and bool(context & {"CALLED", "TITLE_MISS", "ROLE", "ROLE_IS", "REVERSE",
-                                                         "REVERSE_IS"}))
+            return (
+                bool(context & {"NAMING", "TITLE"})
+                or "TITLE_MISS" in context
+                and plain
+                or cap
+                and plain
+                and bool(context & {"CALLED", "TITLE_MISS", "ROLE", "ROLE_IS", "REVERSE", "REVERSE_IS"})
+            )
         # A first name that is also an everyday word: grace, will, hope, summer, april...
         used_as_word = lower in MODALS or next_word in WORD_FOLLOWERS
         place_or_date = lower in CALENDAR or lower in self.lexicon.not_names or next_word in PLACE_WORDS
@@ -183,8 +293,11 @@ class NameFinder:
         if context & {"ROLE_IS", "TITLE"}:  # "my sw is grace", "mrs may"
             return cap or not used_as_word
         if "ROLE" in context:  # "my sister grace lives...", "my brother mark said", not "my sister rose early"
-            return cap or not used_as_word and (lower not in VERB_NAMES or next_word in NAME_FOLLOWERS
-                                                or not any(c.isalnum() for c in next_word))
+            return (
+                cap
+                or not used_as_word
+                and (lower not in VERB_NAMES or next_word in NAME_FOLLOWERS or not any(c.isalnum() for c in next_word))
+            )
         if "CALLED" in context:
             return cap or not place_or_date
         if "AFTER_NAME" in context:
@@ -200,19 +313,30 @@ class NameFinder:
         mid_sentence = before is not None and (before.is_alpha and before.text.islower() or before.text in (",", "&"))
         return mid_sentence or bool(context & {"REVERSE", "TITLE_MISS", "INTRO", "LINK"}) and lower not in MODALS
 
-    def _extend(self, doc: Doc, i: int, context: Set[str], capitals: bool,
-                spans: List[Tuple[int, int]]) -> Tuple[int, int]:
+    def _extend(
+        self, doc: Doc, i: int, context: Set[str], capitals: bool, spans: List[Tuple[int, int]]
+    ) -> Tuple[int, int]:
         """The whole name around doc[i]: "Sarah Jones", "lilly-mae", "Mark Hill"."""
         cap = capitals and doc[i].text[0].isupper()
         start, end = i, i + 1
         before = doc[i - 1] if i > 0 and (not spans or spans[-1][1] < i) else None
-        if (before is not None and cap and before.text[0].isupper() and self.kind(before.text) == "everyday"
-                and before.lower_ not in CALENDAR | MODALS):
+        if (
+            before is not None
+            and cap
+            and before.text[0].isupper()
+            and self.kind(before.text) == "everyday"
+            and before.lower_ not in CALENDAR | MODALS
+        ):
             start = i - 1  # "Mark Hill is my sw": the context found Hill
         while end < len(doc) and end - i < 3:
             token = doc[end]
-            if token.text == "-" and end + 1 < len(doc) and not doc[end - 1].whitespace_ and not token.whitespace_ \
-                    and self.kind(doc[end + 1].text) in ("clear", "everyday", "surname"):
+            if (
+                token.text == "-"
+                and end + 1 < len(doc)
+                and not doc[end - 1].whitespace_
+                and not token.whitespace_
+                and self.kind(doc[end + 1].text) in ("clear", "everyday", "surname")
+            ):
                 end += 2  # "lilly-mae", "Sarah-Jane"
                 continue
             kind, lower = self.kind(token.text), token.lower_
@@ -221,8 +345,14 @@ class NameFinder:
                 ok = next_cap or not cap
             elif kind in ("surname", "everyday"):
                 following = doc[end + 1].lower_ if end + 1 < len(doc) else ""
-                ok = (cap and next_cap or bool(context & STRONG) and not next_cap
-                      and lower not in CALENDAR | MODALS and following not in WORD_FOLLOWERS)
+                ok = (
+                    cap
+                    and next_cap
+                    or bool(context & STRONG)
+                    and not next_cap
+                    and lower not in CALENDAR | MODALS
+                    and following not in WORD_FOLLOWERS
+                )
             elif kind == "unknown":
                 ok = cap and next_cap or "NAMING" in context and not next_cap
             else:

@@ -8,6 +8,7 @@ the spaCy tokeniser, Matcher and word lists in `names`; no downloaded model is n
 findings overlap, the more specific kind wins (an email beats the name inside it). Nothing here
 logs or keeps the text.
 """
+
 from __future__ import annotations
 
 import logging
@@ -78,7 +79,7 @@ class Redactor:
             return FAILED
         pieces, last = [], 0
         for span in spans:
-            pieces += [text[last:span.start], f"[{span.label}]"]
+            pieces += [text[last : span.start], f"[{span.label}]"]
             last = span.end
         return "".join(pieces) + text[last:]
 

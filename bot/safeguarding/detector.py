@@ -4,6 +4,7 @@ It does not rest on the intent classifier: it runs on every message and marks a
 disclosure whatever the classifier said. Only spaCy's tokeniser and the lookup lemma
 table of `spacy-lookups-data` are used, so nothing has to be downloaded at run time.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,10 +22,35 @@ from bot.safeguarding.patterns import KINDS, SPELLINGS, UNLESS, WORDS
 MAX_CHARS = 5000  # longer messages are checked in full, in pieces of this size
 # A message that is nothing but a cry for help.
 WHOLE_MESSAGE_ALARMS = {
-    "help me", "help me please", "please help", "please help me", "pls help", "plz help", "someone help",
-    "somebody help", "someone help me", "somebody help me", "sos", "im scared", "i m scared", "i am scared", "so scared", "im so scared", "scared",
-    "im frightened", "i am frightened", "help help", "helpp", "cutting", "cutting again", "i cut", "sh",
-    "kms", "i want out", "get me out", "get me out of here",
+    "help me",
+    "help me please",
+    "please help",
+    "please help me",
+    "pls help",
+    "plz help",
+    "someone help",
+    "somebody help",
+    "someone help me",
+    "somebody help me",
+    "sos",
+    "im scared",
+    "i m scared",
+    "i am scared",
+    "so scared",
+    "im so scared",
+    "scared",
+    "im frightened",
+    "i am frightened",
+    "help help",
+    "helpp",
+    "cutting",
+    "cutting again",
+    "i cut",
+    "sh",
+    "kms",
+    "i want out",
+    "get me out",
+    "get me out of here",
 }
 
 
@@ -57,8 +83,11 @@ class SafeguardingDetector:
         spec = spec.rstrip("?") if optional else spec
         if spec.startswith("~"):
             return {"OP": f"{{,{int(spec[1:])}}}"}
-        values = [v for alternative in spec.split("|")
-                  for v in (WORDS[alternative[1:]] if alternative.startswith("@") else [alternative])]
+        values = [
+            v
+            for alternative in spec.split("|")
+            for v in (WORDS[alternative[1:]] if alternative.startswith("@") else [alternative])
+        ]
         for value in values:  # "im" or "don't" are two tokens in a message: as one, they never match
             if len(self.nlp.make_doc(value)) != 1:
                 raise ValueError(f"pattern word {value!r} is more than one token; write it as separate words")
@@ -81,7 +110,7 @@ class SafeguardingDetector:
         if not text or text.startswith("/"):  # "/intent" is a button tap, not words
             return None
         for offset in range(0, len(text), MAX_CHARS):
-            found = self._detect_piece(text[offset: offset + MAX_CHARS + 100])
+            found = self._detect_piece(text[offset : offset + MAX_CHARS + 100])
             if found:
                 return Disclosure(found.kind, found.start + offset, found.end + offset)
         return None

@@ -5,6 +5,7 @@ classifier predicts `safeguarding_disclosure` (the detector runs inside the NLU 
 so parsing with the trained model gives exactly the bot's decision; the detector alone is
 measured too, to show how much rests on it).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,8 +15,19 @@ from typing import Dict, List, Optional, Tuple
 import yaml
 
 from bot.safeguarding.detector import detector
-from bot.safeguarding.judgement import (ASKING_PREFIX, CHECK_IN, CHECK_IN_INTENT, DISCLOSURE_INTENT, JUDGED_TELLING,
-                                        NOT_HARM_AFTER_ALL, PAST_INTENT, TELLING, URGENT, Thresholds, judge)
+from bot.safeguarding.judgement import (
+    ASKING_PREFIX,
+    CHECK_IN,
+    CHECK_IN_INTENT,
+    DISCLOSURE_INTENT,
+    JUDGED_TELLING,
+    NOT_HARM_AFTER_ALL,
+    PAST_INTENT,
+    TELLING,
+    URGENT,
+    Thresholds,
+    judge,
+)
 
 SETS = Path(__file__).resolve().parent.parent.parent / "tests" / "safeguarding"
 
@@ -30,11 +42,17 @@ def read_set(name: str) -> List[Tuple[str, str]]:
 
 URGENT_ANSWER, CHECK_IN_ANSWER, TOPIC_ANSWER, OTHER_ANSWER = "urgent", "check-in", "topic", "other"
 # The topics of tests/safeguarding/*_topic_questions.yml, as the bot's intents.
-TOPIC_INTENT = {"grooming": "topic_sg_grooming", "sexting_and_sextortion": "topic_sg_sexting",
-                "consent": "topic_sg_consent", "county_lines": "topic_sg_county_lines",
-                "forced_marriage": "topic_sg_forced_marriage", "fgm": "topic_sg_fgm",
-                "self_harm": "topic_sg_self_harm", "bullying": "topic_sg_bullying",
-                "what_happens_if_i_tell": "topic_sg_telling"}
+TOPIC_INTENT = {
+    "grooming": "topic_sg_grooming",
+    "sexting_and_sextortion": "topic_sg_sexting",
+    "consent": "topic_sg_consent",
+    "county_lines": "topic_sg_county_lines",
+    "forced_marriage": "topic_sg_forced_marriage",
+    "fgm": "topic_sg_fgm",
+    "self_harm": "topic_sg_self_harm",
+    "bullying": "topic_sg_bullying",
+    "what_happens_if_i_tell": "topic_sg_telling",
+}
 
 
 def answer_for_intent(intent: str) -> str:
@@ -80,8 +98,7 @@ def flagged(pairs: List[Tuple[str, str]], intents: List[str], report_flagged: bo
         missed = answer not in (URGENT_ANSWER, CHECK_IN_ANSWER)
         if (report_flagged and hit) or (not report_flagged and missed):
             examples.append((kind, text))
-    return Flagged(len(pairs), by_bot, by_detector, {k: (v[0], v[1]) for k, v in by_kind.items()}, examples,
-                   checked_in)
+    return Flagged(len(pairs), by_bot, by_detector, {k: (v[0], v[1]) for k, v in by_kind.items()}, examples, checked_in)
 
 
 def evaluate(model: Path, disclosures: str, benign: str) -> Tuple[Flagged, Flagged]:
@@ -89,18 +106,21 @@ def evaluate(model: Path, disclosures: str, benign: str) -> Tuple[Flagged, Flagg
 
     d, b = read_set(disclosures), read_set(benign)
     intents = [name for name, _ in predict(model, [t for _, t in d + b])]
-    return flagged(d, intents[: len(d)], report_flagged=False), flagged(b, intents[len(d):], report_flagged=True)
+    return flagged(d, intents[: len(d)], report_flagged=False), flagged(b, intents[len(d) :], report_flagged=True)
 
 
 def summary(name: str, disclosures: Flagged, benign: Flagged) -> str:
-    return (f"{name}: disclosures urgent {disclosures.by_bot}/{disclosures.total} ({disclosures.rate():.1%}), "
-            f"check-in {disclosures.checked_in}, missed {len(disclosures.examples)} (detector alone "
-            f"{disclosures.by_detector}/{disclosures.total}); innocent messages urgent {benign.by_bot}/{benign.total} "
-            f"({benign.rate():.1%}), check-in {benign.checked_in} ({benign.checked_in / benign.total:.1%}; "
-            f"detector alone {benign.by_detector}/{benign.total})")
+    return (
+        f"{name}: disclosures urgent {disclosures.by_bot}/{disclosures.total} ({disclosures.rate():.1%}), "
+        f"check-in {disclosures.checked_in}, missed {len(disclosures.examples)} (detector alone "
+        f"{disclosures.by_detector}/{disclosures.total}); innocent messages urgent {benign.by_bot}/{benign.total} "
+        f"({benign.rate():.1%}), check-in {benign.checked_in} ({benign.checked_in / benign.total:.1%}; "
+        f"detector alone {benign.by_detector}/{benign.total})"
+    )
 
 
 # --- three answers (bot.safeguarding.judgement) ----------------------------------------------
+
 
 def rejudged(parsed: dict, thresholds) -> str:
     """The intent the bot would act on with other thresholds (to choose them on the dev sets)."""
@@ -108,8 +128,13 @@ def rejudged(parsed: dict, thresholds) -> str:
     classifier = weighed.get("classifier") or parsed["intent"]
     if not weighed:  # a button tap, or an empty message
         return parsed["intent"]["name"]
-    level = judge(weighed.get("detector"), classifier.get("name") or "", float(classifier.get("confidence") or 0),
-                  weighed.get(JUDGED_TELLING, weighed.get(TELLING)), thresholds)
+    level = judge(
+        weighed.get("detector"),
+        classifier.get("name") or "",
+        float(classifier.get("confidence") or 0),
+        weighed.get(JUDGED_TELLING, weighed.get(TELLING)),
+        thresholds,
+    )
     if level == NOT_HARM_AFTER_ALL:
         return "not_harm"
     return {URGENT: DISCLOSURE_INTENT, CHECK_IN: CHECK_IN_INTENT}.get(level, classifier.get("name") or "")
@@ -118,6 +143,7 @@ def rejudged(parsed: dict, thresholds) -> str:
 @dataclass
 class Answers:
     """How many messages of each kind got each answer (and, for topic questions, the right topic)."""
+
     by_kind: Dict[str, Dict[str, int]]
 
     def total(self, answer: str) -> Tuple[int, int]:
@@ -141,8 +167,10 @@ def count_answers(pairs: List[Tuple[str, str]], intents: List[str]) -> Answers:
 def answers_table(title: str, answers: Answers) -> str:
     lines = [f"{title}: kind, messages, urgent, check-in, topic answer (right topic), other"]
     for kind, row in sorted(answers.by_kind.items()):
-        lines.append(f"  {kind:<24} {row['total']:>4} {row.get(URGENT_ANSWER, 0):>6} {row.get(CHECK_IN_ANSWER, 0):>8} "
-                     f"{row.get(TOPIC_ANSWER, 0):>6} ({row.get('right topic', 0)}) {row.get(OTHER_ANSWER, 0):>5}")
+        lines.append(
+            f"  {kind:<24} {row['total']:>4} {row.get(URGENT_ANSWER, 0):>6} {row.get(CHECK_IN_ANSWER, 0):>8} "
+            f"{row.get(TOPIC_ANSWER, 0):>6} ({row.get('right topic', 0)}) {row.get(OTHER_ANSWER, 0):>5}"
+        )
     for answer in (URGENT_ANSWER, CHECK_IN_ANSWER, TOPIC_ANSWER):
         got, total = answers.total(answer)
         lines.append(f"  all: {answer} {got}/{total} ({got / max(total, 1):.1%})")
@@ -220,9 +248,14 @@ def choose_thresholds(model: Path) -> str:
     benign = [t for _, b in DEV_SETS for _, t in read_set(b)]
     parsed_d, parsed_b = parse(model, disclosures), parse(model, benign)
     rows = []
-    grid = {"urgent": (0.6, 0.7, 0.8, 0.9), "check_in": (0.3, 0.4, 0.5, 0.6, 0.7),
-            "telling_beats_other": (0.15, 0.25, 0.35), "classifier_sure": (0.8, 0.9),
-            "classifier_urgent": (0.5, 0.6, 0.7, 0.8, 0.9, 0.95), "classifier_overruled": (0.0, 0.1, 0.2, 0.3)}
+    grid = {
+        "urgent": (0.6, 0.7, 0.8, 0.9),
+        "check_in": (0.3, 0.4, 0.5, 0.6, 0.7),
+        "telling_beats_other": (0.15, 0.25, 0.35),
+        "classifier_sure": (0.8, 0.9),
+        "classifier_urgent": (0.5, 0.6, 0.7, 0.8, 0.9, 0.95),
+        "classifier_overruled": (0.0, 0.1, 0.2, 0.3),
+    }
     for values in itertools.product(*grid.values()):
         thresholds = Thresholds(**dict(zip(grid, values)))
         if thresholds.check_in > thresholds.urgent:
@@ -235,8 +268,10 @@ def choose_thresholds(model: Path) -> str:
         false_check_in = sum(i in (CHECK_IN_INTENT, PAST_INTENT) for i in b) / len(b)
         rows.append((reached, urgent, -false_urgent, -false_check_in, thresholds))
     allowed = sorted((r for r in rows if -r[2] <= 0.05 and -r[3] <= 0.15), key=lambda r: r[:4], reverse=True)
-    lines = [f"dev sets: {len(disclosures)} disclosures, {len(benign)} innocent messages",
-             "reached  urgent  false-urgent  false-check-in  thresholds"]
+    lines = [
+        f"dev sets: {len(disclosures)} disclosures, {len(benign)} innocent messages",
+        "reached  urgent  false-urgent  false-check-in  thresholds",
+    ]
     for reached, urgent, fu, fc, t in (allowed or sorted(rows, key=lambda r: r[:4], reverse=True))[:10]:
         lines.append(f"{reached:7.1%} {urgent:7.1%} {-fu:13.1%} {-fc:15.1%}  {t}")
     return "\n".join(lines)

@@ -14,6 +14,7 @@ The signals: the spaCy patterns (`bot.safeguarding.detector`, the never-miss net
 intent classifier, and the learned safeguarding model's graded probabilities
 (`bot.safeguarding.model`). The thresholds live in config.yml, chosen on the dev sets.
 """
+
 from __future__ import annotations
 
 import re
@@ -73,6 +74,7 @@ def most_telling(whole: Mapping[str, float], each_part: Sequence[Mapping[str, fl
 @dataclass(frozen=True)
 class Thresholds:
     """Set in config.yml, under the SafeguardingJudge component."""
+
     urgent: float = 0.8  # the model's P(telling) at or above which a message is urgent on its own
     check_in: float = 0.6  # at or above which it is at least a check-in
     telling_beats_other: float = 0.15  # words of harm stay urgent unless P(telling) is below this ...
@@ -85,8 +87,13 @@ class Thresholds:
         return cls(**{name: float(config[name]) for name in cls.__dataclass_fields__ if name in config})
 
 
-def judge(detector_kind: Optional[str], intent: str, confidence: float,
-          telling: Optional[float], thresholds: Thresholds = Thresholds()) -> Optional[str]:
+def judge(
+    detector_kind: Optional[str],
+    intent: str,
+    confidence: float,
+    telling: Optional[float],
+    thresholds: Thresholds = Thresholds(),
+) -> Optional[str]:
     """URGENT, CHECK_IN, NOT_HARM_AFTER_ALL (answer the classifier's next guess), or None (the
     classifier's answer stands). `telling` is the learned model's P(telling of harm now), or
     None when there is no model (then the patterns and the classifier decide)."""

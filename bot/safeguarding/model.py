@@ -9,6 +9,7 @@ phrasings) with word and character n-grams (scikit-learn; character n-grams for 
 and misspellings), trained by `rasa train` from the project's own phrasings: every intent's
 examples are a class's examples (`CLASS_OF_INTENT`).
 """
+
 from __future__ import annotations
 
 import pickle
@@ -53,17 +54,26 @@ class Meaning(BaseEstimator, TransformerMixin):
 
 class SafeguardingModel:
     def __init__(self, regularisation: float = 4.0):
-        features = FeatureUnion([
-            ("words", TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True, lowercase=True)),
-            ("characters", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True,
-                                           lowercase=True)),
-            ("meaning", Meaning(weight=1.0)),  # weight chosen on the dev sets (AUC 0.963 vs 0.945 without)
-        ])
+        features = FeatureUnion(
+            [
+                ("words", TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True, lowercase=True)),
+                (
+                    "characters",
+                    TfidfVectorizer(
+                        analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True, lowercase=True
+                    ),
+                ),
+                ("meaning", Meaning(weight=1.0)),  # weight chosen on the dev sets (AUC 0.963 vs 0.945 without)
+            ]
+        )
         # Balanced: there are far more everyday phrasings than disclosures, and a disclosure
         # must not be outvoted by their number.
-        self.pipeline = Pipeline([("features", features),
-                                  ("classes", LogisticRegression(C=regularisation, class_weight="balanced",
-                                                                 max_iter=3000))])
+        self.pipeline = Pipeline(
+            [
+                ("features", features),
+                ("classes", LogisticRegression(C=regularisation, class_weight="balanced", max_iter=3000)),
+            ]
+        )
 
     def fit(self, texts: Sequence[str], intents: Sequence[str]) -> "SafeguardingModel":
         self.pipeline.fit(list(texts), [class_of_intent(i) for i in intents])

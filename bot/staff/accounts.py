@@ -5,6 +5,7 @@ their role and reset their password; everyone sets their own password through a 
 Every change is written to the access log. An admin cannot disable their own account or
 change their own role, so there is always an admin who can put things right.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -35,41 +36,67 @@ class AccountPages:
 
     # --- admins -------------------------------------------------------------------------
     @role_required("admin")
-    async def user_list(self, request: web.Request, link_for: str = "", link: str = "",
-                    problem: str = "") -> web.Response:
+    async def user_list(
+        self, request: web.Request, link_for: str = "", link: str = "", problem: str = ""
+    ) -> web.Response:
         token, me = request["who"].csrf_token, request["who"].username
-        shown_once = (f'<p class="status" role="status">Give this link to {esc(link_for)} now (it is shown once, '
-                      f'works once, for {users.SETUP_HOURS} hours): <code>{esc(link)}</code></p>') if link else ""
+        shown_once = (
+            (
+                f'<p class="status" role="status">Give this link to {esc(link_for)} now (it is shown once, '
+                f"works once, for {users.SETUP_HOURS} hours): <code>{esc(link)}</code></p>"
+            )
+            if link
+            else ""
+        )
         error = f'<p class="error" role="alert">{esc(problem)}</p>' if problem else ""
         roles = "".join(f'<option value="{r}">{r}</option>' for r in users.ROLES)
-        create = (f'<form method="post" action="/users">{csrf_field(token)}'
-                  '<label for="new-username">Username</label>'
-                  '<input id="new-username" name="username" required pattern="[a-z0-9._-]{3,64}" '
-                  'title="3-64 lowercase letters, digits, dots, dashes or underscores">'
-                  f'<label for="new-role">Role</label><select id="new-role" name="role">{roles}</select>'
-                  '<button type="submit">Create the account</button></form>')
+        create = (
+            f'<form method="post" action="/users">{csrf_field(token)}'
+            '<label for="new-username">Username</label>'
+            '<input id="new-username" name="username" required pattern="[a-z0-9._-]{3,64}" '
+            'title="3-64 lowercase letters, digits, dots, dashes or underscores">'
+            f'<label for="new-role">Role</label><select id="new-role" name="role">{roles}</select>'
+            '<button type="submit">Create the account</button></form>'
+        )
 
         def actions(user) -> Raw:
             if user.username == me:
                 return Raw("(you)")
             name = esc(user.username)
-            choose = "".join(f'<option value="{r}"{" selected" if r == user.role else ""}>{r}</option>'
-                             for r in users.ROLES)
+            choose = "".join(
+                f'<option value="{r}"{" selected" if r == user.role else ""}>{r}</option>' for r in users.ROLES
+            )
             switch = "disable" if user.active else "enable"
             return Raw(
                 f'<form method="post" action="/users/{name}">{csrf_field(token)}'
                 f'<label for="role-{name}">Role of {name}</label><select id="role-{name}" name="role">{choose}</select>'
                 f'<button type="submit" name="action" value="role">Change role</button>'
                 f'<button type="submit" name="action" value="{switch}">{switch.title()} {name}</button>'
-                f'<button type="submit" name="action" value="reset">Reset the password of {name}</button></form>')
+                f'<button type="submit" name="action" value="reset">Reset the password of {name}</button></form>'
+            )
 
-        rows = [(u.username, u.role, "active" if u.active else "disabled",
-                 "set" if u.password_hash != users.NO_PASSWORD else "waiting for the link",
-                 "on" if u.totp_on else "off", f"{u.created_at:%Y-%m-%d}", actions(u))
-                for u in await _in_thread(users.list_users)]
-        return self._html("Users", shown_once + error + create + table(
-            "Staff users", ["Username", "Role", "State", "Password", "Second factor", "Created", "Change"], rows),
-            request)
+        rows = [
+            (
+                u.username,
+                u.role,
+                "active" if u.active else "disabled",
+                "set" if u.password_hash != users.NO_PASSWORD else "waiting for the link",
+                "on" if u.totp_on else "off",
+                f"{u.created_at:%Y-%m-%d}",
+                actions(u),
+            )
+            for u in await _in_thread(users.list_users)
+        ]
+        return self._html(
+            "Users",
+            shown_once
+            + error
+            + create
+            + table(
+                "Staff users", ["Username", "Role", "State", "Password", "Second factor", "Created", "Change"], rows
+            ),
+            request,
+        )
 
     @role_required("admin")
     async def create_user(self, request: web.Request) -> web.Response:
@@ -111,18 +138,21 @@ class AccountPages:
         raise web.HTTPSeeOther("/users")
 
     # --- the one-time link: anyone holding it, signed in or not --------------------------
-    async def set_password_page(self, request: web.Request, problem: str = "", status: int = 200,
-                                token: Optional[str] = None) -> web.Response:
+    async def set_password_page(
+        self, request: web.Request, problem: str = "", status: int = 200, token: Optional[str] = None
+    ) -> web.Response:
         link_csrf = secrets.token_urlsafe(32)
         error = f'<p class="error" role="alert">{esc(problem)}</p>' if problem else ""
-        body = (f'{error}<form method="post" action="/set-password" class="login">'
-                f'<input type="hidden" name="csrf_token" value="{esc(link_csrf)}">'
-                f'<input type="hidden" name="token" value="{esc(token or request.query.get("token", ""))}">'
-                f'<label for="password">New password ({users.MIN_PASSWORD} characters or more)</label>'
-                '<input id="password" name="password" type="password" autocomplete="new-password" required>'
-                '<label for="again">The same again</label>'
-                '<input id="again" name="again" type="password" autocomplete="new-password" required>'
-                '<button type="submit">Set my password</button></form>')
+        body = (
+            f'{error}<form method="post" action="/set-password" class="login">'
+            f'<input type="hidden" name="csrf_token" value="{esc(link_csrf)}">'
+            f'<input type="hidden" name="token" value="{esc(token or request.query.get("token", ""))}">'
+            f'<label for="password">New password ({users.MIN_PASSWORD} characters or more)</label>'
+            '<input id="password" name="password" type="password" autocomplete="new-password" required>'
+            '<label for="again">The same again</label>'
+            '<input id="again" name="again" type="password" autocomplete="new-password" required>'
+            '<button type="submit">Set my password</button></form>'
+        )
         response = web.Response(text=page("Set your password", body), content_type="text/html", status=status)
         self._give_form_cookie(request, response, LINK_COOKIE, link_csrf)
         return response
@@ -140,38 +170,47 @@ class AccountPages:
         except (LookupError, ValueError) as error:
             return await self.set_password_page(request, str(error).strip("'\""), 400, link)
         await _in_thread(record_access, username, "staff account", None, "set their password with a link")
-        response = web.Response(text=page("Password set", '<p>Your password is set. <a href="/login">Sign in</a>.</p>'),
-                                content_type="text/html")
+        response = web.Response(
+            text=page("Password set", '<p>Your password is set. <a href="/login">Sign in</a>.</p>'),
+            content_type="text/html",
+        )
         response.del_cookie(LINK_COOKIE)
         return response
 
     # --- everyone: their own second factor ------------------------------------------------
     @role_required(*users.ROLES)
-    async def account(self, request: web.Request, secret: str = "", problem: str = "",
-                      status: str = "") -> web.Response:
+    async def account(
+        self, request: web.Request, secret: str = "", problem: str = "", status: str = ""
+    ) -> web.Response:
         who = request["who"]
         user = next(u for u in await _in_thread(users.list_users) if u.username == who.username)
         token = csrf_field(who.csrf_token)
         error = f'<p class="error" role="alert">{esc(problem)}</p>' if problem else ""
         if secret:
-            body = (f"<p>Add this account to your authenticator app (type in the key, or paste the link), then "
-                    f"type the code it shows.</p><p>Key: <code>{esc(secret)}</code></p>"
-                    f"<p>Link: <code>{esc(users.totp_uri(who.username, secret))}</code></p>"
-                    f'<form method="post" action="/account/second-factor">{token}'
-                    '<label for="code">Code from the app</label><input id="code" name="code" inputmode="numeric" '
-                    'autocomplete="one-time-code" required>'
-                    '<button type="submit" name="action" value="confirm">Turn it on</button></form>')
+            body = (
+                f"<p>Add this account to your authenticator app (type in the key, or paste the link), then "
+                f"type the code it shows.</p><p>Key: <code>{esc(secret)}</code></p>"
+                f"<p>Link: <code>{esc(users.totp_uri(who.username, secret))}</code></p>"
+                f'<form method="post" action="/account/second-factor">{token}'
+                '<label for="code">Code from the app</label><input id="code" name="code" inputmode="numeric" '
+                'autocomplete="one-time-code" required>'
+                '<button type="submit" name="action" value="confirm">Turn it on</button></form>'
+            )
         elif user.totp_on:
-            body = (f"<p>Your second factor is on: signing in asks for a code from your authenticator app.</p>"
-                    f'<form method="post" action="/account/second-factor">{token}'
-                    '<label for="code">Code from the app, to turn it off</label><input id="code" name="code" '
-                    'inputmode="numeric" autocomplete="one-time-code" required>'
-                    '<button type="submit" name="action" value="off">Turn it off</button></form>')
+            body = (
+                f"<p>Your second factor is on: signing in asks for a code from your authenticator app.</p>"
+                f'<form method="post" action="/account/second-factor">{token}'
+                '<label for="code">Code from the app, to turn it off</label><input id="code" name="code" '
+                'inputmode="numeric" autocomplete="one-time-code" required>'
+                '<button type="submit" name="action" value="off">Turn it off</button></form>'
+            )
         else:
-            body = (f"<p>A second factor makes your account safe even if your password is known: signing in "
-                    f"then also asks for a code from an authenticator app on your phone.</p>"
-                    f'<form method="post" action="/account/second-factor">{token}'
-                    '<button type="submit" name="action" value="start">Set up a second factor</button></form>')
+            body = (
+                f"<p>A second factor makes your account safe even if your password is known: signing in "
+                f"then also asks for a code from an authenticator app on your phone.</p>"
+                f'<form method="post" action="/account/second-factor">{token}'
+                '<button type="submit" name="action" value="start">Set up a second factor</button></form>'
+            )
         return self._html("Your account", error + body, request, status)
 
     @role_required(*users.ROLES)

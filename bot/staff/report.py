@@ -10,6 +10,7 @@ Topics and safeguarding answers are counted by ISO week (no finer time is kept),
 is its weeks whose Thursday falls in it (bot.store.counters.weeks_of_month); requests carry
 their own dates.
 """
+
 from __future__ import annotations
 
 import base64
@@ -30,7 +31,7 @@ TOP_PROMISES = 10
 
 
 def month_of(text: str) -> Tuple[int, int]:
-    """"2026-11" as (2026, 11); a ValueError says what was wrong."""
+    """ "2026-11" as (2026, 11); a ValueError says what was wrong."""
     try:
         year, month = (int(part) for part in text.split("-"))
         datetime.date(year, month, 1)
@@ -48,6 +49,7 @@ def bar_chart_png(title: str, bars: Sequence[Tuple[str, int]]) -> str:
     """A horizontal bar chart as a data: URL. A count under 5 draws no bar and is labelled
     "fewer than 5", so the picture never shows what the tables hide."""
     import matplotlib
+
     matplotlib.use("Agg")  # no display on a server
     from matplotlib import pyplot
 
@@ -71,8 +73,10 @@ def figure(title: str, bars: Sequence[Tuple[str, int]]) -> str:
     if not bars:
         return ""
     described = "; ".join(f"{label}: {shown(count)}" for label, count in bars)
-    return (f'<figure><img src="{bar_chart_png(title, bars)}" alt="{esc(title)}. {esc(described)}">'
-            f"<figcaption>{esc(title)}</figcaption></figure>")
+    return (
+        f'<figure><img src="{bar_chart_png(title, bars)}" alt="{esc(title)}. {esc(described)}">'
+        f"<figcaption>{esc(title)}</figcaption></figure>"
+    )
 
 
 def protected(rows: Sequence[Tuple[str, int]], label) -> List[Tuple[str, str]]:
@@ -93,8 +97,9 @@ def monthly_report(month: str, content: Optional[Content] = None, now: Optional[
     turns = topic_log.counts_by("topic", weeks=weeks)
     total = sum(c for _, c in turns)
     withheld = complementary(dict(turns))  # the total is shown: a lone small count must not be worked out
-    asked = sorted(((topic_label(t, content), c, t in withheld) for t, c in turns if not is_using_the_chat(t)),
-                   key=lambda r: -r[1])
+    asked = sorted(
+        ((topic_label(t, content), c, t in withheld) for t, c in turns if not is_using_the_chat(t)), key=lambda r: -r[1]
+    )
     by_band = topic_log.counts_by("age_band", weeks=weeks)
     by_channel = topic_log.counts_by("channel", weeks=weeks)
     flows = topic_log.funnels(weeks)
@@ -103,38 +108,82 @@ def monthly_report(month: str, content: Optional[Content] = None, now: Optional[
     asked_promises = topic_log.promise_counts(weeks)
     promise_tables = []
     for band in content.bands.values():
-        rows = sorted(((promise_count(asked_promises, band.id, theme.id, promise), theme.title, promise.text)
-                       for theme in band.themes for promise in theme.promises), key=lambda row: -row[0])
-        promise_tables.append(table(f"The promises {band.label} asked about most", ["Theme", "Promise", "Answers"],
-                                    [(theme, text, shown(count)) for count, theme, text in rows[:TOP_PROMISES]
-                                     if count]))
+        rows = sorted(
+            (
+                (promise_count(asked_promises, band.id, theme.id, promise), theme.title, promise.text)
+                for theme in band.themes
+                for promise in theme.promises
+            ),
+            key=lambda row: -row[0],
+        )
+        promise_tables.append(
+            table(
+                f"The promises {band.label} asked about most",
+                ["Theme", "Promise", "Answers"],
+                [(theme, text, shown(count)) for count, theme, text in rows[:TOP_PROMISES] if count],
+            )
+        )
 
     timescale_rows: List[tuple] = [
-        (flow.replace("_", " "), STEPS[step][0], shown(f.in_time), shown(f.late), shown(f.overdue),
-         shown(f.not_yet_due)) for flow, steps in timescales.items() for step, f in steps.items()]
-    body = "".join([
-        f"<p>Weeks counted: {esc(', '.join(weeks))} (a week belongs to the month its Thursday is in). Counts from 1 "
-        f"to 4 are shown as \"fewer than 5\". Nothing here can identify a young person.</p>",
-        f"<h2>How much the chat was used</h2><p>Bot turns: {esc(shown(total))}.</p>",
-        table("By age band", ["Age band", "Bot turns"], protected(by_band, lambda band: BAND_NAMES.get(band, band))),
-        table("By channel", ["Channel", "Bot turns"], protected(by_channel, str)),
-        "<h2>The promises young people asked about</h2>", *promise_tables,
-        "<h2>What young people asked about</h2>",
-        figure(f"The {TOP_TOPICS} most asked about, {name}", [(label, c) for label, c, hide in asked[:TOP_TOPICS]
-                                                               if not hide]),
-        table("Topics, most asked first", ["Topic", "Bot turns"],
-              [(label, WITHHELD if hide else shown(c)) for label, c, hide in asked]),
-        "<h2>Requests</h2>",
-        table("Request flows", ["Flow", "Started", "Sent", "Cancelled"],
-              [(flow.replace("_", " "), shown(f["flow started"]), shown(f["flow completed"]),
-                shown(f["flow cancelled"])) for flow, f in flows.items()]),
-        table(f"Requests made in {name} against their timescales", ["Flow", "Step", "In time", "Late",
-                                                                  "Overdue, still open", "Not due yet"],
-              timescale_rows),
-        "<h2>Safeguarding</h2>",
-        table("Safeguarding answers given, by kind", ["Kind", "Answers"],
-              [(kind.replace("_", " "), shown(count)) for kind, count in safeguarding]),
-    ])
+        (
+            flow.replace("_", " "),
+            STEPS[step][0],
+            shown(f.in_time),
+            shown(f.late),
+            shown(f.overdue),
+            shown(f.not_yet_due),
+        )
+        for flow, steps in timescales.items()
+        for step, f in steps.items()
+    ]
+    body = "".join(
+        [
+            f"<p>Weeks counted: {esc(', '.join(weeks))} (a week belongs to the month its Thursday is in). Counts from 1 "
+            f'to 4 are shown as "fewer than 5". Nothing here can identify a young person.</p>',
+            f"<h2>How much the chat was used</h2><p>Bot turns: {esc(shown(total))}.</p>",
+            table(
+                "By age band", ["Age band", "Bot turns"], protected(by_band, lambda band: BAND_NAMES.get(band, band))
+            ),
+            table("By channel", ["Channel", "Bot turns"], protected(by_channel, str)),
+            "<h2>The promises young people asked about</h2>",
+            *promise_tables,
+            "<h2>What young people asked about</h2>",
+            figure(
+                f"The {TOP_TOPICS} most asked about, {name}",
+                [(label, c) for label, c, hide in asked[:TOP_TOPICS] if not hide],
+            ),
+            table(
+                "Topics, most asked first",
+                ["Topic", "Bot turns"],
+                [(label, WITHHELD if hide else shown(c)) for label, c, hide in asked],
+            ),
+            "<h2>Requests</h2>",
+            table(
+                "Request flows",
+                ["Flow", "Started", "Sent", "Cancelled"],
+                [
+                    (
+                        flow.replace("_", " "),
+                        shown(f["flow started"]),
+                        shown(f["flow completed"]),
+                        shown(f["flow cancelled"]),
+                    )
+                    for flow, f in flows.items()
+                ],
+            ),
+            table(
+                f"Requests made in {name} against their timescales",
+                ["Flow", "Step", "In time", "Late", "Overdue, still open", "Not due yet"],
+                timescale_rows,
+            ),
+            "<h2>Safeguarding</h2>",
+            table(
+                "Safeguarding answers given, by kind",
+                ["Kind", "Answers"],
+                [(kind.replace("_", " "), shown(count)) for kind, count in safeguarding],
+            ),
+        ]
+    )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Promises assistant: {esc(name)}</title>

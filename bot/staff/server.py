@@ -10,6 +10,7 @@ log); admin - staff accounts, Council4Kidz tester codes and the access log. Ever
 own second factor ("Your account").
 Every POST needs the session's CSRF token; the login form uses a double-submit cookie.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,14 +21,13 @@ import secrets
 import sys
 from collections import defaultdict
 from pathlib import Path
-from urllib.parse import urlencode
 from typing import Awaitable, Callable, Dict, List, Optional
+from urllib.parse import urlencode
 
 from aiohttp import web
 
 from bot import logs, settings
-from bot.casework import BAND_NAMES
-from bot.casework import mail
+from bot.casework import BAND_NAMES, mail
 from bot.casework.child_replies import MAX_REPLY, TelegramOut, checked_reply, keep_delivering, news_text
 from bot.casework.timescales import STEPS, Calendar, against_timescales, deadlines
 from bot.content import THEME_IDS, current_content
@@ -35,16 +35,44 @@ from bot.council4kidz.testers import feedback_by_answer, issue_code, list_codes
 from bot.privacy.failures import log_failure
 from bot.staff import users
 from bot.staff.accounts import AccountPages
-from bot.staff.pages import (WITHHELD, Raw, bar_chart, complementary, csrf_field, csv_text, esc, is_using_the_chat,
-                             line_chart, login_form, page, promise_count, role_required, table, topic_label)
+from bot.staff.pages import (
+    WITHHELD,
+    Raw,
+    bar_chart,
+    complementary,
+    csrf_field,
+    csv_text,
+    esc,
+    is_using_the_chat,
+    line_chart,
+    login_form,
+    page,
+    promise_count,
+    role_required,
+    table,
+    topic_label,
+)
 from bot.staff.report import last_month, month_of, monthly_report
 from bot.staff.themes import group_by_wording, phrasing_sheet
 from bot.store import topic_log
 from bot.store.attempts import STAFF_ADDRESS, STAFF_USER, client_address
 from bot.store.counters import SMALL_NUMBER, disclosure_counts, month_of_week, shown, weeks_of_month
 from bot.store.database import StorageError, migrate
-from bot.store.requests import (MAX_NOTE, STATUSES, access_log, add_note, add_update, get_request, list_requests,
-                                notes_of, now, take_request, timings, update_request, updates_of)
+from bot.store.requests import (
+    MAX_NOTE,
+    STATUSES,
+    access_log,
+    add_note,
+    add_update,
+    get_request,
+    list_requests,
+    notes_of,
+    now,
+    take_request,
+    timings,
+    update_request,
+    updates_of,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +81,7 @@ COOKIE, LOGIN_COOKIE = "promisebot_staff", "promisebot_login"
 HOME = {"analyst": "/topics", "caseworker": "/requests", "admin": "/users"}
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-                               "base-uri 'none'; frame-ancestors 'none'",
+    "base-uri 'none'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
@@ -106,8 +134,9 @@ class Dashboard(AccountPages):
             response = error
         except Exception as error:  # staff notes and replies quote children: never in the log
             log_failure(logger, "staff dashboard request failed", error)
-            response = web.Response(text=page("Something went wrong", "<p>Please try again.</p>"),
-                                    content_type="text/html", status=500)
+            response = web.Response(
+                text=page("Something went wrong", "<p>Please try again.</p>"), content_type="text/html", status=500
+            )
         response.headers.update(SECURITY_HEADERS)
         return response
 
@@ -127,8 +156,11 @@ class Dashboard(AccountPages):
     def _secure(self, request: web.Request) -> bool:
         if self.secure_cookies is not None:
             return self.secure_cookies
-        return request.secure or request.headers.get("X-Forwarded-Proto") == "https" \
+        return (
+            request.secure
+            or request.headers.get("X-Forwarded-Proto") == "https"
             or settings.text("PROMISEBOT_STAFF_SECURE_COOKIES").lower() == "always"
+        )
 
     # A form used before signing in (sign-in, set a password) has no session to hold its CSRF
     # token: the token goes in a cookie too, and the two must match (double submit).
@@ -155,17 +187,26 @@ class Dashboard(AccountPages):
         address = client_address(request.remote, request.headers.get("X-Forwarded-For"))
         loop = asyncio.get_running_loop()  # the database and the password hash block: in a thread
         if await loop.run_in_executor(None, lambda: STAFF_USER.is_locked(username) or STAFF_ADDRESS.is_locked(address)):
-            return await self.login_page(request, "Too many failed attempts. Wait 15 minutes and try again.", status=429)
-        result = await loop.run_in_executor(None, users.sign_in, username, str(form.get("password", "")),
-                                            str(form.get("code", "")))
+            return await self.login_page(
+                request, "Too many failed attempts. Wait 15 minutes and try again.", status=429
+            )
+        result = await loop.run_in_executor(
+            None, users.sign_in, username, str(form.get("password", "")), str(form.get("code", ""))
+        )
         if result is None:
             await loop.run_in_executor(None, lambda: (STAFF_USER.failed(username), STAFF_ADDRESS.failed(address)))
             return await self.login_page(request, "That username, password or code did not match.", status=401)
         token, who = result
         await loop.run_in_executor(None, STAFF_USER.succeeded, username)
         response = web.HTTPSeeOther(HOME[who.role])
-        response.set_cookie(COOKIE, token, httponly=True, samesite="Strict", secure=self._secure(request),
-                            max_age=users.SESSION_HOURS * 3600)
+        response.set_cookie(
+            COOKIE,
+            token,
+            httponly=True,
+            samesite="Strict",
+            secure=self._secure(request),
+            max_age=users.SESSION_HOURS * 3600,
+        )
         response.del_cookie(LOGIN_COOKIE)
         return response
 
@@ -186,8 +227,11 @@ class Dashboard(AccountPages):
         by_month = request.query.get("by") == "month"
         period = month_of_week if by_month else (lambda week: week)  # topics are kept by ISO week
         first, last = month_query(request, "from"), month_query(request, "to")  # a range, or all that is kept
-        weeks = [week for week, _ in topic_log.counts_by("iso_week")
-                 if (not first or month_of_week(week) >= first) and (not last or month_of_week(week) <= last)]
+        weeks = [
+            week
+            for week, _ in topic_log.counts_by("iso_week")
+            if (not first or month_of_week(week) >= first) and (not last or month_of_week(week) <= last)
+        ]
         totals: Dict[str, int] = defaultdict(int)
         by_topic = defaultdict(lambda: defaultdict(int))
         for week, topic, count in topic_log.counts_by("iso_week", "topic", weeks=weeks):
@@ -195,42 +239,62 @@ class Dashboard(AccountPages):
             by_topic[topic][period(week)] += count
         periods = sorted(totals)[-12:]
         topic_rows = sorted(by_topic.items(), key=lambda item: -sum(item[1].values()))
-        choose = ('<form method="get" action="/topics" class="range">'
-                  f'<label for="from">From</label><input id="from" name="from" type="month" value="{first}">'
-                  f'<label for="to">to</label><input id="to" name="to" type="month" value="{last}">'
-                  '<label for="by">Group by</label><select id="by" name="by">'
-                  f'<option value="week"{"" if by_month else " selected"}>week</option>'
-                  f'<option value="month"{" selected" if by_month else ""}>month</option></select>'
-                  '<button type="submit">Show</button></form>')
+        choose = (
+            '<form method="get" action="/topics" class="range">'
+            f'<label for="from">From</label><input id="from" name="from" type="month" value="{first}">'
+            f'<label for="to">to</label><input id="to" name="to" type="month" value="{last}">'
+            '<label for="by">Group by</label><select id="by" name="by">'
+            f'<option value="week"{"" if by_month else " selected"}>week</option>'
+            f'<option value="month"{" selected" if by_month else ""}>month</option></select>'
+            '<button type="submit">Show</button></form>'
+        )
 
         # The chart shows each period's total, so a lone small cell is protected by withholding another.
         withheld = {p: complementary({topic: counts.get(p, 0) for topic, counts in by_topic.items()}) for p in periods}
 
         def by_period(rows) -> list:
-            return [[topic_label(topic, content)] + [WITHHELD if topic in withheld[p] else shown(counts.get(p, 0))
-                                                     for p in periods] for topic, counts in rows]
+            return [
+                [topic_label(topic, content)]
+                + [WITHHELD if topic in withheld[p] else shown(counts.get(p, 0)) for p in periods]
+                for topic, counts in rows
+            ]
+
         asked = [row for row in topic_rows if not is_using_the_chat(row[0])]
         chatting = [row for row in topic_rows if is_using_the_chat(row[0])]
         unit = "month" if by_month else "week"
-        short = (lambda month: f"{datetime.date.fromisoformat(month + '-01'):%b}") if by_month else \
-            (lambda week: week.split("-")[1])  # "Nov", "W45": the bars are narrow
-        body = (choose + bar_chart(f"Bot turns per {unit}", [(short(p), totals[p]) for p in periods])
-                + movers_table(by_topic, content, periods, unit)
-                + table(f"What young people asked about, by {unit} (newest 12)", ["Topic"] + periods,
-                        by_period(asked))
-                + table("By age band", ["Age band", "Topic", "Bot turns"],
-                        [(BAND_NAMES.get(band, band), topic_label(topic, content), shown(c))
-                         for band, topic, c in topic_log.counts_by("age_band", "topic", weeks=weeks)
-                         if not is_using_the_chat(topic)])
-                + table("Using the chat (greetings, ages, yes and no): not topics", ["Turn"] + periods,
-                        by_period(chatting))
-                + table("By channel", ["Channel", "Outcome", "Bot turns"],
-                        [(channel, outcome, shown(c))
-                         for channel, outcome, c in topic_log.counts_by("channel", "outcome", weeks=weeks)])
-                + '<p><a href="/export/topics.csv">Download as CSV</a></p>'
-                + '<form method="get" action="/report" class="range"><label for="month">Monthly report for the '
-                f'board (counts only)</label><input id="month" name="month" type="month" value="{last_month(now().date())}">'
-                '<button type="submit">Download the report</button></form>')
+        short = (
+            (lambda month: f"{datetime.date.fromisoformat(month + '-01'):%b}")
+            if by_month
+            else (lambda week: week.split("-")[1])
+        )  # "Nov", "W45": the bars are narrow
+        body = (
+            choose
+            + bar_chart(f"Bot turns per {unit}", [(short(p), totals[p]) for p in periods])
+            + movers_table(by_topic, content, periods, unit)
+            + table(f"What young people asked about, by {unit} (newest 12)", ["Topic"] + periods, by_period(asked))
+            + table(
+                "By age band",
+                ["Age band", "Topic", "Bot turns"],
+                [
+                    (BAND_NAMES.get(band, band), topic_label(topic, content), shown(c))
+                    for band, topic, c in topic_log.counts_by("age_band", "topic", weeks=weeks)
+                    if not is_using_the_chat(topic)
+                ],
+            )
+            + table("Using the chat (greetings, ages, yes and no): not topics", ["Turn"] + periods, by_period(chatting))
+            + table(
+                "By channel",
+                ["Channel", "Outcome", "Bot turns"],
+                [
+                    (channel, outcome, shown(c))
+                    for channel, outcome, c in topic_log.counts_by("channel", "outcome", weeks=weeks)
+                ],
+            )
+            + '<p><a href="/export/topics.csv">Download as CSV</a></p>'
+            + '<form method="get" action="/report" class="range"><label for="month">Monthly report for the '
+            f'board (counts only)</label><input id="month" name="month" type="month" value="{last_month(now().date())}">'
+            '<button type="submit">Download the report</button></form>'
+        )
         return self._html("Topics over time", body, request)
 
     @role_required("analyst")
@@ -241,8 +305,11 @@ class Dashboard(AccountPages):
             raise web.HTTPBadRequest(text=str(error))
         month = f"{year}-{number:02d}"  # as written back in the file name: digits only
         html = await asyncio.get_running_loop().run_in_executor(None, monthly_report, month)
-        return web.Response(text=html, content_type="text/html", headers={
-            "Content-Disposition": f'attachment; filename="promises-{month}.html"'})
+        return web.Response(
+            text=html,
+            content_type="text/html",
+            headers={"Content-Disposition": f'attachment; filename="promises-{month}.html"'},
+        )
 
     @role_required("analyst")
     async def promises(self, request: web.Request) -> web.Response:
@@ -257,9 +324,11 @@ class Dashboard(AccountPages):
         this_month = topic_log.promise_counts(weeks_of_month(year, number))
         month_before = topic_log.promise_counts(weeks_of_month(before.year, before.month))
         content = current_content()
-        form = ('<form method="get" action="/promises" class="range"><label for="month">Month</label>'
-                f'<input id="month" name="month" type="month" value="{first:%Y-%m}">'
-                '<button type="submit">Show</button></form>')
+        form = (
+            '<form method="get" action="/promises" class="range"><label for="month">Month</label>'
+            f'<input id="month" name="month" type="month" value="{first:%Y-%m}">'
+            '<button type="submit">Show</button></form>'
+        )
         sections = []
         for band in content.bands.values():
             rows = []
@@ -267,12 +336,24 @@ class Dashboard(AccountPages):
                 for promise in theme.promises:
                     now_count = promise_count(this_month, band.id, theme.id, promise)
                     then_count = promise_count(month_before, band.id, theme.id, promise)
-                    rows.append((now_count, theme.title, promise.text, shown(now_count), shown(then_count),
-                                 change(now_count, then_count)))
+                    rows.append(
+                        (
+                            now_count,
+                            theme.title,
+                            promise.text,
+                            shown(now_count),
+                            shown(then_count),
+                            change(now_count, then_count),
+                        )
+                    )
             rows.sort(key=lambda row: -row[0])
-            sections.append(table(f"Promises for {band.label}: {first:%B %Y}, most asked first",
-                                  ["Theme", "Promise", f"{first:%B}", f"{before:%B}", "Change"],
-                                  [row[1:] for row in rows]))  # every promise: one nobody asks about says something too
+            sections.append(
+                table(
+                    f"Promises for {band.label}: {first:%B %Y}, most asked first",
+                    ["Theme", "Promise", f"{first:%B}", f"{before:%B}", "Change"],
+                    [row[1:] for row in rows],
+                )
+            )  # every promise: one nobody asks about says something too
         months = [months_back(first, back) for back in range(11, -1, -1)]
         by_theme = {theme: [0] * len(months) for theme in THEME_IDS}
         for i, month in enumerate(months):
@@ -280,21 +361,30 @@ class Dashboard(AccountPages):
                 if theme in by_theme:
                     by_theme[theme][i] += count
         themes = next(iter(content.bands.values())).themes
-        chart = line_chart("Promises asked about, by theme, in the 12 months to " + f"{first:%B %Y}",
-                           [f"{m:%b}" for m in months],
-                           [(theme.title, by_theme[theme.id]) for theme in themes])
-        body = (form + chart + f"<p>How many times the assistant answered with each promise in {first:%B %Y} (its ISO "
-                "weeks), beside the month before. 1 to 4 is shown as \"fewer than 5\", and a change only when "
-                "both months have 5 or more, so no small number can be worked out.</p>" + "".join(sections))
+        chart = line_chart(
+            "Promises asked about, by theme, in the 12 months to " + f"{first:%B %Y}",
+            [f"{m:%b}" for m in months],
+            [(theme.title, by_theme[theme.id]) for theme in themes],
+        )
+        body = (
+            form + chart + f"<p>How many times the assistant answered with each promise in {first:%B %Y} (its ISO "
+            'weeks), beside the month before. 1 to 4 is shown as "fewer than 5", and a change only when '
+            "both months have 5 or more, so no small number can be worked out.</p>" + "".join(sections)
+        )
         return self._html("Promises asked about", body, request)
 
     @role_required("analyst")
     async def flows(self, request: web.Request) -> web.Response:
-        rows = [(flow, shown(f["flow started"]), shown(f["flow completed"]), shown(f["flow cancelled"]))
-                for flow, f in topic_log.funnels().items()]
-        return self._html("Requests started and sent",
-                          table("Request flows", ["Flow", "Started", "Sent (completed)", "Cancelled"], rows)
-                          + await self._timescales(request), request)
+        rows = [
+            (flow, shown(f["flow started"]), shown(f["flow completed"]), shown(f["flow cancelled"]))
+            for flow, f in topic_log.funnels().items()
+        ]
+        return self._html(
+            "Requests started and sent",
+            table("Request flows", ["Flow", "Started", "Sent (completed)", "Cancelled"], rows)
+            + await self._timescales(request),
+            request,
+        )
 
     async def _timescales(self, request: web.Request) -> str:
         """Requests made between two dates against the council's timescales: counts only."""
@@ -302,70 +392,123 @@ class Dashboard(AccountPages):
         last_month = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
         since, until = date_query(request, "from", last_month), date_query(request, "to", today)
         content = current_content()
-        made = await asyncio.get_running_loop().run_in_executor(None, timings, _start_of(since),
-                                                                _start_of(until + datetime.timedelta(days=1)))
+        made = await asyncio.get_running_loop().run_in_executor(
+            None, timings, _start_of(since), _start_of(until + datetime.timedelta(days=1))
+        )
         figures = against_timescales(content, made, now())
         rows = []
         for flow, steps in figures.items():
             for step, f in steps.items():
                 median = f.median_days()
-                rows.append((flow.replace("_", " "), STEPS[step][0], timescale_text(content, flow, step),
-                             shown(f.in_time), shown(f.late), shown(f.overdue), shown(f.not_yet_due),
-                             f"{median:g}" if median is not None and len(f.days_to_reach) >= SMALL_NUMBER else "-"))
-        form = ('<form method="get" action="/flows" class="range">'
-                f'<label for="from">Made from</label><input id="from" name="from" type="date" value="{since}">'
-                f'<label for="to">to</label><input id="to" name="to" type="date" value="{until}">'
-                '<button type="submit">Show</button></form>')
-        return (f"<h2>Against the timescales</h2>{form}"
-                f"<p>Requests made from {since:%d %B %Y} to {until:%d %B %Y}: whether each step was reached within "
-                "its timescale (working days, <code>content/flows.yml</code>). The median is shown from 5 "
-                "requests.</p>"
-                + table("Requests against their timescales", ["Flow", "Step", "Within (working days)", "In time",
-                                                              "Late", "Overdue, still open", "Not due yet",
-                                                              "Median working days taken"], rows))
+                rows.append(
+                    (
+                        flow.replace("_", " "),
+                        STEPS[step][0],
+                        timescale_text(content, flow, step),
+                        shown(f.in_time),
+                        shown(f.late),
+                        shown(f.overdue),
+                        shown(f.not_yet_due),
+                        f"{median:g}" if median is not None and len(f.days_to_reach) >= SMALL_NUMBER else "-",
+                    )
+                )
+        form = (
+            '<form method="get" action="/flows" class="range">'
+            f'<label for="from">Made from</label><input id="from" name="from" type="date" value="{since}">'
+            f'<label for="to">to</label><input id="to" name="to" type="date" value="{until}">'
+            '<button type="submit">Show</button></form>'
+        )
+        return (
+            f"<h2>Against the timescales</h2>{form}"
+            f"<p>Requests made from {since:%d %B %Y} to {until:%d %B %Y}: whether each step was reached within "
+            "its timescale (working days, <code>content/flows.yml</code>). The median is shown from 5 "
+            "requests.</p>"
+            + table(
+                "Requests against their timescales",
+                [
+                    "Flow",
+                    "Step",
+                    "Within (working days)",
+                    "In time",
+                    "Late",
+                    "Overdue, still open",
+                    "Not due yet",
+                    "Median working days taken",
+                ],
+                rows,
+            )
+        )
 
     @role_required("analyst")
     async def safeguarding(self, request: web.Request) -> web.Response:
         rows = disclosure_counts()
-        body = table("Safeguarding answers given, by week", ["Week", "Age band", "Kind", "Channel", "Count"], rows) + \
-            '<p><a href="/export/safeguarding.csv">Download as CSV</a></p>'
+        body = (
+            table("Safeguarding answers given, by week", ["Week", "Age band", "Kind", "Channel", "Count"], rows)
+            + '<p><a href="/export/safeguarding.csv">Download as CSV</a></p>'
+        )
         return self._html("Safeguarding counts", body, request)
 
     @role_required("analyst")
     async def unanswered(self, request: web.Request) -> web.Response:
         questions = topic_log.unanswered()
         themes = await asyncio.get_running_loop().run_in_executor(None, group_by_wording, [q.text for q in questions])
-        theme_rows = [(len(t.questions), t.example, Raw("<br>".join(esc(q) for q in list(dict.fromkeys(t.questions))[1:5])),
-                       Raw(f'<a href="/unanswered/sheet?{urlencode({"example": t.example})}">Phrasing sheet '
-                           f'(CSV)</a>')) for t in themes if len(t.questions) > 1]
+        theme_rows = [
+            (
+                len(t.questions),
+                t.example,
+                Raw("<br>".join(esc(q) for q in list(dict.fromkeys(t.questions))[1:5])),
+                Raw(f'<a href="/unanswered/sheet?{urlencode({"example": t.example})}">Phrasing sheet (CSV)</a>'),
+            )
+            for t in themes
+            if len(t.questions) > 1
+        ]
         rows = [(q.iso_week, q.age_band, q.channel, q.text) for q in questions]
-        body = ("<p>Questions the bot did not understand, with personal details removed. Kept 90 days. Those "
-                "asked in similar words are grouped first: download a group as a phrasing sheet, fill in the "
-                "topic and yes or no with Council4Kidz, and <code>promisebot phrasings import</code> it.</p>"
-                + table("Asked in similar words, most first", ["Questions", "For example", "Other wordings",
-                                                               "For Council4Kidz"], theme_rows)
-                + table("Unanswered questions, newest first", ["Week", "Age band", "Channel", "Question (redacted)"],
-                        rows))
+        body = (
+            "<p>Questions the bot did not understand, with personal details removed. Kept 90 days. Those "
+            "asked in similar words are grouped first: download a group as a phrasing sheet, fill in the "
+            "topic and yes or no with Council4Kidz, and <code>promisebot phrasings import</code> it.</p>"
+            + table(
+                "Asked in similar words, most first",
+                ["Questions", "For example", "Other wordings", "For Council4Kidz"],
+                theme_rows,
+            )
+            + table("Unanswered questions, newest first", ["Week", "Age band", "Channel", "Question (redacted)"], rows)
+        )
         return self._html("Unanswered questions", body, request)
 
     @role_required("analyst")
     async def unanswered_sheet(self, request: web.Request) -> web.Response:
         example = request.query.get("example", "")
         themes = await asyncio.get_running_loop().run_in_executor(
-            None, group_by_wording, [q.text for q in topic_log.unanswered()])
+            None, group_by_wording, [q.text for q in topic_log.unanswered()]
+        )
         theme = next((t for t in themes if example in t.questions), None)
         if theme is None:
             raise web.HTTPNotFound(text="Those questions are no longer kept (90 days).")
-        return web.Response(text=phrasing_sheet(theme), content_type="text/csv", headers={
-            "Content-Disposition": 'attachment; filename="unanswered-phrasings.csv"'})
+        return web.Response(
+            text=phrasing_sheet(theme),
+            content_type="text/csv",
+            headers={"Content-Disposition": 'attachment; filename="unanswered-phrasings.csv"'},
+        )
 
     @role_required("analyst")
     async def export_topics(self, request: web.Request) -> web.Response:
         rows, content = topic_log.counts_by("iso_week", "topic", "age_band", "channel", "outcome"), current_content()
-        return self._csv("topics.csv", ["week", "topic", "title", "using_the_chat", "age_band", "channel", "outcome",
-                                        "count"],
-                         [(week, topic, topic_label(topic, content), "yes" if is_using_the_chat(topic) else "no",
-                           *rest, shown(count)) for week, topic, *rest, count in rows])
+        return self._csv(
+            "topics.csv",
+            ["week", "topic", "title", "using_the_chat", "age_band", "channel", "outcome", "count"],
+            [
+                (
+                    week,
+                    topic,
+                    topic_label(topic, content),
+                    "yes" if is_using_the_chat(topic) else "no",
+                    *rest,
+                    shown(count),
+                )
+                for week, topic, *rest, count in rows
+            ],
+        )
 
     @role_required("analyst")
     async def export_safeguarding(self, request: web.Request) -> web.Response:
@@ -373,13 +516,25 @@ class Dashboard(AccountPages):
 
     @role_required("analyst")
     async def feedback(self, request: web.Request) -> web.Response:
-        rows = [(f.source, f.answer[:300] + ("..." if len(f.answer) > 300 else ""), f.good, f.not_good,
-                 Raw("<br>".join(esc(c) for c in f.comments)))
-                for f in feedback_by_answer()]
-        body = ("<p>What Council4Kidz testers thought of each answer, the most disliked first. The source says "
-                "which part of <code>content/</code> to change.</p>"
-                + table("Ratings by answer", ["Source", "Answer (latest wording rated)", "Good", "Not good",
-                                              "Comments (redacted)"], rows))
+        rows = [
+            (
+                f.source,
+                f.answer[:300] + ("..." if len(f.answer) > 300 else ""),
+                f.good,
+                f.not_good,
+                Raw("<br>".join(esc(c) for c in f.comments)),
+            )
+            for f in feedback_by_answer()
+        ]
+        body = (
+            "<p>What Council4Kidz testers thought of each answer, the most disliked first. The source says "
+            "which part of <code>content/</code> to change.</p>"
+            + table(
+                "Ratings by answer",
+                ["Source", "Answer (latest wording rated)", "Good", "Not good", "Comments (redacted)"],
+                rows,
+            )
+        )
         return self._html("Council4Kidz ratings", body, request)
 
     # --- caseworkers --------------------------------------------------------------------
@@ -391,15 +546,26 @@ class Dashboard(AccountPages):
         calendar = Calendar(content)
         rows = list_requests(request["who"].username, status)
         emails = mail.emails_of([r.id for r in rows])
-        table_rows = [(Raw(f'<a href="/requests/{esc(r.reference)}">{esc(r.reference)}</a>'), r.kind.replace("_", " "),
-                       flags(r), r.status, f"{r.created_at:%Y-%m-%d %H:%M}",
-                       working_days_old(calendar, r.created_at, moment), Raw(timescale_summary(content, r, moment)),
-                       r.handled_by or "nobody yet", email_summary(emails.get(r.id, [])))
-                      for r in rows]
+        table_rows = [
+            (
+                Raw(f'<a href="/requests/{esc(r.reference)}">{esc(r.reference)}</a>'),
+                r.kind.replace("_", " "),
+                flags(r),
+                r.status,
+                f"{r.created_at:%Y-%m-%d %H:%M}",
+                working_days_old(calendar, r.created_at, moment),
+                Raw(timescale_summary(content, r, moment)),
+                r.handled_by or "nobody yet",
+                email_summary(emails.get(r.id, [])),
+            )
+            for r in rows
+        ]
         filters = " ".join(f'<a href="/requests?status={s}">{s}</a>' for s in STATUSES)
-        body = f"<p>Show: {filters} <a href=\"/requests\">all</a></p>" + table(
-            "Requests, oldest first", ["Reference", "Kind", "Flags", "Status", "Made (UTC)", "Age", "Timescales",
-                                       "Owner", "Team email"], table_rows)
+        body = f'<p>Show: {filters} <a href="/requests">all</a></p>' + table(
+            "Requests, oldest first",
+            ["Reference", "Kind", "Flags", "Status", "Made (UTC)", "Age", "Timescales", "Owner", "Team email"],
+            table_rows,
+        )
         return self._html("Request queue", body, request)
 
     @role_required("caseworker")
@@ -407,62 +573,117 @@ class Dashboard(AccountPages):
         try:
             row = get_request(request.match_info["reference"], request["who"].username)
         except LookupError:
-            raise web.HTTPNotFound(text=page("Not found", "<p>No such request.</p>", request["who"]), content_type="text/html")
+            raise web.HTTPNotFound(
+                text=page("Not found", "<p>No such request.</p>", request["who"]), content_type="text/html"
+            )
         who, content, moment = request["who"], current_content(), now()
         action = f"/requests/{esc(row.reference)}"
         details = table("What the young person wrote", ["Question", "Answer"], row.details.items())
-        contact = table("How to reply", ["", ""], [("Name they are known by", row.known_name or "-"),
-                                                   ("Contact by", row.contact_preference or "-"),
-                                                   ("Contact detail", row.contact_detail or "-"),
-                                                   ("Channel", row.channel or "-"),
-                                                   ("Age", BAND_NAMES.get(row.age_band or "", "not given")),
-                                                   ("Flags", flags(row) or "-")])
-        timescales = table("Timescales (working days, content/flows.yml)", ["Step", "Due (UTC)", "Done (UTC)", ""],
-                           [(d.label, f"{d.due:%Y-%m-%d %H:%M}", f"{d.reached:%Y-%m-%d %H:%M}" if d.reached else "not yet",
-                             "OVERDUE" if d.overdue(moment) else "on time")
-                            for d in deadlines(content, row)])
-        emails = table("Emails to the teams", ["Inbox", "Sent (UTC)", "Tries", "Problem"],
-                       [(e.inbox, f"{e.sent_at:%Y-%m-%d %H:%M}" if e.sent_at else "not sent yet", e.attempts,
-                         e.last_error or "") for e in mail.emails_of([row.id]).get(row.id, [])])
-        owner = (f"<p>Owner: {esc(row.handled_by or 'nobody yet')}.</p>"
-                 + ("" if row.handled_by == who.username else
-                    f'<form method="post" action="{action}/take">{csrf_field(who.csrf_token)}'
-                    '<button type="submit">Take this request</button></form>'))
+        contact = table(
+            "How to reply",
+            ["", ""],
+            [
+                ("Name they are known by", row.known_name or "-"),
+                ("Contact by", row.contact_preference or "-"),
+                ("Contact detail", row.contact_detail or "-"),
+                ("Channel", row.channel or "-"),
+                ("Age", BAND_NAMES.get(row.age_band or "", "not given")),
+                ("Flags", flags(row) or "-"),
+            ],
+        )
+        timescales = table(
+            "Timescales (working days, content/flows.yml)",
+            ["Step", "Due (UTC)", "Done (UTC)", ""],
+            [
+                (
+                    d.label,
+                    f"{d.due:%Y-%m-%d %H:%M}",
+                    f"{d.reached:%Y-%m-%d %H:%M}" if d.reached else "not yet",
+                    "OVERDUE" if d.overdue(moment) else "on time",
+                )
+                for d in deadlines(content, row)
+            ],
+        )
+        emails = table(
+            "Emails to the teams",
+            ["Inbox", "Sent (UTC)", "Tries", "Problem"],
+            [
+                (
+                    e.inbox,
+                    f"{e.sent_at:%Y-%m-%d %H:%M}" if e.sent_at else "not sent yet",
+                    e.attempts,
+                    e.last_error or "",
+                )
+                for e in mail.emails_of([row.id]).get(row.id, [])
+            ],
+        )
+        owner = f"<p>Owner: {esc(row.handled_by or 'nobody yet')}.</p>" + (
+            ""
+            if row.handled_by == who.username
+            else f'<form method="post" action="{action}/take">{csrf_field(who.csrf_token)}'
+            '<button type="submit">Take this request</button></form>'
+        )
         options = "".join(f'<option value="{s}"{" selected" if s == row.status else ""}>{s}</option>' for s in STATUSES)
-        status_form = (f'<form method="post" action="{action}">{csrf_field(who.csrf_token)}'
-                       f'<label for="status">Status</label><select id="status" name="status">{options}</select>'
-                       f'<button type="submit">Save</button></form>'
-                       f"<p>Made {row.created_at:%Y-%m-%d %H:%M} UTC; last change {row.updated_at:%Y-%m-%d %H:%M} UTC.</p>")
-        news = table("News for the young person, in their chat", ["When (UTC)", "Who", "What they read",
-                                                                  "Delivered or read (UTC)"],
-                     [(f"{u.at:%Y-%m-%d %H:%M}", u.who, u.text, f"{u.delivered_at:%Y-%m-%d %H:%M}" if u.delivered_at
-                       else f"NOT YET ({u.attempts} tries){': ' + u.last_error if u.last_error else ''}")
-                      for u in updates_of(row.id)])
+        status_form = (
+            f'<form method="post" action="{action}">{csrf_field(who.csrf_token)}'
+            f'<label for="status">Status</label><select id="status" name="status">{options}</select>'
+            f'<button type="submit">Save</button></form>'
+            f"<p>Made {row.created_at:%Y-%m-%d %H:%M} UTC; last change {row.updated_at:%Y-%m-%d %H:%M} UTC.</p>"
+        )
+        news = table(
+            "News for the young person, in their chat",
+            ["When (UTC)", "Who", "What they read", "Delivered or read (UTC)"],
+            [
+                (
+                    f"{u.at:%Y-%m-%d %H:%M}",
+                    u.who,
+                    u.text,
+                    f"{u.delivered_at:%Y-%m-%d %H:%M}"
+                    if u.delivered_at
+                    else f"NOT YET ({u.attempts} tries){': ' + u.last_error if u.last_error else ''}",
+                )
+                for u in updates_of(row.id)
+            ],
+        )
         if row.contact_preference == "chat" and row.status != "closed":
-            news += (f'<form method="post" action="{action}/reply" class="note">{csrf_field(who.csrf_token)}'
-                     '<label for="reply">Reply to the young person: they read your words as you write them, on '
-                     'Telegram at once, in the web chat when they check with their code</label>'
-                     f'<textarea id="reply" name="reply" rows="5" maxlength="{MAX_REPLY}" required></textarea>'
-                     '<button type="submit">Send reply</button></form>')
+            news += (
+                f'<form method="post" action="{action}/reply" class="note">{csrf_field(who.csrf_token)}'
+                '<label for="reply">Reply to the young person: they read your words as you write them, on '
+                "Telegram at once, in the web chat when they check with their code</label>"
+                f'<textarea id="reply" name="reply" rows="5" maxlength="{MAX_REPLY}" required></textarea>'
+                '<button type="submit">Send reply</button></form>'
+            )
         elif row.contact_preference == "chat":
             news = "<p>The request is closed: no more news can be sent to their chat.</p>" + news
         else:
             news = "<p>Reply the way they chose above: they did not ask for news in their chat.</p>"
-        notes = table("Staff notes (never shown to the young person)", ["When (UTC)", "Who", "Note"],
-                      [(f"{n.at:%Y-%m-%d %H:%M}", n.who, n.text) for n in notes_of(row.id)])
-        note_form = (f'<form method="post" action="{action}/notes" class="note">{csrf_field(who.csrf_token)}'
-                     '<label for="note">Add a note for staff</label>'
-                     f'<textarea id="note" name="note" rows="4" maxlength="{MAX_NOTE}" required></textarea>'
-                     '<button type="submit">Add note</button></form>')
-        return self._html(f"{row.kind.replace('_', ' ').capitalize()} {row.reference}",
-                          details + contact + timescales + emails + owner + status_form + news + notes + note_form,
-                          request, status_note)
+        notes = table(
+            "Staff notes (never shown to the young person)",
+            ["When (UTC)", "Who", "Note"],
+            [(f"{n.at:%Y-%m-%d %H:%M}", n.who, n.text) for n in notes_of(row.id)],
+        )
+        note_form = (
+            f'<form method="post" action="{action}/notes" class="note">{csrf_field(who.csrf_token)}'
+            '<label for="note">Add a note for staff</label>'
+            f'<textarea id="note" name="note" rows="4" maxlength="{MAX_NOTE}" required></textarea>'
+            '<button type="submit">Add note</button></form>'
+        )
+        return self._html(
+            f"{row.kind.replace('_', ' ').capitalize()} {row.reference}",
+            details + contact + timescales + emails + owner + status_form + news + notes + note_form,
+            request,
+            status_note,
+        )
 
     @role_required("caseworker")
     async def request_update(self, request: web.Request) -> web.Response:
         status, content = str((await request.post()).get("status", "")), current_content()
-        return await self._change_request(request, lambda reference, who: update_request(
-            reference, status, who, news=lambda row: news_text(content, row.kind, row.reference, status)))
+        return await self._change_request(
+            request,
+            lambda reference, who: update_request(
+                reference, status, who, news=lambda row: news_text(content, row.kind, row.reference, status)
+            ),
+        )
 
     @role_required("caseworker")
     async def request_reply(self, request: web.Request) -> web.Response:
@@ -471,8 +692,12 @@ class Dashboard(AccountPages):
             words = checked_reply(str((await request.post()).get("reply", "")))
         except ValueError as error:
             return await self.request_detail(request, str(error))
-        return await self._change_request(request, lambda reference, who: add_update(
-            reference, who, "reply", lambda row: news_text(content, row.kind, row.reference, "reply", words)))
+        return await self._change_request(
+            request,
+            lambda reference, who: add_update(
+                reference, who, "reply", lambda row: news_text(content, row.kind, row.reference, "reply", words)
+            ),
+        )
 
     @role_required("caseworker")
     async def request_take(self, request: web.Request) -> web.Response:
@@ -497,16 +722,30 @@ class Dashboard(AccountPages):
     @role_required("admin")
     async def testers(self, request: web.Request, new_code: str = "", problem: str = "") -> web.Response:
         token = request["who"].csrf_token
-        shown_once = (f'<p class="status" role="status">New code: <strong>{esc(new_code)}</strong>. It is shown once: '
-                      "give it to the tester now.</p>") if new_code else ""
+        shown_once = (
+            (
+                f'<p class="status" role="status">New code: <strong>{esc(new_code)}</strong>. It is shown once: '
+                "give it to the tester now.</p>"
+            )
+            if new_code
+            else ""
+        )
         error = f'<p class="error" role="alert">{esc(problem)}</p>' if problem else ""
-        form = (f'<form method="post" action="/testers">{csrf_field(token)}'
-                '<label for="label">Who it is for</label><input id="label" name="label" maxlength="100" required>'
-                '<label for="days">Days it lasts</label><input id="days" name="days" type="number" min="1" max="365" value="30">'
-                '<button type="submit">Issue a tester code</button></form>')
+        form = (
+            f'<form method="post" action="/testers">{csrf_field(token)}'
+            '<label for="label">Who it is for</label><input id="label" name="label" maxlength="100" required>'
+            '<label for="days">Days it lasts</label><input id="days" name="days" type="number" min="1" max="365" value="30">'
+            '<button type="submit">Issue a tester code</button></form>'
+        )
         rows = [(c.label, f"{c.created_at:%Y-%m-%d}", f"{c.expires_at:%Y-%m-%d}") for c in list_codes()]
-        return self._html("Tester codes", shown_once + error + form +
-                          table("Codes issued (only a hash of each is kept)", ["For", "Issued", "Expires"], rows), request)
+        return self._html(
+            "Tester codes",
+            shown_once
+            + error
+            + form
+            + table("Codes issued (only a hash of each is kept)", ["For", "Issued", "Expires"], rows),
+            request,
+        )
 
     @role_required("admin")
     async def issue_tester_code(self, request: web.Request) -> web.Response:
@@ -520,8 +759,15 @@ class Dashboard(AccountPages):
     @role_required("admin")
     async def access_log(self, request: web.Request) -> web.Response:
         rows = [(f"{a.at:%Y-%m-%d %H:%M:%S}", a.who, a.action, a.reference or "", a.detail or "") for a in access_log()]
-        return self._html("Access log", table("Who looked at or changed requests or staff accounts, newest first",
-                                                      ["When (UTC)", "Who", "What", "Reference", "Detail"], rows), request)
+        return self._html(
+            "Access log",
+            table(
+                "Who looked at or changed requests or staff accounts, newest first",
+                ["When (UTC)", "Who", "What", "Reference", "Detail"],
+                rows,
+            ),
+            request,
+        )
 
     # --- helpers ------------------------------------------------------------------------
     def _html(self, title: str, body: str, request: web.Request, status: str = "") -> web.Response:
@@ -529,15 +775,20 @@ class Dashboard(AccountPages):
 
     @staticmethod
     def _csv(name: str, headers, rows) -> web.Response:
-        return web.Response(text=csv_text(headers, rows), content_type="text/csv",
-                            headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return web.Response(
+            text=csv_text(headers, rows),
+            content_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
 
 
 async def start_sending(app: web.Application, mail_settings: "mail.MailSettings") -> None:
     """The dashboard's process sends the teams' emails (bot.casework.mail) and the news for
     young people (bot.casework.child_replies): one sender of each, so nothing goes twice."""
-    app["senders"] = [asyncio.create_task(mail.keep_sending(mail_settings)),
-                      asyncio.create_task(keep_delivering(TelegramOut.from_env()))]
+    app["senders"] = [
+        asyncio.create_task(mail.keep_sending(mail_settings)),
+        asyncio.create_task(keep_delivering(TelegramOut.from_env())),
+    ]
 
 
 async def stop_sending(app: web.Application) -> None:
@@ -551,13 +802,17 @@ def movers_table(by_topic, content, periods: List[str], unit: str) -> str:
     if len(periods) < 2:
         return ""
     last, before = periods[-1], periods[-2]
-    moved = [(counts.get(last, 0) - counts.get(before, 0), topic, counts.get(before, 0), counts.get(last, 0))
-             for topic, counts in by_topic.items() if not is_using_the_chat(topic)
-             and min(counts.get(last, 0), counts.get(before, 0)) >= SMALL_NUMBER]
+    moved = [
+        (counts.get(last, 0) - counts.get(before, 0), topic, counts.get(before, 0), counts.get(last, 0))
+        for topic, counts in by_topic.items()
+        if not is_using_the_chat(topic) and min(counts.get(last, 0), counts.get(before, 0)) >= SMALL_NUMBER
+    ]
     moved.sort(key=lambda row: (-abs(row[0]), row[1]))
-    return table(f"Top movers: {last} against the {unit} before", ["Topic", before, last, "Change"],
-                 [(topic_label(topic, content), then, now_, f"{difference:+d}")
-                  for difference, topic, then, now_ in moved[:10]])
+    return table(
+        f"Top movers: {last} against the {unit} before",
+        ["Topic", before, last, "Change"],
+        [(topic_label(topic, content), then, now_, f"{difference:+d}") for difference, topic, then, now_ in moved[:10]],
+    )
 
 
 def change(now_count: int, then_count: int) -> str:
@@ -619,7 +874,9 @@ def timescale_summary(content, row, moment) -> str:
     parts = []
     for deadline in deadlines(content, row):
         if deadline.overdue(moment):
-            parts.append(f'<strong class="overdue">OVERDUE: {esc(deadline.label)} by {deadline.due:%Y-%m-%d %H:%M}</strong>')
+            parts.append(
+                f'<strong class="overdue">OVERDUE: {esc(deadline.label)} by {deadline.due:%Y-%m-%d %H:%M}</strong>'
+            )
         elif deadline.reached is None:
             parts.append(f"{esc(deadline.label)} by {deadline.due:%Y-%m-%d %H:%M}")
     return "<br>".join(parts) or "done"
@@ -631,8 +888,9 @@ def email_summary(emails) -> str:
     waiting = [e for e in emails if e.sent_at is None]
     if not waiting:
         return "sent"
-    return "; ".join(f"{e.inbox}: NOT SENT ({e.attempts} tries){': ' + e.last_error if e.last_error else ''}"
-                     for e in waiting)
+    return "; ".join(
+        f"{e.inbox}: NOT SENT ({e.attempts} tries){': ' + e.last_error if e.last_error else ''}" for e in waiting
+    )
 
 
 def main(argv=None) -> int:

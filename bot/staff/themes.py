@@ -6,6 +6,7 @@ Similar wording is measured on character n-grams (TF-IDF, scikit-learn), which s
 text-speak and misspellings, and questions are joined while their average similarity stays
 above CLOSE. Nothing is learned or kept: themes are worked out when the page is opened.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -34,10 +35,14 @@ def group_by_wording(questions: Sequence[str], close: float = CLOSE) -> List[The
     from sklearn.cluster import AgglomerativeClustering
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    vectors = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), lowercase=True,
-                              sublinear_tf=True).fit_transform(texts).toarray()
-    labels = AgglomerativeClustering(n_clusters=None, distance_threshold=1 - close, affinity="cosine",
-                                     linkage="average").fit_predict(vectors)
+    vectors = (
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), lowercase=True, sublinear_tf=True)
+        .fit_transform(texts)
+        .toarray()
+    )
+    labels = AgglomerativeClustering(
+        n_clusters=None, distance_threshold=1 - close, affinity="cosine", linkage="average"
+    ).fit_predict(vectors)
     themes: Dict[int, Theme] = {}
     for label, text in zip(labels, texts):
         themes.setdefault(int(label), Theme()).questions.append(text)
@@ -46,5 +51,6 @@ def group_by_wording(questions: Sequence[str], close: float = CLOSE) -> List[The
 
 def phrasing_sheet(theme: Theme) -> str:
     """The theme as a sheet for `promisebot phrasings import`: a topic and yes/no to fill in."""
-    return csv_text(["phrasing", "topic", "approved"],
-                    [(question, "", "") for question in dict.fromkeys(theme.questions)])  # each wording once
+    return csv_text(
+        ["phrasing", "topic", "approved"], [(question, "", "") for question in dict.fromkeys(theme.questions)]
+    )  # each wording once

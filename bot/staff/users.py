@@ -13,6 +13,7 @@ second factor: a code from an authenticator app (TOTP), asked for at every sign-
 Hashing takes a few hundred milliseconds of CPU: the dashboard calls `sign_in` in a thread,
 never on its event loop.
 """
+
 from __future__ import annotations
 
 import base64
@@ -39,7 +40,7 @@ IDLE_MINUTES = 30
 SETUP_HOURS = 24  # a link to set a password works this long, once
 TOTP_STEP = 30  # seconds
 NO_PASSWORD = "!"  # stored for an account whose holder has not set a password yet: nothing matches it
-SCRYPT = dict(n=2 ** 17, r=8, p=1)  # OWASP's password storage advice for scrypt (128 MiB)
+SCRYPT = dict(n=2**17, r=8, p=1)  # OWASP's password storage advice for scrypt (128 MiB)
 SCRYPT_MEMORY = 256 * 1024 * 1024  # hashlib's default allowance (32 MiB) is below what N=2^17 needs
 
 
@@ -59,8 +60,9 @@ def hash_password(password: str) -> str:
 def password_matches(password: str, stored: str) -> bool:
     try:
         _, n, r, p, salt, digest = stored.split("$")
-        candidate = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p),
-                                   dklen=32, maxmem=SCRYPT_MEMORY)
+        candidate = hashlib.scrypt(
+            password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=32, maxmem=SCRYPT_MEMORY
+        )
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(candidate.hex(), digest)
@@ -89,8 +91,15 @@ def create_user(username: str, password: Optional[str], role: str, url: Optional
     with session(url) as db:
         if db.execute(select(StaffUser).where(StaffUser.username == username)).scalar_one_or_none():
             raise ValueError(f"{username} already exists.")
-        db.add(StaffUser(username=username, password_hash=hash_password(password) if password else NO_PASSWORD,
-                         role=role, active=True, created_at=now()))
+        db.add(
+            StaffUser(
+                username=username,
+                password_hash=hash_password(password) if password else NO_PASSWORD,
+                role=role,
+                active=True,
+                created_at=now(),
+            )
+        )
         db.commit()
 
 
@@ -149,8 +158,11 @@ def set_password_with_link(token: str, password: str, url: Optional[str] = None)
     """The username whose password the one-time `token` set; the token is then used up."""
     check_password(password)
     with session(url) as db:
-        user = db.execute(select(StaffUser).where(StaffUser.setup_token_hash == _digest(token),
-                                                  StaffUser.setup_token_expires_at > now())).scalar_one_or_none()
+        user = db.execute(
+            select(StaffUser).where(
+                StaffUser.setup_token_hash == _digest(token), StaffUser.setup_token_expires_at > now()
+            )
+        ).scalar_one_or_none()
         if user is None:
             raise LookupError("This link has been used or has run out. Ask an admin for a new one.")
         user.password_hash = hash_password(password)
@@ -161,11 +173,12 @@ def set_password_with_link(token: str, password: str, url: Optional[str] = None)
 
 # --- the second factor: TOTP (RFC 6238), as authenticator apps make it -----------------------
 
+
 def totp_code(secret: str, step: int) -> str:
     key = base64.b32decode(secret)
     digest = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
     offset = digest[-1] & 0x0F
-    return f"{(struct.unpack('>I', digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"
+    return f"{(struct.unpack('>I', digest[offset : offset + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"
 
 
 def _matching_step(secret: str, code: str, after: Optional[int]) -> Optional[int]:
@@ -239,8 +252,15 @@ def sign_in(username: str, password: str, code: str = "", url: Optional[str] = N
         if not hashed_at_current_cost(user.password_hash):
             user.password_hash = hash_password(password)
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-        db.add(StaffSession(token_hash=_digest(token), user_id=user.id, csrf_token=csrf, last_seen_at=now(),
-                            expires_at=now() + datetime.timedelta(hours=SESSION_HOURS)))
+        db.add(
+            StaffSession(
+                token_hash=_digest(token),
+                user_id=user.id,
+                csrf_token=csrf,
+                last_seen_at=now(),
+                expires_at=now() + datetime.timedelta(hours=SESSION_HOURS),
+            )
+        )
         db.commit()
         return token, SignedIn(user.username, user.role, csrf)
 
@@ -248,10 +268,16 @@ def sign_in(username: str, password: str, code: str = "", url: Optional[str] = N
 def signed_in(token: str, url: Optional[str] = None) -> Optional[SignedIn]:
     """Who holds this session, if it is live; using it keeps it from going idle."""
     with session(url) as db:
-        row = db.execute(select(StaffSession, StaffUser).join(StaffUser, StaffUser.id == StaffSession.user_id)
-                         .where(StaffSession.token_hash == _digest(token), StaffSession.expires_at > now(),
-                                StaffSession.last_seen_at > now() - datetime.timedelta(minutes=IDLE_MINUTES),
-                                StaffUser.active.is_(True))).first()
+        row = db.execute(
+            select(StaffSession, StaffUser)
+            .join(StaffUser, StaffUser.id == StaffSession.user_id)
+            .where(
+                StaffSession.token_hash == _digest(token),
+                StaffSession.expires_at > now(),
+                StaffSession.last_seen_at > now() - datetime.timedelta(minutes=IDLE_MINUTES),
+                StaffUser.active.is_(True),
+            )
+        ).first()
         if row is None:
             return None
         if now() - row.StaffSession.last_seen_at > datetime.timedelta(minutes=1):  # not a write on every page

@@ -6,6 +6,7 @@ A guard allows `allowed` failures per key in `window`; after that the key is loc
 oldest of them is `window` old. Keys (a username, an address, a session) are stored hashed.
 Rows older than a day are purged (bot.store.retention).
 """
+
 from __future__ import annotations
 
 import datetime
@@ -34,9 +35,15 @@ class Guard:
     def is_locked(self, key: str, url: Optional[str] = None) -> bool:
         since = datetime.datetime.utcnow() - self.window
         with session(url) as db:
-            failures = db.execute(select(func.count()).select_from(FailedAttempt).where(
-                FailedAttempt.guarded == self.name, FailedAttempt.key_hash == self._key(key),
-                FailedAttempt.at > since)).scalar_one()
+            failures = db.execute(
+                select(func.count())
+                .select_from(FailedAttempt)
+                .where(
+                    FailedAttempt.guarded == self.name,
+                    FailedAttempt.key_hash == self._key(key),
+                    FailedAttempt.at > since,
+                )
+            ).scalar_one()
         return failures >= self.allowed
 
     def failed(self, key: str, url: Optional[str] = None) -> None:
@@ -46,8 +53,11 @@ class Guard:
 
     def succeeded(self, key: str, url: Optional[str] = None) -> None:
         with session(url) as db:
-            db.execute(delete(FailedAttempt).where(FailedAttempt.guarded == self.name,
-                                                   FailedAttempt.key_hash == self._key(key)))
+            db.execute(
+                delete(FailedAttempt).where(
+                    FailedAttempt.guarded == self.name, FailedAttempt.key_hash == self._key(key)
+                )
+            )
             db.commit()
 
 

@@ -1,4 +1,5 @@
 """Anonymous counts for staff."""
+
 from __future__ import annotations
 
 import datetime
@@ -19,7 +20,7 @@ def iso_week(day: Optional[datetime.date] = None) -> str:
 
 
 def month_of_week(week: str) -> str:
-    """"2026-W45" -> "2026-11": the month its Thursday is in (the inverse of weeks_of_month)."""
+    """ "2026-W45" -> "2026-11": the month its Thursday is in (the inverse of weeks_of_month)."""
     year, number = week.split("-W")
     return f"{datetime.date.fromisocalendar(int(year), int(number), 4):%Y-%m}"
 
@@ -61,14 +62,21 @@ def disclosures_by_kind(weeks: Sequence[str], url: Optional[str] = None) -> List
     """(kind, raw count) in the given ISO weeks, most first (suppress on display)."""
     with session(url) as db:
         total = func.sum(SafeguardingCount.count)
-        rows = db.execute(select(SafeguardingCount.kind, total).where(SafeguardingCount.iso_week.in_(list(weeks)))
-                          .group_by(SafeguardingCount.kind).order_by(total.desc(), SafeguardingCount.kind))
+        rows = db.execute(
+            select(SafeguardingCount.kind, total)
+            .where(SafeguardingCount.iso_week.in_(list(weeks)))
+            .group_by(SafeguardingCount.kind)
+            .order_by(total.desc(), SafeguardingCount.kind)
+        )
         return [(kind, int(count)) for kind, count in rows]
 
 
 def disclosure_counts(url: Optional[str] = None) -> List[Tuple[str, str, str, str, str]]:
     """(week, age band, kind, channel, count as shown to staff), newest week first."""
     with session(url) as db:
-        rows = db.execute(select(SafeguardingCount).order_by(
-            SafeguardingCount.iso_week.desc(), SafeguardingCount.kind)).scalars().all()
+        rows = (
+            db.execute(select(SafeguardingCount).order_by(SafeguardingCount.iso_week.desc(), SafeguardingCount.kind))
+            .scalars()
+            .all()
+        )
         return [(r.iso_week, r.age_band, r.kind, r.channel, shown(r.count)) for r in rows]

@@ -5,6 +5,7 @@ checks the URL with `usable_url()`: a SQLite file's folder is created (a fresh c
 `var/`), and a setting that cannot work becomes one `StorageError` line saying what was
 tried and what to change, never a traceback.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,8 +28,10 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 DEFAULT_URL = f"sqlite:///{ROOT / 'var' / 'promisebot.sqlite'}"
 
 
-CHANGE_IT = ("set PROMISEBOT_DATABASE_URL to a database this user can write (sqlite:////path/file.sqlite "
-             "or postgresql://user:password@host/name), or unset it to use var/promisebot.sqlite")
+CHANGE_IT = (
+    "set PROMISEBOT_DATABASE_URL to a database this user can write (sqlite:////path/file.sqlite "
+    "or postgresql://user:password@host/name), or unset it to use var/promisebot.sqlite"
+)
 
 
 class StorageError(RuntimeError):
@@ -87,8 +90,10 @@ def usable_url(url: str) -> str:
     try:
         parsed.get_dialect()
     except NoSuchModuleError:
-        raise StorageError(f"the database URL {parsed.drivername}://... names a database this "
-                           f"installation has no driver for: {CHANGE_IT}") from None
+        raise StorageError(
+            f"the database URL {parsed.drivername}://... names a database this "
+            f"installation has no driver for: {CHANGE_IT}"
+        ) from None
     if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
         try:
             database_file = Path(parsed.database).expanduser().absolute()

@@ -7,6 +7,7 @@ the same number and both go ahead: one then overwrites the other's turn (tests/t
 caught this: 6 of 9 messages kept). Here every such read-and-write happens under a short Redis
 mutex (SET NX with an expiry, released by a script that checks it is still ours).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -27,8 +28,12 @@ class SharedRedisLockStore(RedisLockStore):
 
     @contextlib.contextmanager
     def _mutex(self, conversation_id: str) -> Iterator[None]:
-        with self.red.lock(f"{self.key_prefix}{conversation_id}:mutex", timeout=MUTEX_SECONDS,
-                           blocking_timeout=MUTEX_SECONDS, sleep=0.005):
+        with self.red.lock(
+            f"{self.key_prefix}{conversation_id}:mutex",
+            timeout=MUTEX_SECONDS,
+            blocking_timeout=MUTEX_SECONDS,
+            sleep=0.005,
+        ):
             yield
 
     def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:

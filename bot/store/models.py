@@ -2,6 +2,7 @@
 `pending_answers` holds the answers of a request still being filled in, for a day at most;
 `unanswered_questions` holds redacted questions for 90 days. Nothing else holds any text or
 an id that could lead back to a child."""
+
 from __future__ import annotations
 
 from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint

@@ -3,6 +3,7 @@
 Every read or change of requests by a person is written to the request access log, with who
 did it: the child's words are here because a caseworker must act on them, and only for that.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -51,16 +52,28 @@ def save_request(new: NewRequest, url: Optional[str] = None, inboxes: Sequence[s
         raise ValueError(f"unknown request kind {new.kind!r}")
     with session(url) as db:
         stamp = now()
-        row = Request(kind=new.kind, status="new", details=new.details, known_name=new.known_name,
-                      contact_preference=new.contact_preference, contact_detail=new.contact_detail,
-                      urgency=new.urgency, channel=new.channel, age_band=new.age_band,
-                      safeguarding=new.safeguarding, reply_address=new.reply_address, created_at=stamp,
-                      updated_at=stamp)
+        row = Request(
+            kind=new.kind,
+            status="new",
+            details=new.details,
+            known_name=new.known_name,
+            contact_preference=new.contact_preference,
+            contact_detail=new.contact_detail,
+            urgency=new.urgency,
+            channel=new.channel,
+            age_band=new.age_band,
+            safeguarding=new.safeguarding,
+            reply_address=new.reply_address,
+            created_at=stamp,
+            updated_at=stamp,
+        )
         db.add(row)
         db.flush()  # assigns the id
         row.reference = f"{KINDS[new.kind]}-{stamp.year}-{row.id:06d}"
-        db.add_all(StaffEmail(request_id=row.id, inbox=inbox, created_at=stamp, attempts=0, next_attempt_at=stamp)
-                   for inbox in inboxes)
+        db.add_all(
+            StaffEmail(request_id=row.id, inbox=inbox, created_at=stamp, attempts=0, next_attempt_at=stamp)
+            for inbox in inboxes
+        )
         db.commit()
         return row.reference
 
@@ -69,8 +82,9 @@ def log_access(db, who: str, action: str, reference: Optional[str] = None, detai
     db.add(RequestAccess(at=now(), who=who, action=action, reference=reference, detail=detail))
 
 
-def record_access(who: str, action: str, reference: Optional[str] = None, detail: Optional[str] = None,
-                  url: Optional[str] = None) -> None:
+def record_access(
+    who: str, action: str, reference: Optional[str] = None, detail: Optional[str] = None, url: Optional[str] = None
+) -> None:
     """An entry in the access log on its own (a change to a staff account, say)."""
     with session(url) as db:
         log_access(db, who, action, reference, detail)
@@ -93,8 +107,14 @@ def timings(since: datetime.datetime, until: datetime.datetime, url: Optional[st
     """The requests made in [since, until), with only what their timescales need (kind,
     urgency, when made, acknowledged, answered, closed): never what the child wrote, so
     analysts can see them and nothing is logged as a look at a request."""
-    columns = (Request.kind, Request.urgency, Request.created_at, Request.acknowledged_at, Request.answered_at,
-               Request.closed_at)
+    columns = (
+        Request.kind,
+        Request.urgency,
+        Request.created_at,
+        Request.acknowledged_at,
+        Request.answered_at,
+        Request.closed_at,
+    )
     with session(url) as db:
         rows = db.execute(select(*columns).where(Request.created_at >= since, Request.created_at < until))
         return [Request(**{column.key: value for column, value in zip(columns, row)}) for row in rows]
@@ -112,8 +132,14 @@ def get_request(reference: str, who: str, url: Optional[str] = None) -> Request:
         return row
 
 
-def _change(reference: str, who: str, action: str, detail: Optional[str], url: Optional[str],
-                   change: Callable[[Any, Request], None]) -> Request:
+def _change(
+    reference: str,
+    who: str,
+    action: str,
+    detail: Optional[str],
+    url: Optional[str],
+    change: Callable[[Any, Request], None],
+) -> Request:
     """Apply `change` to the request and write who did what to the access log, in one transaction."""
     with session(url) as db:
         row = db.execute(select(Request).where(Request.reference == reference)).scalar_one_or_none()
@@ -128,8 +154,9 @@ def _change(reference: str, who: str, action: str, detail: Optional[str], url: O
         return row
 
 
-def update_request(reference: str, status: str, who: str, url: Optional[str] = None,
-                   news: Optional[Callable[[Request], str]] = None) -> Request:
+def update_request(
+    reference: str, status: str, who: str, url: Optional[str] = None, news: Optional[Callable[[Request], str]] = None
+) -> Request:
     """A new status; the first time a step is reached is kept for the timescales. Whoever
     changes an unowned request takes it. `news` says it to the child, when they asked for
     news in their chat and the status really changed."""
@@ -138,11 +165,14 @@ def update_request(reference: str, status: str, who: str, url: Optional[str] = N
 
     def change(db, row: Request) -> None:
         if news is not None and row.contact_preference == "chat" and status != row.status and status != "new":
-            db.add(RequestUpdate(request_id=row.id, at=now(), who=who, kind=status, text=news(row), attempts=0,
-                                 next_attempt_at=now()))
+            db.add(
+                RequestUpdate(
+                    request_id=row.id, at=now(), who=who, kind=status, text=news(row), attempts=0, next_attempt_at=now()
+                )
+            )
         row.status = status
         stamp = now()
-        for reached in STATUSES[1:STATUSES.index(status) + 1]:  # answering a request acknowledges it too
+        for reached in STATUSES[1 : STATUSES.index(status) + 1]:  # answering a request acknowledges it too
             if getattr(row, REACHED_AT[reached]) is None:
                 setattr(row, REACHED_AT[reached], stamp)
         row.handled_by = row.handled_by or who
@@ -152,6 +182,7 @@ def update_request(reference: str, status: str, who: str, url: Optional[str] = N
 
 def take_request(reference: str, who: str, url: Optional[str] = None) -> Request:
     """`who` owns the request from now on."""
+
     def change(db, row: Request) -> None:
         row.handled_by = who
 
@@ -172,32 +203,43 @@ def add_note(reference: str, who: str, text: str, url: Optional[str] = None) -> 
     return _change(reference, who, "note", None, url, change)
 
 
-def add_update(reference: str, who: str, kind: str, text: Callable[[Request], str],
-               url: Optional[str] = None) -> Request:
+def add_update(
+    reference: str, who: str, kind: str, text: Callable[[Request], str], url: Optional[str] = None
+) -> Request:
     """News for the child in their chat (a caseworker's reply): only for a request that asked for it."""
+
     def change(db, row: Request) -> None:
         if row.contact_preference != "chat":
             raise ValueError("this young person did not ask for news in their chat: reply the way they chose")
         if row.status == "closed":
             raise ValueError("the request is closed: no more news can reach their chat")
-        db.add(RequestUpdate(request_id=row.id, at=now(), who=who, kind=kind, text=text(row), attempts=0,
-                             next_attempt_at=now()))
+        db.add(
+            RequestUpdate(
+                request_id=row.id, at=now(), who=who, kind=kind, text=text(row), attempts=0, next_attempt_at=now()
+            )
+        )
 
     return _change(reference, who, kind, None, url, change)
 
 
 def updates_of(request_id: int, url: Optional[str] = None) -> List[RequestUpdate]:
     with session(url) as db:
-        rows = db.execute(select(RequestUpdate).where(RequestUpdate.request_id == request_id)
-                          .order_by(RequestUpdate.id)).scalars().all()
+        rows = (
+            db.execute(select(RequestUpdate).where(RequestUpdate.request_id == request_id).order_by(RequestUpdate.id))
+            .scalars()
+            .all()
+        )
         db.expunge_all()
         return rows
 
 
 def notes_of(request_id: int, url: Optional[str] = None) -> List[RequestNote]:
     with session(url) as db:
-        rows = db.execute(select(RequestNote).where(RequestNote.request_id == request_id)
-                          .order_by(RequestNote.id)).scalars().all()
+        rows = (
+            db.execute(select(RequestNote).where(RequestNote.request_id == request_id).order_by(RequestNote.id))
+            .scalars()
+            .all()
+        )
         db.expunge_all()
         return rows
 

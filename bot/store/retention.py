@@ -12,6 +12,7 @@ supervisor of `promisebot run` at start and hourly).
   when they were made; tester codes a year after they ran out (a code lasts a year at most,
   so by then nothing made with it is left).
 """
+
 from __future__ import annotations
 
 import datetime
@@ -26,9 +27,21 @@ from sqlalchemy import delete, func, select
 from bot import settings
 from bot.store import attempts
 from bot.store.database import ROOT, database_url, engine, session, tracker_database_url
-from bot.store.models import (AnswerRating, FailedAttempt, PendingAnswer, Request, RequestAccess, RequestNote,
-                              RequestUpdate, StaffEmail, StaffSession, TesterCode, TesterConversation,
-                              TesterSession, UnansweredQuestion)
+from bot.store.models import (
+    AnswerRating,
+    FailedAttempt,
+    PendingAnswer,
+    Request,
+    RequestAccess,
+    RequestNote,
+    RequestUpdate,
+    StaffEmail,
+    StaffSession,
+    TesterCode,
+    TesterConversation,
+    TesterSession,
+    UnansweredQuestion,
+)
 
 DEFAULT_CONVERSATION_DAYS = 30
 UNANSWERED_KEPT_FOR = datetime.timedelta(days=90)
@@ -69,28 +82,41 @@ def purge(conversation_days: Optional[int] = None, now: Optional[datetime.dateti
     with session(database_url()) as db:
         purged.pending_answers = db.execute(delete(PendingAnswer).where(PendingAnswer.expires_at <= now)).rowcount
         purged.unanswered_questions = db.execute(
-            delete(UnansweredQuestion).where(UnansweredQuestion.expires_at <= now)).rowcount
+            delete(UnansweredQuestion).where(UnansweredQuestion.expires_at <= now)
+        ).rowcount
         purged.staff_sessions = db.execute(delete(StaffSession).where(StaffSession.expires_at <= now)).rowcount
         purged.failed_attempts = db.execute(
-            delete(FailedAttempt).where(FailedAttempt.at < now - attempts.KEPT_FOR)).rowcount
+            delete(FailedAttempt).where(FailedAttempt.at < now - attempts.KEPT_FOR)
+        ).rowcount
         tester_cutoff = now - datetime.timedelta(days=TESTER_DATA_DAYS)
         purged.tester_ratings = db.execute(delete(AnswerRating).where(AnswerRating.created_at < tester_cutoff)).rowcount
         purged.tester_conversations = db.execute(
-            delete(TesterConversation).where(TesterConversation.created_at < tester_cutoff)).rowcount
+            delete(TesterConversation).where(TesterConversation.created_at < tester_cutoff)
+        ).rowcount
         expired_codes = select(TesterCode.id).where(TesterCode.expires_at < tester_cutoff)
-        db.execute(delete(TesterSession).where(TesterSession.tester_code_id.in_(expired_codes))
-                   .execution_options(synchronize_session=False))
+        db.execute(
+            delete(TesterSession)
+            .where(TesterSession.tester_code_id.in_(expired_codes))
+            .execution_options(synchronize_session=False)
+        )
         purged.tester_codes = db.execute(delete(TesterCode).where(TesterCode.expires_at < tester_cutoff)).rowcount
         cutoff = now - datetime.timedelta(days=request_days())
         expired = select(Request.id).where(Request.created_at < cutoff)
         # Their notes and emails first: SQLite does not enforce the foreign keys' cascade.
         for belonging in (RequestNote, RequestUpdate, StaffEmail):
-            db.execute(delete(belonging).where(belonging.request_id.in_(expired))
-                       .execution_options(synchronize_session=False))
+            db.execute(
+                delete(belonging).where(belonging.request_id.in_(expired)).execution_options(synchronize_session=False)
+            )
         purged.requests = db.execute(delete(Request).where(Request.created_at < cutoff)).rowcount
         if purged.requests:
-            db.add(RequestAccess(at=now, who="retention", action="purge",
-                                 detail=f"{purged.requests} older than {request_days()} days"))
+            db.add(
+                RequestAccess(
+                    at=now,
+                    who="retention",
+                    action="purge",
+                    detail=f"{purged.requests} older than {request_days()} days",
+                )
+            )
         db.commit()
     return purged
 
@@ -101,9 +127,12 @@ def _purge_conversations(cutoff_timestamp: float) -> int:
     if not sa.inspect(tracker_engine).has_table("events"):
         return 0
     with tracker_engine.begin() as connection:
-        stale = select(EVENTS.c.sender_id).group_by(EVENTS.c.sender_id).having(
-            func.max(EVENTS.c.timestamp) < cutoff_timestamp)
+        stale = (
+            select(EVENTS.c.sender_id)
+            .group_by(EVENTS.c.sender_id)
+            .having(func.max(EVENTS.c.timestamp) < cutoff_timestamp)
+        )
         senders = [row[0] for row in connection.execute(stale)]
         for start in range(0, len(senders), 500):
-            connection.execute(delete(EVENTS).where(EVENTS.c.sender_id.in_(senders[start:start + 500])))
+            connection.execute(delete(EVENTS).where(EVENTS.c.sender_id.in_(senders[start : start + 500])))
         return len(senders)

@@ -3,6 +3,7 @@ questions the bot did not understand, redacted, for 90 days. No text elsewhere, 
 
 Written by the tracker store, which sees every turn whichever action answered it.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -20,8 +21,15 @@ from bot.store.database import database_url, session
 from bot.store.models import TopicTurn, UnansweredQuestion
 from bot.store.retention import UNANSWERED_KEPT_FOR
 
-OUTCOMES = ("answered", "not understood", "flow started", "flow step", "flow completed", "flow cancelled",
-            "safeguarding")
+OUTCOMES = (
+    "answered",
+    "not understood",
+    "flow started",
+    "flow step",
+    "flow completed",
+    "flow cancelled",
+    "safeguarding",
+)
 NOT_UNDERSTOOD_INTENTS = {"nlu_fallback", "out_of_scope"}
 PROMISE_SOURCE = "promises.yml "
 
@@ -36,7 +44,9 @@ class Turn:
     promise_source: Optional[str] = None  # the one promise it answered, by its content source
 
 
-def summarise(new_events: Sequence[Event], age_band: Optional[str], active_loop_before: Optional[str]) -> Optional[Turn]:
+def summarise(
+    new_events: Sequence[Event], age_band: Optional[str], active_loop_before: Optional[str]
+) -> Optional[Turn]:
     """What one turn was about and how it ended, from the events it added."""
     users = [e for e in new_events if isinstance(e, UserUttered)]
     if not users:
@@ -45,7 +55,9 @@ def summarise(new_events: Sequence[Event], age_band: Optional[str], active_loop_
     intent = (user.intent or {}).get("name") or "unknown"
     actions = {e.action_name for e in new_events if isinstance(e, ActionExecuted)}
     loops = [e.name for e in new_events if isinstance(e, ActiveLoop)]
-    flow = FLOW_OF_FORM.get(active_loop_before or "") or next((FLOW_OF_FORM[n] for n in loops if n in FLOW_OF_FORM), None)
+    flow = FLOW_OF_FORM.get(active_loop_before or "") or next(
+        (FLOW_OF_FORM[n] for n in loops if n in FLOW_OF_FORM), None
+    )
     completed = any(isinstance(e, SlotSet) and e.key == "request_reference" and e.value for e in new_events)
     topic = f"flow:{flow}" if flow else intent
     if intent == "safeguarding_disclosure" or "action_safeguarding" in actions:
@@ -62,9 +74,14 @@ def summarise(new_events: Sequence[Event], age_band: Optional[str], active_loop_
         outcome = "not understood"
     else:
         outcome = "answered"
-    return Turn(topic=topic, outcome=outcome, age_band=age_band or "unknown", channel=user.input_channel or "rest",
-                not_understood_text=user.text if outcome == "not understood" else None,
-                promise_source=promise_answered(new_events))
+    return Turn(
+        topic=topic,
+        outcome=outcome,
+        age_band=age_band or "unknown",
+        channel=user.input_channel or "rest",
+        not_understood_text=user.text if outcome == "not understood" else None,
+        promise_source=promise_answered(new_events),
+    )
 
 
 def promise_answered(new_events: Sequence[Event]) -> Optional[str]:
@@ -85,12 +102,26 @@ def record_turn(new_events: Sequence[Event], tracker) -> None:
         return
     week = iso_week()
     with session(database_url()) as db:
-        db.add(TopicTurn(iso_week=week, age_band=turn.age_band, topic=turn.topic, channel=turn.channel,
-                         outcome=turn.outcome, answer_source=turn.promise_source))
+        db.add(
+            TopicTurn(
+                iso_week=week,
+                age_band=turn.age_band,
+                topic=turn.topic,
+                channel=turn.channel,
+                outcome=turn.outcome,
+                answer_source=turn.promise_source,
+            )
+        )
         if turn.not_understood_text and turn.not_understood_text.strip():
-            db.add(UnansweredQuestion(iso_week=week, age_band=turn.age_band, channel=turn.channel,
-                                      text=redact(turn.not_understood_text)[:1000],
-                                      expires_at=datetime.datetime.utcnow() + UNANSWERED_KEPT_FOR))
+            db.add(
+                UnansweredQuestion(
+                    iso_week=week,
+                    age_band=turn.age_band,
+                    channel=turn.channel,
+                    text=redact(turn.not_understood_text)[:1000],
+                    expires_at=datetime.datetime.utcnow() + UNANSWERED_KEPT_FOR,
+                )
+            )
         db.commit()
 
 
@@ -103,6 +134,7 @@ def _active_loop_before(tracker, index: int) -> Optional[str]:
 
 
 # --- what staff see (bot/staff) ------------------------------------------------------------
+
 
 def counts_by(*columns: str, weeks: Optional[Sequence[str]] = None, url: Optional[str] = None) -> List[Tuple]:
     """Turn counts grouped by the given TopicTurn columns, in the given ISO weeks or all; raw
@@ -117,8 +149,9 @@ def counts_by(*columns: str, weeks: Optional[Sequence[str]] = None, url: Optiona
 
 def funnels(weeks: Optional[Sequence[str]] = None, url: Optional[str] = None) -> Dict[str, Dict[str, int]]:
     """Per flow: how many were started, completed, cancelled (in the given ISO weeks, or all)."""
-    result: Dict[str, Dict[str, int]] = {f: {"flow started": 0, "flow completed": 0, "flow cancelled": 0}
-                                         for f in FLOW_OF_FORM.values()}
+    result: Dict[str, Dict[str, int]] = {
+        f: {"flow started": 0, "flow completed": 0, "flow cancelled": 0} for f in FLOW_OF_FORM.values()
+    }
     for topic, outcome, count in counts_by("topic", "outcome", weeks=weeks, url=url):
         flow = topic.split(":", 1)[1] if topic.startswith("flow:") else None
         if flow in result and outcome in result[flow]:
@@ -132,7 +165,7 @@ def promise_counts(weeks: Sequence[str], url: Optional[str] = None) -> Dict[Tupl
     counts: Dict[Tuple[str, str, str], int] = {}
     for source, count in counts_by("answer_source", weeks=weeks, url=url):
         if source and source.startswith(PROMISE_SOURCE) and ": " in source:
-            where, words = source[len(PROMISE_SOURCE):].split(": ", 1)
+            where, words = source[len(PROMISE_SOURCE) :].split(": ", 1)
             band, _, theme = where.partition(" ")
             counts[(band, theme, words)] = counts.get((band, theme, words), 0) + count
     return counts
@@ -140,5 +173,6 @@ def promise_counts(weeks: Sequence[str], url: Optional[str] = None) -> Dict[Tupl
 
 def unanswered(url: Optional[str] = None, limit: int = 200) -> List[UnansweredQuestion]:
     with session(url) as db:
-        return list(db.execute(select(UnansweredQuestion).order_by(UnansweredQuestion.id.desc()).limit(limit)).scalars())
-
+        return list(
+            db.execute(select(UnansweredQuestion).order_by(UnansweredQuestion.id.desc()).limit(limit)).scalars()
+        )

@@ -15,6 +15,7 @@ subclass (configured in endpoints.yml):
   is being saved (bot.store.retention, run by the supervisor and `promisebot purge`);
 - writes one topic-log row per bot turn (bot.store.topic_log): no text, no sender id.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -38,8 +39,7 @@ from bot.flows import FREE_TEXT_SLOTS, SHORT_TEXT_SLOTS
 from bot.privacy.failures import log_failure
 from bot.privacy.redaction import redact
 from bot.store import topic_log
-from bot.store.database import (database_url, migrate, overwrite_deleted_rows, session, tracker_database_url,
-                                 usable_url)
+from bot.store.database import database_url, migrate, overwrite_deleted_rows, session, tracker_database_url, usable_url
 from bot.store.models import PendingAnswer
 
 logger = logging.getLogger(__name__)
@@ -97,12 +97,28 @@ def redact_event(event: Event, requested_slot: Optional[str], answers: Iterable[
 
 
 class RedactingTrackerStore(SQLTrackerStore):
-    def __init__(self, domain=None, host=None, event_broker=None, url: Optional[str] = None,
-                 retention_days: int = 30, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        domain=None,
+        host=None,
+        event_broker=None,
+        url: Optional[str] = None,
+        retention_days: int = 30,
+        **kwargs: Any,
+    ) -> None:
         url = make_url(usable_url(url or tracker_database_url()))
-        super().__init__(domain=domain, dialect=url.drivername, host=url.host, port=url.port, db=url.database,
-                         username=url.username, password=url.password, query=dict(url.query) or None,
-                         event_broker=event_broker, **kwargs)
+        super().__init__(
+            domain=domain,
+            dialect=url.drivername,
+            host=url.host,
+            port=url.port,
+            db=url.database,
+            username=url.username,
+            password=url.password,
+            query=dict(url.query) or None,
+            event_broker=event_broker,
+            **kwargs,
+        )
         overwrite_deleted_rows(self.engine)
         self.engine.hide_parameters = True  # Rasa logs a failed save: never with the events' text in it
         self.retention_days = int(retention_days)  # what the purge keeps (bot.store.retention reads it)
@@ -120,7 +136,8 @@ class RedactingTrackerStore(SQLTrackerStore):
             except ValueError as missing:
                 rasa.shared.utils.cli.print_error_and_exit(
                     f"PostgreSQL schema '{missing}' was not found in the database: create it, or unset "
-                    f"{POSTGRESQL_SCHEMA}.")
+                    f"{POSTGRESQL_SCHEMA}."
+                )
             yield session
         finally:
             session.close()
@@ -149,7 +166,8 @@ class RedactingTrackerStore(SQLTrackerStore):
             stored = self._event_query(db, tracker.sender_id, fetch_events_from_all_sessions=False).count()
             new_events = list(tracker.events)[stored:]
             if len(tracker.events) < stored or any(
-                    isinstance(e, SlotSet) and e.key == FORGET_SLOT and e.value for e in new_events):
+                isinstance(e, SlotSet) and e.key == FORGET_SLOT and e.value for e in new_events
+            ):
                 # Replaced by a shorter history (Rasa's API, used by /forget) or asked to forget.
                 db.execute(delete(self.SQLEvent).where(self.SQLEvent.sender_id == tracker.sender_id))
                 db.commit()
@@ -157,10 +175,16 @@ class RedactingTrackerStore(SQLTrackerStore):
                 return
             for event in self._redacted(tracker, stored):
                 data = event.as_dict()
-                db.add(self.SQLEvent(sender_id=tracker.sender_id, type_name=event.type_name,
-                                     timestamp=data.get("timestamp"),
-                                     intent_name=(data.get("parse_data") or {}).get("intent", {}).get("name"),
-                                     action_name=data.get("name"), data=json.dumps(data)))
+                db.add(
+                    self.SQLEvent(
+                        sender_id=tracker.sender_id,
+                        type_name=event.type_name,
+                        timestamp=data.get("timestamp"),
+                        intent_name=(data.get("parse_data") or {}).get("intent", {}).get("name"),
+                        action_name=data.get("name"),
+                        data=json.dumps(data),
+                    )
+                )
             db.commit()
         keep_pending_answers(tracker.sender_id, new_events)
         try:  # a failure to count must never lose the conversation
@@ -172,9 +196,14 @@ class RedactingTrackerStore(SQLTrackerStore):
         # Every answer this conversation holds, as written: `retrieve` put the waiting ones back
         # into the events, and this turn's are new events (a read-back quotes them). Longest
         # first, so an answer inside another ("Sam" in "Sam's room") never splits it.
-        answers = sorted({(e.key, e.value) for e in tracker.events
-                          if isinstance(e, SlotSet) and e.key in KEPT_ANSWERS and isinstance(e.value, str)},
-                         key=lambda answer: (-len(answer[1]), answer))
+        answers = sorted(
+            {
+                (e.key, e.value)
+                for e in tracker.events
+                if isinstance(e, SlotSet) and e.key in KEPT_ANSWERS and isinstance(e.value, str)
+            },
+            key=lambda answer: (-len(answer[1]), answer),
+        )
         requested_slot = None
         for index, event in enumerate(tracker.events):
             if index >= first_new:
@@ -188,8 +217,9 @@ class RedactingTrackerStore(SQLTrackerStore):
 def pending_answers(sender_id: str) -> Dict[str, str]:
     now = datetime.datetime.utcnow()
     with session(database_url()) as db:
-        rows = db.execute(select(PendingAnswer).where(PendingAnswer.sender_id == sender_id,
-                                                      PendingAnswer.expires_at > now)).scalars()
+        rows = db.execute(
+            select(PendingAnswer).where(PendingAnswer.sender_id == sender_id, PendingAnswer.expires_at > now)
+        ).scalars()
         return {row.slot: row.value for row in rows}
 
 

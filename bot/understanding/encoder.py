@@ -11,6 +11,7 @@ costs a few milliseconds in numpy, with no graph to build and nothing new to ins
 `tokenizers` (the reference tokenizer, no dependencies). TensorFlow would add start-up time
 and per-op overhead for no gain at this size; onnxruntime needs an exported graph we do not have.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -20,7 +21,7 @@ import threading
 import zipfile
 from collections import OrderedDict
 from pathlib import Path
-from typing import Dict, List, Sequence
+from typing import Dict, Sequence
 
 import numpy as np
 
@@ -42,7 +43,7 @@ class EncoderError(RuntimeError):
 
 def model_zip() -> Path:
     try:
-        path = Path(importlib.metadata.distribution(PACKAGE).locate_file(ZIP_IN_PACKAGE))
+        path = Path(str(importlib.metadata.distribution(PACKAGE).locate_file(ZIP_IN_PACKAGE)))
     except importlib.metadata.PackageNotFoundError:
         raise EncoderError(f"the sentence encoder ({PACKAGE}) is not installed: run `make setup`") from None
     if not path.is_file():
@@ -60,8 +61,10 @@ def verified_files(path: Path) -> Dict[str, bytes]:
             except KeyError:
                 raise EncoderError(f"{path} has no {name}: not the verified all-MiniLM-L6-v2") from None
             if hashlib.sha256(data).hexdigest() != expected:
-                raise EncoderError(f"{name} in {path} does not match the verified all-MiniLM-L6-v2 "
-                                   f"(sha256 {hashlib.sha256(data).hexdigest()}); refusing to load it")
+                raise EncoderError(
+                    f"{name} in {path} does not match the verified all-MiniLM-L6-v2 "
+                    f"(sha256 {hashlib.sha256(data).hexdigest()}); refusing to load it"
+                )
             files[name] = data
     return files
 
@@ -106,9 +109,11 @@ class SentenceEncoder:
     def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Token vectors of the last layer for a padded batch (batch, tokens, 384)."""
         batch, length = ids.shape
-        x = (self._w("embeddings.word_embeddings.weight")[ids]
-             + self._w("embeddings.position_embeddings.weight")[:length][None]
-             + self._w("embeddings.token_type_embeddings.weight")[0][None, None])
+        x = (
+            self._w("embeddings.word_embeddings.weight")[ids]
+            + self._w("embeddings.position_embeddings.weight")[:length][None]
+            + self._w("embeddings.token_type_embeddings.weight")[0][None, None]
+        )
         x = _layer_norm(x, self._w("embeddings.LayerNorm.weight"), self._w("embeddings.LayerNorm.bias"), self.eps)
         head_size = x.shape[-1] // self.heads
         masked = (1.0 - mask[:, None, None, :]) * -1e9  # padding gets no attention
@@ -123,12 +128,19 @@ class SentenceEncoder:
             scores = np.exp(scores - scores.max(-1, keepdims=True))
             attention = (scores / scores.sum(-1, keepdims=True)) @ v
             attention = attention.transpose(0, 2, 1, 3).reshape(batch, length, -1)
-            x = _layer_norm(x + self._linear(attention, f"{p}.attention.output.dense"),
-                            self._w(f"{p}.attention.output.LayerNorm.weight"),
-                            self._w(f"{p}.attention.output.LayerNorm.bias"), self.eps)
+            x = _layer_norm(
+                x + self._linear(attention, f"{p}.attention.output.dense"),
+                self._w(f"{p}.attention.output.LayerNorm.weight"),
+                self._w(f"{p}.attention.output.LayerNorm.bias"),
+                self.eps,
+            )
             hidden = _gelu(self._linear(x, f"{p}.intermediate.dense"))
-            x = _layer_norm(x + self._linear(hidden, f"{p}.output.dense"),
-                            self._w(f"{p}.output.LayerNorm.weight"), self._w(f"{p}.output.LayerNorm.bias"), self.eps)
+            x = _layer_norm(
+                x + self._linear(hidden, f"{p}.output.dense"),
+                self._w(f"{p}.output.LayerNorm.weight"),
+                self._w(f"{p}.output.LayerNorm.bias"),
+                self.eps,
+            )
         return x
 
     def _encode_batch(self, texts: Sequence[str]) -> np.ndarray:
@@ -137,8 +149,8 @@ class SentenceEncoder:
         ids = np.zeros((len(texts), length), dtype=np.int64)
         mask = np.zeros((len(texts), length), dtype=np.float32)
         for row, encoding in enumerate(encodings):
-            ids[row, :len(encoding.ids)] = encoding.ids
-            mask[row, :len(encoding.ids)] = 1.0
+            ids[row, : len(encoding.ids)] = encoding.ids
+            mask[row, : len(encoding.ids)] = 1.0
         tokens = self._forward(ids, mask)
         pooled = (tokens * mask[..., None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
@@ -156,7 +168,7 @@ class SentenceEncoder:
                     todo.append(i)
         todo.sort(key=lambda i: len(texts[i]))
         for start in range(0, len(todo), batch_size):
-            chunk = todo[start:start + batch_size]
+            chunk = todo[start : start + batch_size]
             vectors = self._encode_batch([texts[i] or " " for i in chunk])
             with self._lock:
                 for i, vector in zip(chunk, vectors):

@@ -6,6 +6,7 @@ topic phrasings and the held-out out-of-scope phrasings (tests/nlu/heldout.yml),
 best rows of a grid: promise questions answered right first, or offered; topic phrasings the
 same; out-of-scope chat given a wrong answer or a "did you mean".
 """
+
 from __future__ import annotations
 
 import itertools
@@ -13,13 +14,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Tuple
 
+import numpy as np
 import yaml
 
 from bot.content import load_content
 from bot.nlu_eval import HELD_OUT, read_nlu_examples
 from bot.understanding.encoder import encoder
-from bot.understanding.finder import (Decision, Index, Thresholds, candidate_texts, decide, promise_id, topic_id,
-                                      topic_of_intent)
+from bot.understanding.finder import (
+    Decision,
+    Index,
+    Thresholds,
+    candidate_texts,
+    decide,
+    promise_id,
+    topic_id,
+    topic_of_intent,
+)
 
 DEV_PROMISES = HELD_OUT.parent / "dev_promise_questions.yml"
 DATA = Path(__file__).resolve().parent.parent.parent / "data" / "nlu"
@@ -35,7 +45,7 @@ def build_index() -> Index:
 class Case:
     band: str
     expected: str  # a candidate id, or "" when nothing should be offered
-    vector: object
+    vector: np.ndarray
 
 
 def dev_cases() -> List[Case]:
@@ -44,8 +54,9 @@ def dev_cases() -> List[Case]:
     for band, questions in data["bands"].items():
         texts += [(band, promise_id(band, q["theme"], q["promise"]), q["text"]) for q in questions]
     for text, intent in read_nlu_examples(HELD_OUT):
-        if topic_of_intent(intent):
-            texts.append(("12_15", topic_id(topic_of_intent(intent)), text))
+        topic = topic_of_intent(intent)
+        if topic:
+            texts.append(("12_15", topic_id(topic), text))
         elif intent in ("out_of_scope", "greet", "thanks", "goodbye", "bot_challenge"):
             texts.append(("12_15", "", text))
     vectors = encoder().encode([t for _, _, t in texts])
@@ -66,11 +77,16 @@ def choose_thresholds() -> str:
     index = build_index()
     cases = dev_cases()
     scores_by_k: Dict[int, list] = {k: [index.scores(c.vector, k) for c in cases] for k in (1, 3)}
-    grid = {"sure": (0.3, 0.4, 0.5, 0.6, 0.7), "margin": (0.0, 0.1, 0.2, 0.3),
-            "close": (0.3, 0.35, 0.4, 0.45, 0.5), "offer": (0.03, 0.05, 0.1, 0.2), "top_k": (1, 3)}
+    grid = {
+        "sure": (0.3, 0.4, 0.5, 0.6, 0.7),
+        "margin": (0.0, 0.1, 0.2, 0.3),
+        "close": (0.3, 0.35, 0.4, 0.45, 0.5),
+        "offer": (0.03, 0.05, 0.1, 0.2),
+        "top_k": (1, 3),
+    }
     rows = []
     for values in itertools.product(*grid.values()):
-        t = Thresholds(**dict(zip(grid, values)))
+        t = Thresholds(**dict(zip(grid, values)))  # type: ignore[arg-type]  # floats and top_k, by name
         counts: Dict[Tuple[str, str], int] = {}
         for case, scores in zip(cases, scores_by_k[t.top_k]):
             kind = "chat" if not case.expected else ("topic" if case.expected.startswith("topic/") else "promise")

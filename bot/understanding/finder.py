@@ -17,6 +17,7 @@ Then, for each age band, over that band's promises and the topics:
 Thresholds are the NLU component's settings in config.yml, chosen on the dev sets
 (`python -m bot.understanding.evaluate`), never on the fresh ones.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -61,8 +62,9 @@ class Thresholds:
 
     @classmethod
     def from_config(cls, config: Dict[str, object]) -> "Thresholds":
-        return cls(**{name: type(getattr(cls, name))(config[name])  # type: ignore[operator]
-                      for name in cls.__dataclass_fields__ if name in config})
+        return cls(
+            **{name: type(getattr(cls, name))(config[name]) for name in cls.__dataclass_fields__ if name in config}
+        )
 
 
 @dataclass
@@ -78,7 +80,7 @@ class Decision:
 def topic_of_intent(intent: str) -> Optional[str]:
     """The topic an intent asks about; the safeguarding topics are the safeguarding judge's."""
     if intent.startswith("topic_") and not intent.startswith("topic_sg_"):
-        return intent[len("topic_"):]
+        return intent[len("topic_") :]
     return None
 
 
@@ -103,8 +105,12 @@ def retrieved_topics(path: Path = TOPIC_PHRASINGS) -> Dict[str, List[str]]:
 
 def phrasings_by_promise(content: Content, path: Path = PHRASINGS) -> Dict[str, List[str]]:
     """Each promise's own words, then the ways children ask about it."""
-    texts = {promise_id(band.id, theme.id, i): [promise.text]
-             for band in content.bands.values() for theme in band.themes for i, promise in enumerate(theme.promises)}
+    texts = {
+        promise_id(band.id, theme.id, i): [promise.text]
+        for band in content.bands.values()
+        for theme in band.themes
+        for i, promise in enumerate(theme.promises)
+    }
     data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
     for band, themes in ((data or {}).get("bands") or {}).items():
         for theme, promises in (themes or {}).items():
@@ -123,8 +129,14 @@ class Index:
     """The encoder's vectors of every candidate's phrasings, which candidate each is, and the
     logistic regression fitted on them."""
 
-    def __init__(self, candidates: Sequence[str], vectors: np.ndarray, weights: np.ndarray, bias: np.ndarray,
-                 classes: Sequence[str]):
+    def __init__(
+        self,
+        candidates: Sequence[str],
+        vectors: np.ndarray,
+        weights: np.ndarray,
+        bias: np.ndarray,
+        classes: Sequence[str],
+    ):
         self.candidates, self.vectors = list(candidates), vectors.astype(np.float32)
         self.weights, self.bias, self.classes = weights.astype(np.float32), bias.astype(np.float32), list(classes)
         self.rows_of = [np.array([r for r, c in enumerate(self.candidates) if c == name]) for name in self.classes]
@@ -160,8 +172,13 @@ class Index:
         def lines(name: str) -> List[str]:
             return (directory / name).read_text(encoding="utf-8").split("\n")
 
-        return cls(lines("candidates.txt"), np.load(directory / "vectors.npy"), np.load(directory / "weights.npy"),
-                   np.load(directory / "bias.npy"), lines("classes.txt"))
+        return cls(
+            lines("candidates.txt"),
+            np.load(directory / "vectors.npy"),
+            np.load(directory / "weights.npy"),
+            np.load(directory / "bias.npy"),
+            lines("classes.txt"),
+        )
 
 
 def decide(scores: Scores, band: str, thresholds: Thresholds) -> Decision:

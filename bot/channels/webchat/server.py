@@ -23,6 +23,7 @@ only way in.
   POST /api/save-test  {"session", "code", "title"}: keep a tester's conversation as a conversation test
   GET  /health
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,8 +48,15 @@ from bot.channels.rate_limit import RateLimiter
 from bot.channels.senders import sender_id, sender_key
 from bot.contact_hours import status
 from bot.content import PROMISE_BAND, Contact, Content, current_content
-from bot.council4kidz.testers import (clean_title, code_of_session, save_conversation, save_rating, start_testing,
-                                      story_from_events, valid_code)
+from bot.council4kidz.testers import (
+    clean_title,
+    code_of_session,
+    save_conversation,
+    save_rating,
+    start_testing,
+    story_from_events,
+    valid_code,
+)
 from bot.privacy.failures import log_failure
 from bot.privacy.notice import privacy_notice
 from bot.store.attempts import TESTER_ADDRESS, TESTER_SESSION, client_address
@@ -65,7 +73,7 @@ MAX_BODY_BYTES = 64 * 1024
 GREET = "/greet"  # what the channel sends Rasa when the page opens
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-                               "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
@@ -86,9 +94,14 @@ def contact_link(contact: Contact, content: Content) -> str:
     elif text:
         how = f'text {html.escape(text.group(1))} to <a href="sms:{text.group(2)}">{text.group(2)}</a>'
     elif site:
-        how = html.escape(contact.how[:site.start()]) + f'<a href="https://{site.group(1)}">{html.escape(site.group(1))}</a>'
+        how = (
+            html.escape(contact.how[: site.start()])
+            + f'<a href="https://{site.group(1)}">{html.escape(site.group(1))}</a>'
+        )
     when = contact.when_said(status(contact, content))
-    return f"<li><strong>{html.escape(contact.name)}</strong>: {how}. <span class=\"when\">{html.escape(when)}</span></li>"
+    return (
+        f'<li><strong>{html.escape(contact.name)}</strong>: {how}. <span class="when">{html.escape(when)}</span></li>'
+    )
 
 
 def bullets(points: List[str]) -> str:
@@ -118,9 +131,14 @@ def render_page(content: Content, embedded: bool = False) -> str:
 def as_json(replies: List[Reply], retry: bool = False) -> dict:
     shown = [r for r in replies if r.text or r.buttons]
     check = next((r.check_news_for for r in replies if r.check_news_for), None)
-    return {"messages": [{"text": r.text, "buttons": [{"title": t, "payload": p} for t, p in r.buttons],
-                          "source": r.source} for r in shown],
-            "retry": retry, **({"check_news_for": check} if check else {})}
+    return {
+        "messages": [
+            {"text": r.text, "buttons": [{"title": t, "payload": p} for t, p in r.buttons], "source": r.source}
+            for r in shown
+        ],
+        "retry": retry,
+        **({"check_news_for": check} if check else {}),
+    }
 
 
 def said(key: str) -> Reply:
@@ -159,8 +177,11 @@ class WebChat:
                 self.check_api_request(request)
             response = await handler(request)
         except web.HTTPException as error:  # a page not found gets the security headers too
-            response = (web.json_response({"error": error.reason}, status=error.status)
-                        if request.path.startswith("/api/") else error)
+            response = (
+                web.json_response({"error": error.reason}, status=error.status)
+                if request.path.startswith("/api/")
+                else error
+            )
         except Exception as error:  # never a stack trace, and never the young person's words, in the log
             log_failure(logger, "web chat request failed", error)
             response = web.json_response({"error": "Something went wrong on our side."}, status=500)
@@ -182,6 +203,7 @@ class WebChat:
     async def ready(self, request: web.Request) -> web.Response:
         """Whether a child's message can be answered now: the database answers, and Rasa does.
         (/health says only that this process is up.) For the load balancer and monitoring."""
+
         def database_answers() -> bool:
             try:
                 with engine().connect() as connection:
@@ -201,11 +223,13 @@ class WebChat:
 
     async def embed(self, request: web.Request) -> web.Response:
         """The chat for a frame on the council's site: only the configured sites may frame it."""
-        response = web.Response(text=render_page(current_content(), embedded=True), content_type="text/html",
-                                charset="utf-8")
+        response = web.Response(
+            text=render_page(current_content(), embedded=True), content_type="text/html", charset="utf-8"
+        )
         ancestors = " ".join(settings.text("PROMISEBOT_WEBCHAT_EMBED_ORIGINS").split()) or "'none'"
         response.headers["Content-Security-Policy"] = SECURITY_HEADERS["Content-Security-Policy"].replace(
-            "frame-ancestors 'none'", f"frame-ancestors {ancestors}")
+            "frame-ancestors 'none'", f"frame-ancestors {ancestors}"
+        )
         return response
 
     async def body(self, request: web.Request) -> dict:
@@ -217,7 +241,7 @@ class WebChat:
             raise web.HTTPBadRequest(reason="The body is not valid JSON.")
         session_id = body.get("session") if isinstance(body, dict) else None
         if not isinstance(session_id, str) or not SESSION_ID.fullmatch(session_id):
-            raise web.HTTPBadRequest(reason="Send {\"session\": ID, ...} with the page's session id.")
+            raise web.HTTPBadRequest(reason='Send {"session": ID, ...} with the page\'s session id.')
         return body
 
     async def message(self, request: web.Request) -> web.Response:
@@ -225,7 +249,7 @@ class WebChat:
         sender = sender_id("web", body["session"], self.key)
         text, payload = body.get("text"), body.get("payload")
         if payload is None and not isinstance(text, str) and body.get("start") is not True:
-            raise web.HTTPBadRequest(reason="Send \"text\" (what was typed) or \"payload\" (a button).")
+            raise web.HTTPBadRequest(reason='Send "text" (what was typed) or "payload" (a button).')
         if not self.limiter.allow(body["session"]):
             return web.json_response(as_json([said("channel_slow_down")]))
         if body.get("start") is True:  # the page was opened: the welcome, as if they had said hello
@@ -244,8 +268,12 @@ class WebChat:
         except RasaUnavailable as error:
             logger.warning("Rasa unavailable (%s)", error)
             # Retry only what surely never arrived; the page does it, and tells the young person.
-            return web.json_response(as_json(notices + [said("channel_trouble" if error.retry_safe else "channel_gave_up")],
-                                             retry=error.retry_safe))
+            return web.json_response(
+                as_json(
+                    notices + [said("channel_trouble" if error.retry_safe else "channel_gave_up")],
+                    retry=error.retry_safe,
+                )
+            )
         self.taps.shown(sender, replies)
         replies = [await self.news_code(r) if r.news_code_for else r for r in replies]
         # Rasa answers nothing when an action failed (the action server down, say): never silence.
@@ -314,7 +342,9 @@ class WebChat:
 
         found = await asyncio.get_running_loop().run_in_executor(None, check)
         if found is None:
-            raise web.HTTPForbidden(reason="That tester code is not right, or it has run out. Ask the staff for a new one.")
+            raise web.HTTPForbidden(
+                reason="That tester code is not right, or it has run out. Ask the staff for a new one."
+            )
         ages = Reply("", tuple(current_content().buttons["age"]))
         self.taps.shown(session, [ages])  # the page shows them as buttons
         return web.json_response({"label": found.label, "ages": [{"title": t, "payload": p} for t, p in ages.buttons]})
@@ -325,7 +355,9 @@ class WebChat:
         code = body.get("code") if isinstance(body.get("code"), str) else ""
         found = await asyncio.get_running_loop().run_in_executor(None, code_of_session, code, session)
         if found is None:
-            raise web.HTTPForbidden(reason="Enter your tester code first, in this chat. Ask the staff if it has run out.")
+            raise web.HTTPForbidden(
+                reason="Enter your tester code first, in this chat. Ask the staff if it has run out."
+            )
         if not limiter.allow(session):
             raise web.HTTPTooManyRequests(reason="That is a lot at once: wait a minute and try again.")
         return found

@@ -1,5 +1,6 @@
 """Alembic runs the migrations on the connection `bot.store.database.migrate` hands it, from
 the project's one engine per URL (which creates a SQLite file's folder first)."""
+
 from alembic import context
 
 from bot.store.models import Base
