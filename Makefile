@@ -1,6 +1,8 @@
 # make run   - set up (first time), train if needed, start the assistant
 # make chat  - chat in the terminal with the running assistant (second terminal)
 # make test  - everything CI checks
+# make test-fast - the tests that need no model, server or browser (under a minute)
+# make lint  - ruff (format and lint) and mypy, as make test runs them
 # make scale-out - two Rasa replicas on PostgreSQL + Redis (docs/deployment.md)
 SHELL := /bin/bash
 VENV ?= .venv
@@ -8,7 +10,7 @@ BIN := $(VENV)/bin
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: setup train run scale-out chat test bench lock clean
+.PHONY: setup train run scale-out chat lint test test-fast bench lock clean
 
 setup:
 	@scripts/setup-venv "$(VENV)"
@@ -31,7 +33,15 @@ scale-out: train
 chat: setup
 	$(BIN)/promisebot chat
 
-test: train
+lint: setup
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test-fast: setup
+	$(BIN)/pytest -m "not model and not servers and not browser and not slow"
+
+test: lint train
 	$(BIN)/promisebot check-content
 	$(BIN)/rasa data validate --fail-on-warnings --config config.yml --domain domain.yml --data data
 	$(BIN)/rasa test core --model "$$($(BIN)/promisebot model-path)" --stories tests/conversations \

@@ -84,6 +84,8 @@ class ActionAskQuestion(Action):
         content = current_content()
         common = content.flow_common
         flow = active_flow(tracker)
+        if flow is None:  # asked only by a flow's form, which sets it
+            raise RuntimeError(f"{self.name()} ran with no flow active")
         if self.slot == flows.CONFIRM_SLOT:
             values = {s: tracker.get_slot(s) for s in content.flows[flow]["slots"]}
             text, source = f"{common['confirm']}\n{flows.summary(content, flow, values)}", "common.confirm"

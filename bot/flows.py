@@ -179,7 +179,7 @@ def summary(content: Content, flow: str, slots: Dict[str, object]) -> str:
     labels = content.flow_common["labels"]
     lines = [
         f"{labels[s]}: {choice_label(content, s, slots[s])}"
-        for s in required_slots(content, flow, slots.get("contact_preference"))
+        for s in required_slots(content, flow, str(slots.get("contact_preference") or "") or None)
         if s != CONFIRM_SLOT and slots.get(s) is not None
     ]
     return "\n".join(lines)

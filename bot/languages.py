@@ -10,7 +10,8 @@ stay English (measured on the held-out English phrasings: `python -m bot.languag
 - The writing system decides first. Ge'ez is Tigrinya; Gurmukhi is Punjabi; Bengali script is
   Bengali. Arabic script is told apart by the letters only one language uses (Sorani's ێ ۆ ڵ ڕ ە,
   Pashto's ټ ډ ړ ښ ګ ڼ, Urdu's ٹ ڈ ڑ ں ے), then by langid.py among Arabic, Persian, Urdu and Pashto;
-  Dari by words Farsi does not use, Punjabi in Shahmukhi by words Urdu does not use. Any other script gets the English version of the help.
+  Dari by words Farsi does not use, Punjabi in Shahmukhi by words Urdu does not use. Any other
+  script gets the English version of the help.
 - Latin script is English unless langid.py (py3langid, its model in the package) is all but
   certain of Polish, Albanian or Vietnamese, among those and the other languages English
   look-alikes fall into, and the message has that language's own letters or common words.

@@ -46,7 +46,9 @@ class Scores:
 
 
 def score(pairs: List[Tuple[str, str]], predictions: List[Tuple[str, float]]) -> Scores:
-    tp, fp, fn = Counter(), Counter(), Counter()
+    tp: Counter[str] = Counter()
+    fp: Counter[str] = Counter()
+    fn: Counter[str] = Counter()
     mistakes = []
     for (text, expected), (predicted, confidence) in zip(pairs, predictions):
         if predicted == expected:

@@ -12,6 +12,17 @@ os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("PROMISEBOT_REPLY_KEY", "hVw9n0Tq4TgP3y6m0mJ0mO2Ykqv8bTg1R3C0cY3lq0E=")
 
 
+# `make test-fast` runs what needs none of these: no trained model, no database or Redis server,
+# no browser. A test needing the model is marked by the fixtures it uses, so no test can forget.
+NEEDS_MODEL = {"model_path", "assistant"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if NEEDS_MODEL & set(item.fixturenames):
+            item.add_marker(pytest.mark.model)
+
+
 @pytest.fixture(scope="session")
 def model_path() -> Path:
     from bot.model_cache import model_path as current_model

@@ -114,6 +114,7 @@ def database(tmp_path, monkeypatch):
     return url
 
 
+@pytest.mark.slow
 def test_a_failed_send_is_kept_retried_and_then_sent(database, mailbox):
     reference = save_request(
         NewRequest("complaint", {"complaint_about": "my room is cold"}, age_band="16_18"),

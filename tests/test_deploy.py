@@ -90,6 +90,7 @@ def test_the_nginx_sample_is_valid_and_keeps_the_host_and_the_real_address(tmp_p
     assert checked.returncode == 0, checked.stderr
 
 
+@pytest.mark.slow
 def test_the_assistant_needs_nothing_from_the_test_extras():
     """Every module of bot/ and actions/ imports with pytest, selenium, hypothesis and aiosmtpd
     made unimportable, as on a server installed without them."""

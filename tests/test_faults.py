@@ -129,6 +129,7 @@ def test_a_request_the_database_cannot_take_is_never_said_to_be_sent_and_nothing
         actions.wait_ready(60)
 
 
+@pytest.mark.slow
 def test_an_action_that_fails_answers_and_logs_without_the_childs_words(tmp_path):
     """Rasa SDK's own handler answers a failed action with the whole request (slots, the
     latest message), and Rasa logs that answer at ERROR."""

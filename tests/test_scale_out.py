@@ -17,6 +17,8 @@ from fakes import FakeTelegram
 from sqlalchemy import create_engine, text
 from test_telegram import start_bridge, wait_for_port
 
+pytestmark = pytest.mark.servers
+
 chat_ids = itertools.count(9101)
 
 
@@ -88,7 +90,7 @@ def test_messages_of_one_conversation_on_both_replicas_at_once_are_all_kept_in_o
     for _ in range(rounds):  # each round: every message at the same moment, half to each replica
         start = threading.Barrier(len(messages))
 
-        def send(n):
+        def send(n, start=start):
             start.wait()
             return say(replicas.rasa_urls[n % 2], sender, messages[n])
 
@@ -159,7 +161,9 @@ def test_when_a_replica_stops_the_other_answers_the_next_message(replicas, teleg
         for question in ("what are my promises", "wat is an advocate"):  # one of them would go to the stopped one
             count = len(telegram.messages_to(chat))
             user_sends(chat, question)
-            telegram.wait_for(lambda: len(telegram.messages_to(chat)) > count, 30, f"an answer to {question!r}")
+            telegram.wait_for(
+                lambda count=count: len(telegram.messages_to(chat)) > count, 30, f"an answer to {question!r}"
+            )
         assert "having trouble" not in telegram.texts_to(chat)
         assert "12 to 15" in telegram.texts_to(chat) and "advocate" in telegram.texts_to(chat).lower()
     finally:

@@ -523,6 +523,7 @@ def test_admins_issue_tester_codes_from_the_dashboard(staff):
     assert signed_in(staff, "analyst").get(staff["url"] + "/testers", timeout=10).status_code == 403
 
 
+@pytest.mark.slow
 def test_an_admin_locked_out_with_no_other_admin_gets_a_link_from_the_server(tmp_path):
     import subprocess
     import sys
@@ -612,6 +613,7 @@ def test_topics_are_shown_by_their_titles_and_using_the_chat_is_counted_apart(st
         assert internal not in page
 
 
+@pytest.mark.slow
 def test_the_monthly_report_is_one_command_with_counts_only_and_nothing_from_1_to_4(tmp_path):
     import subprocess
     import sys

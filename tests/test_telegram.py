@@ -201,6 +201,7 @@ def test_the_rasa_conversation_is_not_keyed_by_the_telegram_chat_id(telegram, as
     assert hashed["slots"]["age_band"] == "12_15" and raw["slots"]["age_band"] is None
 
 
+@pytest.mark.slow
 def test_when_rasa_is_down_the_child_is_told_at_once_and_the_message_is_retried(tmp_path):
     rasa = FakeRasa()  # not started: Rasa is down
     with bridge_before(rasa, tmp_path) as telegram:
@@ -216,6 +217,7 @@ def test_when_rasa_is_down_the_child_is_told_at_once_and_the_message_is_retried(
         assert telegram.texts_to(chat).count("having trouble") == 1
 
 
+@pytest.mark.slow
 def test_when_rasa_is_slow_the_child_is_told_and_still_gets_the_answer(tmp_path):
     rasa = FakeRasa(answer="Sorry that took a while.", delay=7).start()
     with bridge_before(rasa, tmp_path) as telegram:
@@ -226,6 +228,7 @@ def test_when_rasa_is_slow_the_child_is_told_and_still_gets_the_answer(tmp_path)
         assert len(rasa.received) == 1  # waited for, not sent twice
 
 
+@pytest.mark.slow
 def test_webhook_mode_accepts_only_calls_with_telegrams_secret_token(tmp_path):
     rasa, port = FakeRasa(answer="Webhook answer.").start(), free_port()
     with bridge_before(
@@ -277,6 +280,7 @@ def test_long_button_payloads_fit_telegrams_64_bytes():
     assert callback_data("/help") == "/help"
 
 
+@pytest.mark.slow
 def test_a_wrong_bot_token_stops_the_bridge_with_a_clear_message():
     import subprocess
 
@@ -322,10 +326,10 @@ def send_on_telegram(telegram: FakeTelegram, chat: int, steps) -> str:
             telegram.user_sends(chat, step.type)
         expect = step.expect or ""
 
-        def shown():  # the new messages' words and their buttons' titles
+        def shown(seen=seen):  # the new messages' words and their buttons' titles
             return "\n".join(m["text"] + "\n" + "\n".join(buttons_of(m)) for m in telegram.messages_to(chat)[seen:])
 
-        telegram.wait_for(lambda: expect in shown(), 30, f"{expect!r} after {step}")
+        telegram.wait_for(lambda expect=expect: expect in shown(), 30, f"{expect!r} after {step}")
         answer = shown()
         assert "that button doesn't work" not in answer.lower(), answer
     return answer

@@ -30,6 +30,8 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
+pytestmark = pytest.mark.browser
+
 
 def require(path: Path, how: str) -> None:
     if not Path(path).exists():
@@ -168,7 +170,8 @@ def axe_check(browser) -> dict:
     return browser.execute_async_script("""
         const done = arguments[arguments.length - 1];
         axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}})
-           .then(r => done({violations: r.violations.map(v => ({id: v.id, help: v.help, nodes: v.nodes.map(n => n.target)})),
+           .then(r => done({violations: r.violations.map(v => ({id: v.id, help: v.help,
+                                                                 nodes: v.nodes.map(n => n.target)})),
                             passes: r.passes.length}))
            .catch(e => done({error: String(e)}));""")
 

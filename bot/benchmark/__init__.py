@@ -52,8 +52,8 @@ class Figures:
     training_seconds: Optional[float] = None
     training_note: str = ""
     cold_start_seconds: float = 0.0
-    saturation: Optional[LoadResult] = None
-    realistic: Optional[LoadResult] = None
+    saturation: LoadResult = field(default_factory=lambda: LoadResult(seconds=0.0))  # empty until measured
+    realistic: LoadResult = field(default_factory=lambda: LoadResult(seconds=0.0))
     memory_mb: Dict[str, float] = field(default_factory=dict)
 
 
@@ -155,7 +155,7 @@ def measure(
         figures.saturation = drive(rest_urls, users=users, seconds=seconds)
         print(f"  realistic load, 20 users every ~2 s for {seconds:.0f} s...", flush=True)
         figures.realistic = drive(rest_urls, users=20, seconds=seconds, pace=2.0)
-        figures.memory_mb = {s.name: process_tree_mb(s.process.pid) for s in running.services}
+        figures.memory_mb = {s.name: process_tree_mb(s.process.pid) for s in running.services if s.process}
     return figures
 
 
@@ -166,8 +166,8 @@ def report(ours: Figures, default: Optional[Figures], users: int) -> str:
         cells = " | ".join(value(f) for f in columns)
         return f"| {label} | {cells} |" + (f" {ratio} |" if default else "")
 
-    def ms(result: Optional[LoadResult], p: float) -> str:
-        return f"{result.percentile(p):.0f} ms" if result and result.turns else "-"
+    def ms(result: LoadResult, p: float) -> str:
+        return f"{result.percentile(p):.0f} ms" if result.turns else "-"
 
     def times(mine: float, theirs: float) -> str:
         return f"{mine / theirs:.1f}x" if theirs else "-"
@@ -185,19 +185,19 @@ def report(ours: Figures, default: Optional[Figures], users: int) -> str:
         row(
             f"saturation ({users} users): turns/s",
             lambda f: f"{f.saturation.turns_per_second:.1f}",
-            default and times(ours.saturation.turns_per_second, default.saturation.turns_per_second),
+            times(ours.saturation.turns_per_second, default.saturation.turns_per_second) if default else "",
         ),
         row("saturation: p50 / p99", lambda f: f"{ms(f.saturation, 50)} / {ms(f.saturation, 99)}"),
         row(
             "realistic (20 users, ~2 s): p50",
             lambda f: ms(f.realistic, 50),
-            default and quicker(ours.realistic.percentile(50), default.realistic.percentile(50)),
+            quicker(ours.realistic.percentile(50), default.realistic.percentile(50)) if default else "",
         ),
         row("realistic: p95", lambda f: ms(f.realistic, 95)),
         row(
             "realistic: p99",
             lambda f: ms(f.realistic, 99),
-            default and quicker(ours.realistic.percentile(99), default.realistic.percentile(99)),
+            quicker(ours.realistic.percentile(99), default.realistic.percentile(99)) if default else "",
         ),
         row(
             "turns answered / errors",
@@ -208,7 +208,7 @@ def report(ours: Figures, default: Optional[Figures], users: int) -> str:
         row(
             "cold start (to first answer)",
             lambda f: f"{f.cold_start_seconds:.1f} s",
-            default and quicker(ours.cold_start_seconds, default.cold_start_seconds),
+            quicker(ours.cold_start_seconds, default.cold_start_seconds) if default else "",
         ),
         row("training", lambda f: f"{f.training_seconds:.0f} s" if f.training_seconds else "not recorded"),
     ]

@@ -121,7 +121,10 @@ def compose(request: Request, to: str, settings: MailSettings, content: Content)
 
 
 def deliver(message: EmailMessage, settings: MailSettings) -> None:
+    if not settings.host:
+        raise ValueError("no SMTP host is configured (PROMISEBOT_SMTP_HOST)")
     context = ssl.create_default_context()
+    client: smtplib.SMTP
     if settings.security == "ssl":
         client = smtplib.SMTP_SSL(settings.host, settings.port, timeout=SMTP_TIMEOUT, context=context)
     else:

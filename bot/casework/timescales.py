@@ -140,7 +140,8 @@ def against_timescales(
 ) -> Dict[str, Dict[str, StepFigures]]:
     """For each flow and each of its steps with a timescale: how many requests reached it in
     time, late, are overdue, or are not due yet; and the working days each took."""
-    calendar, figures = Calendar(content), {}
+    calendar = Calendar(content)
+    figures: Dict[str, Dict[str, StepFigures]] = {}
     for request in requests:
         for deadline in deadlines(content, request):
             step = figures.setdefault(request.kind, {}).setdefault(deadline.step, StepFigures())

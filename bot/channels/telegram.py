@@ -115,6 +115,11 @@ def callback_data(payload: str) -> str:
     return "#" + hashlib.sha256(payload.encode()).hexdigest()[:20]
 
 
+def chat_of(update: Update) -> Optional[int]:
+    """The chat an update came from; None for the few kinds of update that have none."""
+    return update.effective_chat.id if update.effective_chat else None
+
+
 class Bridge:
     def __init__(self, settings: TelegramSettings, rasa: RasaClient, key: bytes, limiter: Optional[RateLimiter] = None):
         self.settings, self.rasa, self.key = settings, rasa, key
@@ -156,41 +161,39 @@ class Bridge:
 
     # --- handlers -----------------------------------------------------------------------
     async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if not self._allowed(context, update.effective_chat.id):
+        chat_id = chat_of(update)
+        if chat_id is None or not self._allowed(context, chat_id):
             return
         webchat = (
             f": {self.settings.webchat_url}"
             if self.settings.webchat_url
             else " (ask your carer or social worker for the link)"
         )
-        await self.say(
-            context, update.effective_chat.id, [Reply(current_content().message("telegram_start", webchat=webchat))]
-        )
-        self.relay(context, update.effective_chat.id, "/greet")
+        await self.say(context, chat_id, [Reply(current_content().message("telegram_start", webchat=webchat))])
+        self.relay(context, chat_id, "/greet")
 
     async def on_privacy(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if self._allowed(context, update.effective_chat.id):
+        chat_id = chat_of(update)
+        if chat_id is not None and self._allowed(context, chat_id):
             heading, *points = privacy_notice(current_content(), "telegram")
-            await self.say(
-                context,
-                update.effective_chat.id,
-                [Reply("\n".join([heading + ":", *(f"- {point}" for point in points)]))],
-            )
+            await self.say(context, chat_id, [Reply("\n".join([heading + ":", *(f"- {point}" for point in points)]))])
 
     async def on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if self._allowed(context, update.effective_chat.id):
-            self.relay(context, update.effective_chat.id, "/help")
+        chat_id = chat_of(update)
+        if chat_id is not None and self._allowed(context, chat_id):
+            self.relay(context, chat_id, "/help")
 
     async def on_age(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if not self._allowed(context, update.effective_chat.id):
+        chat_id = chat_of(update)
+        if chat_id is None or not self._allowed(context, chat_id):
             return
         content = current_content()
-        await self.say(
-            context, update.effective_chat.id, [Reply(content.message("ask_age"), tuple(content.buttons["age"]))]
-        )
+        await self.say(context, chat_id, [Reply(content.message("ask_age"), tuple(content.buttons["age"]))])
 
     async def on_forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        chat_id = update.effective_chat.id
+        chat_id = chat_of(update)
+        if chat_id is None:
+            return
         self._queues.get(chat_id, deque()).clear()  # nothing still waiting is sent after this
         self.taps.forget(self.sender(chat_id))
         try:
@@ -202,10 +205,10 @@ class Bridge:
         await self.say(context, chat_id, [Reply(current_content().message(key))])
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        chat_id = update.effective_chat.id
-        if not self._allowed(context, chat_id):
+        chat_id = chat_of(update)
+        if chat_id is None or not self._allowed(context, chat_id):
             return
-        text, shortened = typed_text(update.effective_message.text or "")
+        text, shortened = typed_text(update.effective_message.text or "" if update.effective_message else "")
         if not text:
             await self.say(context, chat_id, [Reply(current_content().message("channel_empty"))])
             return
@@ -215,11 +218,13 @@ class Bridge:
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
+        if query is None:
+            return
         try:
             await query.answer()  # stops the button's spinner
         except TelegramError:
             pass  # too old to answer; the tap itself still counts
-        chat_id = update.effective_chat.id if update.effective_chat else None
+        chat_id = chat_of(update)
         if chat_id is None or not self._allowed(context, chat_id):
             return
         try:  # the buttons have done their job; leaving them invites stale taps
@@ -240,11 +245,11 @@ class Bridge:
         return data if await self.taps.accepts(sender, data) else None
 
     async def on_not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        chat_id = update.effective_chat.id
-        if not self._allowed(context, chat_id):
+        chat_id = chat_of(update)
+        if chat_id is None or not self._allowed(context, chat_id):
             return
         await self.say(context, chat_id, [Reply(current_content().message("telegram_not_text"))])
-        caption, _ = typed_text(update.effective_message.caption or "")
+        caption, _ = typed_text(update.effective_message.caption or "" if update.effective_message else "")
         if caption:  # words written with a photo are still read
             self.relay(context, chat_id, caption)
 

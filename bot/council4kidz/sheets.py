@@ -66,7 +66,7 @@ def read_sheet(path: Path, required: Iterable[str]) -> List[Tuple[int, Dict[str,
     try:
         text = path.read_text(encoding="utf-8-sig")  # Excel saves CSV with a byte-order mark
     except (OSError, UnicodeDecodeError) as error:
-        raise SheetError(f"{path}: cannot be read as UTF-8 CSV ({error})")
+        raise SheetError(f"{path}: cannot be read as UTF-8 CSV ({error})") from error
     reader = csv.DictReader(text.splitlines())
     headers = [h.strip().lower() for h in reader.fieldnames or []]
     missing = [c for c in required if c not in headers]
@@ -242,7 +242,7 @@ def weakest_topics(scores, limit: int = 10) -> str:
         f"Held-out phrasings: macro F1 {scores.macro_f1:.3f}. Weakest first (F1; how many of its "
         "phrasings were understood; what they were taken for):"
     ]
-    for intent, (precision, recall, f1, support) in worst:
+    for intent, (_precision, recall, f1, support) in worst:
         confused = sorted({predicted for _, expected, predicted, _ in scores.mistakes if expected == intent})
         lines.append(
             f"  {f1:.2f}  {titles.get(intent, intent):<40} {round(recall * support)}/{support} understood"

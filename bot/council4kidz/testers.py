@@ -110,7 +110,7 @@ def save_rating(
 ) -> None:
     if rating not in (1, -1):
         raise ValueError("rating must be 1 (good) or -1 (not good)")
-    comment = redact(comment.strip()[:MAX_COMMENT]) if comment and comment.strip() else None
+    kept_comment = redact(comment.strip()[:MAX_COMMENT]) if comment and comment.strip() else None
     with session(url) as db:
         db.add(
             AnswerRating(
@@ -119,7 +119,7 @@ def save_rating(
                 source=(source or "unknown")[:200],
                 answer=answer[:4000],
                 rating=rating,
-                comment=comment,
+                comment=kept_comment,
                 age_band=age_band,
             )
         )

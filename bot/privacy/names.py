@@ -12,7 +12,7 @@ A surname, or an unknown Capitalised word, next to a name is part of it ("Sarah 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Dict, List, Set, Tuple
+from typing import Any, Dict, List, Set, Tuple
 
 from spacy.language import Language
 from spacy.matcher import Matcher
@@ -181,9 +181,9 @@ class NameFinder:
             ("TITLE_MISS", TITLE_MISS),
         ):
             self.matcher.add(kind, [self._words(p) + [optional_separator] for p in phrases])
-        owner = {"LOWER": {"IN": OWNERS}, "OP": "?"}
-        adjectives = {"LOWER": {"IN": ADJECTIVES}, "OP": "*"}
-        separator = {"LOWER": {"IN": SEPARATORS}}
+        owner: Dict[str, Any] = {"LOWER": {"IN": OWNERS}, "OP": "?"}
+        adjectives: Dict[str, Any] = {"LOWER": {"IN": ADJECTIVES}, "OP": "*"}
+        separator: Dict[str, Any] = {"LOWER": {"IN": SEPARATORS}}
         self.matcher.add("ROLE", [[owner, adjectives] + self._words(r) for r in ROLES])  # "my sw Priya"
         self.matcher.add("ROLE_IS", [[owner, adjectives] + self._words(r) + [separator] for r in ROLES])
         # "Faith is my social worker", "Hope my foster sister...": the name is just before the match.
@@ -192,7 +192,7 @@ class NameFinder:
             [[dict(separator, OP="?"), {"LOWER": {"IN": ["my", "our"]}}, adjectives] + self._words(r) for r in ROLES],
         )
 
-    def _words(self, phrase: str) -> List[Dict]:
+    def _words(self, phrase: str) -> List[Dict[str, Any]]:
         return [{"LOWER": token.lower_} for token in self.nlp.make_doc(phrase)]
 
     def find(self, doc: Doc) -> List[Tuple[int, int]]:

@@ -47,7 +47,10 @@ def phones(text: str, lexicon: Lexicon) -> Iterator[Found]:
 
 # --- Email, links and social media handles ------------------------------------------------------
 EMAIL = re.compile(r"(?<![\w.+\-])[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
-_TLD = r"(?:com|co\.uk|org\.uk|org|net|uk|ee|io|me|tv|gg|ly|app|be|to|link|page|site|xyz|info|biz|us|ie|pl|ro|fm|cc|bio|live)"
+_TLD = (
+    r"(?:com|co\.uk|org\.uk|org|net|uk|ee|io|me|tv|gg|ly|app|be|to|link|page|site|xyz|info|biz|us|ie|pl|ro|fm|cc"
+    r"|bio|live)"
+)
 URL = re.compile(
     rf"""(?<![\w@.\-/])(?:
     https?://[^\s<>"'\[\]]+

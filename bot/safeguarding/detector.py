@@ -91,7 +91,7 @@ class SafeguardingDetector:
         for value in values:  # "im" or "don't" are two tokens in a message: as one, they never match
             if len(self.nlp.make_doc(value)) != 1:
                 raise ValueError(f"pattern word {value!r} is more than one token; write it as separate words")
-        test = {"NORM": {"IN": sorted({self.normalise(v) for v in values})}}
+        test: Dict[str, object] = {"NORM": {"IN": sorted({self.normalise(v) for v in values})}}
         if optional:
             test["OP"] = "?"
         return test

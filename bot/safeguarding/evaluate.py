@@ -137,7 +137,9 @@ def rejudged(parsed: dict, thresholds) -> str:
     )
     if level == NOT_HARM_AFTER_ALL:
         return "not_harm"
-    return {URGENT: DISCLOSURE_INTENT, CHECK_IN: CHECK_IN_INTENT}.get(level, classifier.get("name") or "")
+    if level == URGENT:
+        return DISCLOSURE_INTENT
+    return CHECK_IN_INTENT if level == CHECK_IN else str(classifier.get("name") or "")
 
 
 @dataclass

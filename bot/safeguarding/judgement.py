@@ -84,7 +84,7 @@ class Thresholds:
 
     @classmethod
     def from_config(cls, config: Mapping[str, object]) -> "Thresholds":
-        return cls(**{name: float(config[name]) for name in cls.__dataclass_fields__ if name in config})
+        return cls(**{name: float(str(config[name])) for name in cls.__dataclass_fields__ if name in config})
 
 
 def judge(

@@ -77,5 +77,5 @@ def client_address(remote: Optional[str], forwarded_for: Optional[str]) -> str:
     except ValueError:
         local = False
     if local and forwarded_for:
-        return forwarded_for.split(",")[-1].strip()[:64] or remote
+        return forwarded_for.split(",")[-1].strip()[:64] or remote or "unknown"
     return remote or "unknown"

@@ -106,16 +106,16 @@ class RedactingTrackerStore(SQLTrackerStore):
         retention_days: int = 30,
         **kwargs: Any,
     ) -> None:
-        url = make_url(usable_url(url or tracker_database_url()))
+        database = make_url(usable_url(url or tracker_database_url()))
         super().__init__(
             domain=domain,
-            dialect=url.drivername,
-            host=url.host,
-            port=url.port,
-            db=url.database,
-            username=url.username,
-            password=url.password,
-            query=dict(url.query) or None,
+            dialect=database.drivername,
+            host=database.host,
+            port=database.port,
+            db=database.database,
+            username=database.username,
+            password=database.password,
+            query=dict(database.query) or None,
             event_broker=event_broker,
             **kwargs,
         )

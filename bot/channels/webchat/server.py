@@ -145,6 +145,12 @@ def said(key: str) -> Reply:
     return Reply(current_content().message(key))
 
 
+def text_field(body: dict, name: str) -> str:
+    """A field of a request's JSON body that should be text: "" when it is missing or is not."""
+    value = body.get(name)
+    return value if isinstance(value, str) else ""
+
+
 class WebChat:
     def __init__(self, rasa: RasaClient, key: bytes, limiter: Optional[RateLimiter] = None):
         self.rasa, self.key = rasa, key
@@ -157,7 +163,7 @@ class WebChat:
         app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[self.safety])
         app.router.add_get("/", self.page)
         app.router.add_get("/embed", self.embed)
-        app.router.add_get("/health", lambda request: web.json_response({"ok": True}))
+        app.router.add_get("/health", self.health)
         app.router.add_get("/ready", self.ready)
         app.router.add_post("/api/message", self.message)
         app.router.add_post("/api/forget", self.forget)
@@ -232,13 +238,17 @@ class WebChat:
         )
         return response
 
+    @staticmethod
+    async def health(request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
     async def body(self, request: web.Request) -> dict:
         try:
             body = await request.json()
         # ValueError covers JSONDecodeError, UnicodeDecodeError and a number over 4,300 digits;
         # RecursionError, [[[[...]]]] nested deep.
         except (ValueError, RecursionError):
-            raise web.HTTPBadRequest(reason="The body is not valid JSON.")
+            raise web.HTTPBadRequest(reason="The body is not valid JSON.") from None
         session_id = body.get("session") if isinstance(body, dict) else None
         if not isinstance(session_id, str) or not SESSION_ID.fullmatch(session_id):
             raise web.HTTPBadRequest(reason='Send {"session": ID, ...} with the page\'s session id.')
@@ -252,14 +262,15 @@ class WebChat:
             raise web.HTTPBadRequest(reason='Send "text" (what was typed) or "payload" (a button).')
         if not self.limiter.allow(body["session"]):
             return web.json_response(as_json([said("channel_slow_down")]))
+        notices: List[Reply] = []
         if body.get("start") is True:  # the page was opened: the welcome, as if they had said hello
-            message, notices = GREET, []
+            message = GREET
         elif payload is not None:
             if not await self.taps.accepts(sender, payload):
                 return web.json_response(as_json([self.taps.refused(sender, current_content())]))
-            message, notices = payload, []
+            message = payload
         else:
-            message, shortened = typed_text(text)
+            message, shortened = typed_text(text if isinstance(text, str) else "")
             if not message:
                 return web.json_response(as_json([said("channel_empty")]))
             notices = [said("channel_too_long")] if shortened else []
@@ -286,7 +297,7 @@ class WebChat:
         so no conversation holds it (bot.casework.news_codes)."""
         common = current_content().flow_common
         try:
-            code = await asyncio.get_running_loop().run_in_executor(None, news_codes.issue, reply.news_code_for)
+            code = await asyncio.get_running_loop().run_in_executor(None, news_codes.issue, reply.news_code_for or "")
         except Exception as error:
             log_failure(logger, "could not make a news code", error)
             code = None
@@ -305,7 +316,9 @@ class WebChat:
         content = current_content()
         if found.outcome != "ok":
             return web.json_response(as_json([Reply(content.flow_common["news_check"][found.outcome])]))
-        status = news_text(content, found.kind, news_codes.normalise_reference(reference), found.status)
+        if found.kind is None or found.status is None:
+            raise RuntimeError("a news check came back ok without the request's kind and status")
+        status = news_text(content, found.kind, news_codes.normalise_reference(reference) or reference, found.status)
         replies = [Reply(f"{u.at:%d %B %Y}: {u.text}") for u in found.news if u.kind == "reply"]
         return web.json_response(as_json([Reply(status)] + replies))
 
@@ -327,7 +340,7 @@ class WebChat:
         body = await self.body(request)
         session = sender_id("web", body["session"], self.key)
         address = client_address(request.remote, request.headers.get("X-Forwarded-For"))
-        code = body.get("code") if isinstance(body.get("code"), str) else ""
+        code = text_field(body, "code")
 
         def check() -> Optional[TesterCode]:
             if TESTER_SESSION.is_locked(session) or TESTER_ADDRESS.is_locked(address):
@@ -352,7 +365,7 @@ class WebChat:
     async def tester_code(self, body: dict, limiter: RateLimiter) -> TesterCode:
         """The code of a session that entered it, within the session's limit for this."""
         session = sender_id("web", body["session"], self.key)
-        code = body.get("code") if isinstance(body.get("code"), str) else ""
+        code = text_field(body, "code")
         found = await asyncio.get_running_loop().run_in_executor(None, code_of_session, code, session)
         if found is None:
             raise web.HTTPForbidden(
@@ -377,12 +390,14 @@ class WebChat:
     async def save_test(self, request: web.Request) -> web.Response:
         body = await self.body(request)
         code = await self.tester_code(body, self.saving_limiter)
-        title = clean_title(body.get("title") if isinstance(body.get("title"), str) else "")
+        title = clean_title(text_field(body, "title"))
         try:
             events = await self.rasa.events(sender_id("web", body["session"], self.key))
         except RasaUnavailable as error:
             logger.warning("could not fetch a tester's conversation: %s", error)
-            raise web.HTTPServiceUnavailable(reason="Could not reach the assistant. Please try again in a minute.")
+            raise web.HTTPServiceUnavailable(
+                reason="Could not reach the assistant. Please try again in a minute."
+            ) from None
         if not any(e.get("event") == "user" for e in events):
             raise web.HTTPBadRequest(reason="There is no conversation to save yet.")
         story = await asyncio.get_running_loop().run_in_executor(None, story_from_events, title, events)
