@@ -71,18 +71,34 @@ def check_content() -> int:
 def main(argv=None) -> int:
     from bot.store.database import StorageError
 
+    args = parser().parse_args(argv)
+    # Whatever it writes (databases, keys, logs, exports) is for this user only; but a model,
+    # built from the code and holding no one's data, must be readable by the service's user.
+    if args.command != "train":
+        os.umask(0o077)
     try:
-        return run_command(argv)
+        if args.uses_database:  # once, before the command: the schema it reads and writes is current
+            from bot.store.database import migrate
+
+            migrate()
+        return args.handler(args)
     except StorageError as error:  # a database or key setting that cannot work: one line, no traceback
         print(f"promisebot: {error}", file=sys.stderr)
         return 1
 
 
-def run_command(argv=None) -> int:
-    parser = argparse.ArgumentParser(
+def parser() -> argparse.ArgumentParser:
+    """Every command, each with its handler (a function below) and whether it uses the database."""
+    root = argparse.ArgumentParser(
         prog="promisebot", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = root.add_subparsers(dest="command", required=True)
+
+    def command(name: str, handler, help: str, uses_database: bool = False, parent=None, **options):
+        found = (parent or commands).add_parser(name, help=help, **options)
+        found.set_defaults(handler=handler, uses_database=uses_database)
+        return found
+
     starting = argparse.ArgumentParser(add_help=False)  # what `run` and `serve` share
     starting.add_argument("--rasa-port", type=int, default=5005)
     starting.add_argument("--action-port", type=int, default=5055)
@@ -107,46 +123,57 @@ def run_command(argv=None) -> int:
         default=None,
         help="Redis lock store shared by the Rasa replicas",
     )
-    commands.add_parser("run", parents=[starting], help="start the assistant (training first if needed)")
-    commands.add_parser(
-        "serve", parents=[starting], help="production: start the assistant on a model built beforehand; never trains"
+    command("run", run, "start the assistant (training first if needed)", parents=[starting])
+    command(
+        "serve", run, "production: start the assistant on a model built beforehand; never trains", parents=[starting]
     )
-    train = commands.add_parser("train", help="train the model when its inputs changed")
-    train.add_argument("--force", action="store_true")
-    commands.add_parser("model-path", help="print the current model's path")
-    chat = commands.add_parser("chat", help="chat in the terminal")
-    chat.add_argument("--url", default="http://127.0.0.1:5005/webhooks/rest/webhook")
-    commands.add_parser("check-content", help="check content/ against its schema and each band's reading age")
-    commands.add_parser("migrate", help="bring the database schema up to date")
-    settings_command = commands.add_parser("settings", help="check every setting (bot/settings.py)")
-    settings_command.add_argument("--example", action="store_true", help="print .env.example")
-    commands.add_parser("purge", help="delete what is past its retention period (also done by the running assistant)")
-    staff = commands.add_parser("staff", help="staff dashboard users")
+    command("train", train, "train the model when its inputs changed").add_argument("--force", action="store_true")
+    command("model-path", model_path, "print the current model's path")
+    command("chat", chat, "chat in the terminal").add_argument(
+        "--url", default="http://127.0.0.1:5005/webhooks/rest/webhook"
+    )
+    command(
+        "check-content", lambda args: check_content(), "check content/ against its schema and each band's reading age"
+    )
+    command("migrate", migrated, "bring the database schema up to date", uses_database=True)
+    command("settings", settings_check, "check every setting (bot/settings.py)").add_argument(
+        "--example", action="store_true", help="print .env.example"
+    )
+    command(
+        "purge",
+        purge,
+        "delete what is past its retention period (also done by the running assistant)",
+        uses_database=True,
+    )
+
+    staff = command("staff", staff_command, "staff dashboard users", uses_database=True)
     staff_commands = staff.add_subparsers(dest="staff_command", required=True)
     adding = staff_commands.add_parser("add", help="create a user (asks for the password, or reads it from stdin)")
     adding.add_argument("username")
     adding.add_argument("--role", required=True, choices=["analyst", "caseworker", "admin"])
     adding.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     staff_commands.add_parser("list", help="list users")
-    disabling = staff_commands.add_parser("disable", help="stop a user signing in")
-    disabling.add_argument("username")
-    resetting = staff_commands.add_parser(
+    staff_commands.add_parser("disable", help="stop a user signing in").add_argument("username")
+    staff_commands.add_parser(
         "reset", help="a one-time link to set a new password (for an admin locked out with no other admin)"
+    ).add_argument("username")
+
+    command("counts", counts, "print anonymous safeguarding counts", uses_database=True)
+    report = command(
+        "report", board_report, "the monthly report for the board (self-contained HTML)", uses_database=True
     )
-    resetting.add_argument("username")
-    commands.add_parser("counts", help="print anonymous safeguarding counts")
-    report = commands.add_parser("report", help="the monthly report for the board (self-contained HTML)")
     report.add_argument("--month", help="like 2026-11 (default: last month)")
     report.add_argument("--out", type=Path, help="where to write it (default: var/reports/promises-MONTH.html)")
-    queue = commands.add_parser("requests", help="caseworkers: list and update requests")
+
+    queue = command("requests", requests_command, "caseworkers: list and update requests", uses_database=True)
     queue_commands = queue.add_subparsers(dest="requests_command", required=True)
-    listing = queue_commands.add_parser("list")
-    listing.add_argument("--status", choices=STATUSES)
+    queue_commands.add_parser("list").add_argument("--status", choices=STATUSES)
     updating = queue_commands.add_parser("update")
     updating.add_argument("reference")
     updating.add_argument("--status", required=True, choices=STATUSES)
     updating.add_argument("--by", required=True, help="who is handling it")
-    phrasings = commands.add_parser("phrasings", help="Council4Kidz phrasing sheets (CSV)")
+
+    phrasings = command("phrasings", phrasings_command, "Council4Kidz phrasing sheets (CSV)")
     phrasing_commands = phrasings.add_subparsers(dest="phrasings_command", required=True)
     answering = phrasing_commands.add_parser("answer", help="what the bot understands and replies, per phrasing")
     answering.add_argument("sheet", type=Path, help="CSV with a phrasing column, and optionally age")
@@ -157,7 +184,10 @@ def run_command(argv=None) -> int:
     importing = phrasing_commands.add_parser("import", help="add approved phrasings to the training data")
     importing.add_argument("sheet", type=Path, help="CSV with phrasing, topic and approved columns")
     phrasing_commands.add_parser("weakest", help="the topics the held-out phrasings show as weakest")
-    testers = commands.add_parser("testers", help="Council4Kidz tester codes for the web chat's test mode")
+
+    testers = command(
+        "testers", testers_command, "Council4Kidz tester codes for the web chat's test mode", uses_database=True
+    )
     tester_commands = testers.add_subparsers(dest="testers_command", required=True)
     issuing = tester_commands.add_parser("issue", help="issue a code (printed once; only its hash is kept)")
     issuing.add_argument("label", help="who it is for, e.g. 'Council4Kidz session, March'")
@@ -165,7 +195,8 @@ def run_command(argv=None) -> int:
     tester_commands.add_parser("list", help="list the codes issued")
     saving = tester_commands.add_parser("save-tests", help="write testers' saved conversations into tests/")
     saving.add_argument("--dir", type=Path, default=Path("tests/conversations"))
-    bench = commands.add_parser("bench", help="print benchmark figures")
+
+    bench = command("bench", benchmark, "print benchmark figures")
     bench.add_argument("--users", type=int, default=10, help="simulated users at saturation (default 10)")
     bench.add_argument("--seconds", type=float, default=60, help="length of each load (default 60)")
     bench.add_argument("--training", action="store_true", help="also time training both recipes from scratch (slow)")
@@ -182,156 +213,156 @@ def run_command(argv=None) -> int:
         help="for the replicas: a PostgreSQL server, on which a new database is made "
         "(default: a throwaway SQLite file)",
     )
-    args = parser.parse_args(argv)
-    # Whatever it writes (databases, keys, logs, exports) is for this user only; but a model,
-    # built from the code and holding no one's data, must be readable by the service's user.
-    if args.command != "train":
-        os.umask(0o077)
+    return root
 
-    if args.command == "check-content":
-        return check_content()
-    if args.command == "chat":
-        from bot.terminal_chat import chat as chat_loop
 
-        return chat_loop(args.url)
+# --- one function per command: each takes the parsed arguments, returns the exit code ---------
 
-    if args.command == "settings":
-        from bot import settings
 
-        if args.example:
-            print(settings.env_example(), end="")
-            return 0
-        for line in settings.problems():
-            print(line, file=sys.stderr)
-        print("Every setting can work." if not settings.problems() else "Change the settings above.")
-        return 1 if settings.problems() else 0
-    if args.command == "migrate":
-        from bot.store.database import database_url, migrate
+def chat(args) -> int:
+    from bot.terminal_chat import chat as chat_loop
 
-        migrate()
-        print(f"Database is up to date ({database_url().split('://')[0]}).")
+    return chat_loop(args.url)
+
+
+def settings_check(args) -> int:
+    from bot import settings
+
+    if args.example:
+        print(settings.env_example(), end="")
         return 0
-    if args.command == "purge":
-        from bot.store.database import migrate
-        from bot.store.retention import purge
+    problems = settings.problems()
+    for line in problems:
+        print(line, file=sys.stderr)
+    print("Every setting can work." if not problems else "Change the settings above.")
+    return 1 if problems else 0
 
-        migrate()
-        print(f"Deleted: {purge()}.")
-        return 0
-    if args.command == "staff":
-        return staff_command(args)
-    if args.command == "counts":
-        from bot.store.counters import disclosure_counts
-        from bot.store.database import migrate
 
-        migrate()
-        rows = disclosure_counts()
-        print("week      age band  kind                   channel    disclosures")
-        for row in rows:
-            print("{:<9} {:<9} {:<22} {:<10} {}".format(*row))
-        if not rows:
-            print("(none recorded)")
-        return 0
+def migrated(args) -> int:
+    from bot.store.database import database_url
 
-    if args.command == "report":
-        import datetime
+    print(f"Database is up to date ({database_url().split('://')[0]}).")
+    return 0
 
-        from bot.staff.report import last_month, monthly_report
-        from bot.store.database import ROOT, migrate, private_folder
 
-        migrate()
-        month = args.month or last_month(datetime.date.today())
+def purge(args) -> int:
+    from bot.store.retention import purge as purge_expired
+
+    print(f"Deleted: {purge_expired()}.")
+    return 0
+
+
+def counts(args) -> int:
+    from bot.store.counters import disclosure_counts
+
+    rows = disclosure_counts()
+    print("week      age band  kind                   channel    disclosures")
+    for row in rows:
+        print("{:<9} {:<9} {:<22} {:<10} {}".format(*row))
+    if not rows:
+        print("(none recorded)")
+    return 0
+
+
+def board_report(args) -> int:
+    import datetime
+
+    from bot.staff.report import last_month, monthly_report
+    from bot.store.database import ROOT, private_folder
+
+    month = args.month or last_month(datetime.date.today())
+    try:
+        html = monthly_report(month)
+    except ValueError as error:
+        print(f"promisebot: {error}", file=sys.stderr)
+        return 2
+    out = args.out or private_folder(ROOT / "var" / "reports") / f"promises-{month}.html"
+    out.write_text(html, encoding="utf-8")
+    print(f"Wrote the report for {month}: {out}")
+    return 0
+
+
+def testers_command(args) -> int:
+    from bot.council4kidz.testers import export_conversations, issue_code, list_codes
+
+    if args.testers_command == "issue":
         try:
-            html = monthly_report(month)
+            print(f"Tester code for {args.label}: {issue_code(args.label, args.days)} (lasts {args.days} days)")
         except ValueError as error:
-            print(f"promisebot: {error}", file=sys.stderr)
-            return 2
-        out = args.out or private_folder(ROOT / "var" / "reports") / f"promises-{month}.html"
-        out.write_text(html, encoding="utf-8")
-        print(f"Wrote the report for {month}: {out}")
+            print(error, file=sys.stderr)
+            return 1
         return 0
-    if args.command == "requests":
-        return requests_command(args)
-    if args.command == "phrasings":
-        return phrasings_command(args)
-    if args.command == "testers":
-        from bot.council4kidz.testers import issue_code, list_codes
-        from bot.store.database import migrate
-
-        migrate()
-        if args.testers_command == "issue":
-            try:
-                print(f"Tester code for {args.label}: {issue_code(args.label, args.days)} (lasts {args.days} days)")
-            except ValueError as error:
-                print(error, file=sys.stderr)
-                return 1
-            return 0
-        if args.testers_command == "save-tests":
-            from bot.council4kidz.testers import export_conversations
-
-            written = export_conversations(args.dir)
-            for path in written:
-                print(f"wrote {path}: check its steps, then commit it")
-            print(f"{len(written)} conversation{'s' * (len(written) != 1)} written.")
-            return 0
-        for code in list_codes():
-            print(f"{code.created_at:%Y-%m-%d}  expires {code.expires_at:%Y-%m-%d}  {code.label}")
+    if args.testers_command == "save-tests":
+        written = export_conversations(args.dir)
+        for path in written:
+            print(f"wrote {path}: check its steps, then commit it")
+        print(f"{len(written)} conversation{'s' * (len(written) != 1)} written.")
         return 0
+    for code in list_codes():
+        print(f"{code.created_at:%Y-%m-%d}  expires {code.expires_at:%Y-%m-%d}  {code.label}")
+    return 0
 
+
+def model_path(args) -> int:
     from bot import model_cache
 
-    if args.command == "model-path":
-        print(model_cache.model_path())
-        return 0
-    if args.command == "train":
-        model_cache.ensure_model(force=args.force)
-        return 0
-    if args.command in ("run", "serve"):
-        from bot import settings
-        from bot.supervisor import Ports, assistant_services, supervise
+    print(model_cache.model_path())
+    return 0
 
-        wrong = settings.problems()
-        if wrong:  # one line each, before anything starts
-            print("\n".join(f"promisebot: {line}" for line in wrong), file=sys.stderr)
-            return 2
-        model = model_cache.ensure_model() if args.command == "run" else model_cache.model_path()
-        if not model.exists():
-            print(
-                f"promisebot: there is no model for this code ({model.name}). `serve` never trains: run "
-                "`promisebot train` first, here or on a build machine, and copy models/ across.",
-                file=sys.stderr,
-            )
-            return 2
-        if args.log_dir:
-            args.log_dir.mkdir(parents=True, exist_ok=True)
-        ports = Ports(rasa=args.rasa_port, actions=args.action_port, web=args.web_port, staff=args.staff_port)
-        if args.replicas > 1 and (not args.lock_store or "postgresql" not in settings.text("PROMISEBOT_DATABASE_URL")):
-            print(
-                "--replicas needs --lock-store redis://... and PROMISEBOT_DATABASE_URL=postgresql://... "
-                "(`make scale-out` starts both)",
-                file=sys.stderr,
-            )
-            return 2
-        return supervise(
-            assistant_services(
-                model, ports, web_host=args.web_host, replicas=args.replicas, lock_store=args.lock_store
-            ),
-            args.log_dir,
-        )
-    if args.command == "bench":
-        from bot.benchmark import main as bench_main
 
-        return bench_main(
-            users=args.users,
-            seconds=args.seconds,
-            with_training=args.training,
-            with_default=not args.no_default_recipe,
-            with_quality=not args.no_quality,
-            replicas=args.replicas,
-            lock_store=args.lock_store,
-            postgres=args.postgres,
+def train(args) -> int:
+    from bot import model_cache
+
+    model_cache.ensure_model(force=args.force)
+    return 0
+
+
+def run(args) -> int:
+    """`run` trains first if the inputs changed; `serve` (production) never trains."""
+    from bot import model_cache, settings
+    from bot.supervisor import Ports, assistant_services, supervise
+
+    wrong = settings.problems()
+    if wrong:  # one line each, before anything starts
+        print("\n".join(f"promisebot: {line}" for line in wrong), file=sys.stderr)
+        return 2
+    model = model_cache.ensure_model() if args.command == "run" else model_cache.model_path()
+    if not model.exists():
+        print(
+            f"promisebot: there is no model for this code ({model.name}). `serve` never trains: run "
+            "`promisebot train` first, here or on a build machine, and copy models/ across.",
+            file=sys.stderr,
         )
-    return 2
+        return 2
+    if args.log_dir:
+        args.log_dir.mkdir(parents=True, exist_ok=True)
+    ports = Ports(rasa=args.rasa_port, actions=args.action_port, web=args.web_port, staff=args.staff_port)
+    if args.replicas > 1 and (not args.lock_store or "postgresql" not in settings.text("PROMISEBOT_DATABASE_URL")):
+        print(
+            "--replicas needs --lock-store redis://... and PROMISEBOT_DATABASE_URL=postgresql://... "
+            "(`make scale-out` starts both)",
+            file=sys.stderr,
+        )
+        return 2
+    return supervise(
+        assistant_services(model, ports, web_host=args.web_host, replicas=args.replicas, lock_store=args.lock_store),
+        args.log_dir,
+    )
+
+
+def benchmark(args) -> int:
+    from bot.benchmark import main as bench_main
+
+    return bench_main(
+        users=args.users,
+        seconds=args.seconds,
+        with_training=args.training,
+        with_default=not args.no_default_recipe,
+        with_quality=not args.no_quality,
+        replicas=args.replicas,
+        lock_store=args.lock_store,
+        postgres=args.postgres,
+    )
 
 
 def phrasings_command(args) -> int:
@@ -370,9 +401,7 @@ def phrasings_command(args) -> int:
 
 def staff_command(args) -> int:
     from bot.staff.users import create_user, disable_user, list_users
-    from bot.store.database import migrate
 
-    migrate()
     if args.staff_command == "add":
         if args.password_stdin:
             password = sys.stdin.readline().rstrip("\n")
@@ -414,10 +443,8 @@ def staff_command(args) -> int:
 
 
 def requests_command(args) -> int:
-    from bot.store.database import migrate
     from bot.store.requests import list_requests, update_request
 
-    migrate()
     if args.requests_command == "update":
         try:
             row = update_request(args.reference, args.status, args.by)
