@@ -7,6 +7,7 @@ about answers (too long, empty, a question asked mid-form) is written once.
 from __future__ import annotations
 
 import logging
+from abc import ABCMeta, abstractmethod
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -34,11 +35,14 @@ from bot.store.requests import NewRequest, now, save_request
 
 logger = logging.getLogger(__name__)
 
-# Cleared when a flow starts, ends or is cancelled.
-ANSWER_SLOTS = list(flows.FREE_TEXT_SLOTS) + ["wants_advocate", "sw_urgency", flows.CONFIRM_SLOT]
+# Every question any flow asks, from content/flows.yml (tests/test_flows.py checks domain.yml's
+# forms against it), and the last: "is this right?".
+FLOW_SLOTS = flows.all_flow_slots(current_content())
 # Who the child is and how to reach them: cleared once the request is sent or cancelled, so
 # only the request keeps them (the conversation keeps a redacted copy, bot.store.tracker_store).
-IDENTITY_SLOTS = list(flows.SHORT_TEXT_SLOTS) + ["contact_preference"]
+IDENTITY_SLOTS = [s for s in FLOW_SLOTS if s in flows.IDENTITY_SLOTS]
+# The rest are cleared when a flow starts, ends or is cancelled.
+ANSWER_SLOTS = [s for s in FLOW_SLOTS if s not in flows.IDENTITY_SLOTS]
 SIDE_QUESTION_CONFIDENCE = 0.8
 # A message for a social worker is often a question for them, so it is never taken as a
 # question for the bot.
@@ -72,10 +76,14 @@ class ActionStartFlow(Action):
         return clear_answers() + [SlotSet("active_flow", flow)]
 
 
-class ActionAskQuestion(Action):
-    """`action_ask_<slot>`: one class per question, named by the slot it fills."""
+class ActionAskQuestion(Action, metaclass=ABCMeta):
+    """`action_ask_<slot>`: one class per question, named by the slot it fills. Abstract, so
+    rasa_sdk registers only the subclasses, never an `action_ask_` of its own."""
 
-    slot = ""
+    @property
+    @abstractmethod
+    def slot(self) -> str:
+        """The slot this question fills."""
 
     def name(self) -> str:
         return f"action_ask_{self.slot}"
@@ -104,17 +112,17 @@ class ActionAskQuestion(Action):
         return []
 
 
-ASK_ACTIONS = [
-    type(f"ActionAsk_{slot}", (ActionAskQuestion,), {"slot": slot})
-    for slot in list(flows.FREE_TEXT_SLOTS)
-    + ["wants_advocate", "sw_urgency", "known_name", "contact_preference", "contact_detail", flows.CONFIRM_SLOT]
-]
+ASK_ACTIONS = [type(f"ActionAsk_{slot}", (ActionAskQuestion,), {"slot": slot}) for slot in FLOW_SLOTS]
 
 
 class ValidateRequestForm(FormValidationAction):
-    """Checks every answer of every request form; subclasses only name their form."""
+    """Checks every answer of every request form; subclasses only name their form. Abstract,
+    so rasa_sdk never registers a `validate_` of its own."""
 
-    form = ""
+    @property
+    @abstractmethod
+    def form(self) -> str:
+        """The form whose answers this checks (domain.yml)."""
 
     def name(self) -> str:
         return f"validate_{self.form}"

@@ -21,6 +21,7 @@ MAX_SHORT_ANSWER = 200  # names, phone numbers, emails
 FLOW_OF_FORM = {"complaint_form": "complaint", "advocacy_form": "advocacy", "social_worker_form": "social_worker"}
 FREE_TEXT_SLOTS = ("complaint_about", "complaint_outcome", "advocacy_help_with", "sw_message")
 SHORT_TEXT_SLOTS = ("known_name", "contact_detail")
+IDENTITY_SLOTS = SHORT_TEXT_SLOTS + ("contact_preference",)  # who the child is, and how to reach them
 CONFIRM_SLOT = "confirm_request"
 INTENT_FLOW = {intent: flow for flow, intent in FLOW_INTENT.items()}
 WORDS_FOR = {
@@ -157,6 +158,13 @@ def needs_contact_detail(preference: Optional[str]) -> bool:
 def looks_like_a_question(text: str) -> bool:
     words = _words(text).split()
     return text.strip().endswith("?") or (bool(words) and words[0] in QUESTION_WORDS)
+
+
+def all_flow_slots(content: Content) -> List[str]:
+    """Every slot any flow asks for, in the order the flows ask them (content/flows.yml), then
+    the confirmation."""
+    slots = [slot for flow in content.flows.values() for slot in flow["slots"]]
+    return list(dict.fromkeys(slots)) + [CONFIRM_SLOT]
 
 
 def required_slots(content: Content, flow: str, contact_preference: Optional[str]) -> List[str]:

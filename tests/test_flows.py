@@ -280,3 +280,43 @@ def test_dont_contact_me_says_the_council_cannot_reply_and_how_to_follow_it_up(d
     said = submit({**CONFIRMED, "contact_preference": "none"})
     assert "can't reply" in said and "your reference" in said and "0808 800 5792" in said
     assert "in the way you chose" not in said
+
+
+# --- one source for the flows' questions: content/flows.yml ---------------------------------
+
+
+def test_domain_forms_ask_exactly_the_questions_content_flows_lists():
+    import yaml
+
+    from bot.model_cache import ROOT
+
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    content = load_content()
+    assert set(domain["forms"]) == set(flows.FLOW_OF_FORM)
+    for form, flow in flows.FLOW_OF_FORM.items():
+        assert domain["forms"][form]["required_slots"] == content.flows[flow]["slots"] + [flows.CONFIRM_SLOT], form
+    asked = {a[len("action_ask_") :] for a in domain["actions"] if a.startswith("action_ask_")}
+    assert asked == set(flows.all_flow_slots(content))
+    validated = {a for a in domain["actions"] if a.startswith("validate_")}
+    assert validated == {f"validate_{form}" for form in flows.FLOW_OF_FORM}
+
+
+def test_every_question_has_its_words_its_label_and_a_kind_of_answer():
+    content = load_content()
+    common = content.flow_common
+    choices = set(flows.WORDS_FOR) | {"wants_advocate", flows.CONFIRM_SLOT}  # a choice, or yes / no
+    for flow, spec in content.flows.items():
+        for slot in spec["slots"]:
+            assert slot in spec["questions"] or slot in common["questions"], f"{flow}: no question for {slot}"
+            assert slot in common["labels"], f"no label to read {slot} back"
+            kinds = [slot in flows.FREE_TEXT_SLOTS, slot in flows.SHORT_TEXT_SLOTS, slot in choices]
+            assert kinds.count(True) == 1, f"{slot} must be exactly one of free text, short text or a choice"
+
+
+def test_the_action_server_registers_only_real_actions():
+    from rasa_sdk.executor import ActionExecutor
+
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    assert "action_ask_" not in executor.actions and "validate_" not in executor.actions  # the abstract bases
+    assert {f"action_ask_{slot}" for slot in flows.all_flow_slots(load_content())} <= set(executor.actions)
