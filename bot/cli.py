@@ -267,8 +267,9 @@ def counts(args) -> int:
 def board_report(args) -> int:
     import datetime
 
+    from bot.names import VAR_DIR
     from bot.staff.report import last_month, monthly_report
-    from bot.store.database import ROOT, private_folder
+    from bot.store.database import private_folder
 
     month = args.month or last_month(datetime.date.today())
     try:
@@ -276,7 +277,7 @@ def board_report(args) -> int:
     except ValueError as error:
         print(f"promisebot: {error}", file=sys.stderr)
         return 2
-    out = args.out or private_folder(ROOT / "var" / "reports") / f"promises-{month}.html"
+    out = args.out or private_folder(VAR_DIR / "reports") / f"promises-{month}.html"
     out.write_text(html, encoding="utf-8")
     print(f"Wrote the report for {month}: {out}")
     return 0

@@ -13,16 +13,14 @@ from typing import Dict, List, Optional
 
 from bot.casework.timescales import Calendar
 from bot.content import Content
+from bot.names import CONFIRM_SLOT, FLOW_OF_FORM, FREE_TEXT_SLOTS, IDENTITY_SLOTS, SHORT_TEXT_SLOTS
 from bot.replies import FLOW_INTENT
+
+# The forms and their slots are shared names (bot.names); the flows' callers use them from here.
+__all__ = ["CONFIRM_SLOT", "FLOW_OF_FORM", "FREE_TEXT_SLOTS", "IDENTITY_SLOTS", "SHORT_TEXT_SLOTS"]
 
 MAX_ANSWER = 2000  # characters; a longer answer is kindly asked to be shorter
 MAX_SHORT_ANSWER = 200  # names, phone numbers, emails
-# The Rasa form that asks each flow's questions (domain.yml).
-FLOW_OF_FORM = {"complaint_form": "complaint", "advocacy_form": "advocacy", "social_worker_form": "social_worker"}
-FREE_TEXT_SLOTS = ("complaint_about", "complaint_outcome", "advocacy_help_with", "sw_message")
-SHORT_TEXT_SLOTS = ("known_name", "contact_detail")
-IDENTITY_SLOTS = SHORT_TEXT_SLOTS + ("contact_preference",)  # who the child is, and how to reach them
-CONFIRM_SLOT = "confirm_request"
 INTENT_FLOW = {intent: flow for flow, intent in FLOW_INTENT.items()}
 WORDS_FOR = {
     "contact_preference": {

@@ -33,6 +33,8 @@ from typing import Dict, Iterable, List, Optional, Tuple
 import yaml
 
 from bot.content import CONTENT_DIR, Content, ContentError
+from bot.names import ROOT
+from bot.nlu_data import plain, read_nlu_examples
 
 LANGUAGES_FILE = CONTENT_DIR / "languages.yml"
 OTHER = "other"  # a language the bot has no text for: the help in plain English
@@ -365,20 +367,11 @@ def false_switches(texts: Iterable[str]) -> List[Tuple[str, str]]:
 
 def main(argv=None) -> int:
     """python -m bot.languages [FILE.yml ...]: English phrasings (Rasa NLU files) taken for another
-    language; by default the training data and the held-out set."""
-    root = Path(__file__).resolve().parent.parent
+    language; by default the training data (tests/test_languages.py adds the held-out set)."""
     files = [Path(a) for a in (argv if argv is not None else sys.argv[1:])] or sorted(
-        (root / "data" / "nlu").glob("*.yml")
-    ) + [root / "tests" / "nlu" / "heldout.yml"]
-    texts = []
-    for path in files:
-        for item in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
-            examples = item.get("examples") or ""
-            texts += [
-                re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", line[2:].strip())
-                for line in examples.splitlines()
-                if line.strip().startswith("- ")
-            ]
+        (ROOT / "data" / "nlu").glob("*.yml")
+    )
+    texts = [plain(text) for path in files for text, _ in read_nlu_examples(path)]
     switched = false_switches(texts)
     for text, code in switched:
         print(f"{code}: {text}")

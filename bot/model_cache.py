@@ -17,8 +17,9 @@ from typing import Iterable, List, Optional
 
 import rasa
 
-ROOT = Path(__file__).resolve().parent.parent
-MODELS = ROOT / "models"
+from bot.names import MODELS_DIR, ROOT
+
+MODELS = MODELS_DIR
 KEEP_MODELS = 3
 CONFIG = "config.yml"
 MODEL_PREFIX = "promises"

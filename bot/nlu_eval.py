@@ -6,7 +6,6 @@ Used by the test suite (which fails below the required macro F1) and by the benc
 from __future__ import annotations
 
 import asyncio
-import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,26 +13,11 @@ from typing import Dict, List, Optional, Tuple
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+from bot.names import ROOT
+from bot.nlu_data import normalise as normalise  # the evaluations and their tests use both from here
+from bot.nlu_data import read_nlu_examples as read_nlu_examples
+
 HELD_OUT = ROOT / "tests" / "nlu" / "heldout.yml"
-
-
-def read_nlu_examples(path: Path) -> List[Tuple[str, str]]:
-    """(text, intent) pairs from a Rasa NLU YAML file."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    pairs = []
-    for block in data.get("nlu") or []:
-        if "intent" not in block:
-            continue
-        for line in (block.get("examples") or "").splitlines():
-            text = line.strip()
-            if text.startswith("- "):
-                pairs.append((text[2:].strip(), block["intent"]))
-    return pairs
-
-
-def normalise(text: str) -> str:
-    return re.sub(r"[^a-z0-9 ]", "", re.sub(r"\s+", " ", text.lower())).strip()
 
 
 @dataclass

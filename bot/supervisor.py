@@ -26,7 +26,8 @@ import requests
 import yaml
 
 from bot import logs, settings
-from bot.model_cache import ROOT, rasa_env
+from bot.model_cache import rasa_env
+from bot.names import ROOT
 from bot.privacy.failures import where_it_failed
 from bot.store import retention
 from bot.store.database import migrate

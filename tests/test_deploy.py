@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from bot.model_cache import ROOT
+from bot.names import ROOT
 
 DEPLOY = ROOT / "deploy"
 

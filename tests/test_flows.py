@@ -288,7 +288,7 @@ def test_dont_contact_me_says_the_council_cannot_reply_and_how_to_follow_it_up(d
 def test_domain_forms_ask_exactly_the_questions_content_flows_lists():
     import yaml
 
-    from bot.model_cache import ROOT
+    from bot.names import ROOT
 
     domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
     content = load_content()

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from bot.model_cache import ROOT
+from bot.names import ROOT
 from bot.supervisor import free_port, free_port_run, port_is_free
 
 MAKE = shutil.which("make")

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from bot.model_cache import ROOT
+from bot.names import ROOT
 from bot.nlu_eval import read_nlu_examples
 
 

@@ -136,7 +136,7 @@ def _read_key(path: str) -> bytes:
     import time
     from pathlib import Path
 
-    from bot.channels.senders import kept_secret
+    from bot.store.kept_secrets import kept_secret
 
     def slowly_made() -> str:  # making a key takes a moment: the window the old code left open
         time.sleep(0.05)

@@ -87,7 +87,7 @@ def test_every_setting_the_code_reads_is_declared_and_in_env_example():
     """One place for settings: bot/settings.py. `.env.example` is written from it."""
     import re
 
-    from bot.model_cache import ROOT
+    from bot.names import ROOT
     from bot.settings import BY_NAME, env_example
 
     used = set()

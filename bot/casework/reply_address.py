@@ -17,10 +17,10 @@ from typing import Tuple
 
 from cryptography.fernet import Fernet, InvalidToken
 
-from bot.channels.senders import kept_secret
-from bot.store.database import ROOT
+from bot.names import VAR_DIR
+from bot.store.kept_secrets import kept_secret
 
-KEY_FILE = ROOT / "var" / "reply.key"
+KEY_FILE = VAR_DIR / "reply.key"
 
 
 class UnreadableAddress(Exception):

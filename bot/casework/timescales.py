@@ -12,11 +12,13 @@ from __future__ import annotations
 import datetime
 import statistics
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Set
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set
 from zoneinfo import ZoneInfo
 
 from bot.content import Content
-from bot.store.models import Request
+
+if TYPE_CHECKING:  # only its type: the council's calendar must not need the database (content uses it)
+    from bot.store.models import Request
 
 LONDON = ZoneInfo("Europe/London")  # Walsall's clock
 

@@ -26,8 +26,9 @@ from typing import Dict, Iterable, List, Tuple
 import yaml
 
 from bot.content import current_content
-from bot.nlu_eval import HELD_OUT, normalise, read_nlu_examples
-from bot.store.database import ROOT
+from bot.names import ROOT
+from bot.nlu_data import normalise, read_nlu_examples
+from bot.nlu_eval import HELD_OUT
 
 SHEET_FILE = ROOT / "data" / "nlu" / "council4kidz.yml"
 MAX_PHRASING = 300

@@ -167,7 +167,7 @@ def story_from_events(title: str, events: List[dict]) -> str:
     from rasa.shared.core.trackers import DialogueStateTracker
     from rasa.shared.core.training_data.story_writer.yaml_story_writer import YAMLStoryWriter
 
-    from bot.store.database import ROOT
+    from bot.names import ROOT
 
     slug = re.sub(r"[^a-z0-9]+", "_", title.lower()).strip("_")[:60] or "tester_conversation"
     domain = Domain.load(str(ROOT / "domain.yml"))

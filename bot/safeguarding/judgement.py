@@ -21,17 +21,19 @@ import re
 from dataclasses import dataclass
 from typing import Collection, List, Mapping, Optional, Sequence
 
+# The intents are shared names (bot.names); the NLU components and actions import them from here too.
+from bot.names import ASKING_PREFIX as ASKING_PREFIX
+from bot.names import CHECK_IN_INTENT as CHECK_IN_INTENT
+from bot.names import DISCLOSURE_INTENT as DISCLOSURE_INTENT
+from bot.names import PAST_INTENT as PAST_INTENT
+
 URGENT = "urgent"
 CHECK_IN = "check_in"
 NOT_HARM_AFTER_ALL = "not_harm"  # the classifier alone heard a disclosure the learned model is sure is not one
 
-DISCLOSURE_INTENT = "safeguarding_disclosure"
-CHECK_IN_INTENT = "safeguarding_check_in"
-PAST_INTENT = "safeguarding_past"
 # After an urgent answer or a check-in, a reply this short that the bot cannot place ("hes
 # back", "not really") is taken as not safe (actions: action_safeguarding_follow_up).
 SHORT_REPLY_WORDS = 6
-ASKING_PREFIX = "topic_sg_"  # questions about a safeguarding topic: topic_sg_grooming, ...
 # Everyday chat the classifier knows well: idioms, games and films, house rules.
 EVERYDAY_INTENTS = ("out_of_scope",)
 # What must never wait for a check-in: a whole message that is a cry for help, or danger now.

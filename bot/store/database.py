@@ -22,10 +22,10 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import settings
+from bot.names import VAR_DIR
 
-ROOT = Path(__file__).resolve().parent.parent.parent
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-DEFAULT_URL = f"sqlite:///{ROOT / 'var' / 'promisebot.sqlite'}"
+DEFAULT_URL = f"sqlite:///{VAR_DIR / 'promisebot.sqlite'}"
 
 
 CHANGE_IT = (

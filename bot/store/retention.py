@@ -25,8 +25,9 @@ import yaml
 from sqlalchemy import delete, func, select
 
 from bot import settings
+from bot.names import ROOT
 from bot.store import attempts
-from bot.store.database import ROOT, database_url, engine, session, tracker_database_url
+from bot.store.database import database_url, engine, session, tracker_database_url
 from bot.store.models import (
     AnswerRating,
     FailedAttempt,

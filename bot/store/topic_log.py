@@ -13,8 +13,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, Event, SlotSet, UserUttered
 from sqlalchemy import func, select
 
-from bot.content import PROMISE_BAND
-from bot.flows import FLOW_OF_FORM
+from bot.names import FLOW_OF_FORM, PROMISE_BAND
 from bot.privacy.redaction import redact
 from bot.store.counters import iso_week
 from bot.store.database import database_url, session

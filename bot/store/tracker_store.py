@@ -35,7 +35,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import delete, select
 from sqlalchemy.engine import make_url
 
-from bot.flows import FREE_TEXT_SLOTS, SHORT_TEXT_SLOTS
+from bot.names import FREE_TEXT_SLOTS, SHORT_TEXT_SLOTS
 from bot.privacy.failures import log_failure
 from bot.privacy.redaction import redact
 from bot.store import topic_log

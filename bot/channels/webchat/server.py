@@ -384,7 +384,8 @@ class WebChat:
         comment, source, band = body.get("comment") or "", body.get("source") or "unknown", body.get("age_band")
         if not all(isinstance(v, str) for v in (comment, source)) or band not in (None, *PROMISE_BAND, "18_plus"):
             raise web.HTTPBadRequest(reason="The comment, source and age band must be text.")
-        save_rating(code, source, answer, rating, comment, band)
+        # The database is written off the event loop, as every other call here does.
+        await asyncio.get_running_loop().run_in_executor(None, save_rating, code, source, answer, rating, comment, band)
         return web.json_response({"saved": True})
 
     async def save_test(self, request: web.Request) -> web.Response:
@@ -401,7 +402,7 @@ class WebChat:
         if not any(e.get("event") == "user" for e in events):
             raise web.HTTPBadRequest(reason="There is no conversation to save yet.")
         story = await asyncio.get_running_loop().run_in_executor(None, story_from_events, title, events)
-        saved = save_conversation(code, title, story)
+        saved = await asyncio.get_running_loop().run_in_executor(None, save_conversation, code, title, story)
         return web.json_response({"saved": saved})
 
 
