@@ -1,32 +1,36 @@
 """Load and check `content/`: what the bot says about promises, topics and contacts.
 
 `content/` is the single source of truth for the words a child sees. Staff and
-Council4Kidz edit those YAML files, so every load is checked against a schema and a
-mistake is reported with the file and the place, never half-loaded.
+Council4Kidz edit those YAML files, so every load is checked against a schema
+(bot/content_schema.py) and a mistake is reported with the file, the line and the place in
+it, never half-loaded.
 """
 
 from __future__ import annotations
 
-import datetime
 import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple, Type, TypeVar, Union
 
 import yaml
+from pydantic import ValidationError
+
+# The themes and the title limit are declared with the schema; the rest of the bot imports them from here.
+from bot.content_schema import MAX_TITLE as MAX_TITLE
+from bot.content_schema import THEME_IDS as THEME_IDS
+from bot.content_schema import ContactsFile, FileShape, FlowsFile, MessagesFile, PromisesFile, PromiseShape, TopicsFile
+
+# Shared names (bot.names); the rest of the bot imports them from here too.
+from bot.names import BANDS as BANDS
+from bot.names import CONTENT_DIR as CONTENT_DIR
+from bot.names import PROMISE_BAND as PROMISE_BAND
 
 logger = logging.getLogger(__name__)
 
-CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
-
-# Age bands as the bot stores them in the `age_band` slot. Care leavers (18+) are
-# answered from the 16-18 promises, as the strategy has no separate set for them.
-BANDS = ("up_to_11", "12_15", "16_18", "18_plus")
-PROMISE_BAND = {"up_to_11": "up_to_11", "12_15": "12_15", "16_18": "16_18", "18_plus": "16_18"}
 # Topic answers have wording for under-11s, a default, and wording for 16 and over.
 TOPIC_WORDING = {"up_to_11": "up_to_11", "12_15": "default", "16_18": "16_plus", "18_plus": "16_plus"}
-THEME_IDS = ("keeping_safe", "education", "healthy", "keeping_in_touch")
 THEME_INTENTS = {
     "promises_keeping_safe": "keeping_safe",
     "promises_education": "education",
@@ -34,7 +38,6 @@ THEME_INTENTS = {
     "promises_keeping_in_touch": "keeping_in_touch",
 }
 CONTACT_PLACEHOLDER = re.compile(r"\{contact:([a-z0-9_]+)\}")
-MAX_TITLE = 28
 
 
 # Said by bot/channels without the Rasa server, so they must always be there.
@@ -154,229 +157,213 @@ class Content:
         return self.fill(self.messages[key], **values).strip()
 
 
-def _require(cond: bool, where: str, what: str) -> None:
-    if not cond:
-        raise ContentError(f"{where}: {what}")
+_Loc = Tuple[Union[int, str], ...]
+_FileShapeT = TypeVar("_FileShapeT", bound=FileShape)
+
+# libyaml's parser when PyYAML has it: the same values as the pure-Python parser, ten times sooner.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _text(value: object, where: str) -> str:
-    _require(isinstance(value, str) and value.strip() != "", where, "must be non-empty text")
-    return value  # type: ignore[return-value]
+@dataclass(frozen=True)
+class _YamlFile:
+    """A file of content/ as read: its values, and the YAML nodes that know each value's line."""
+
+    name: str
+    data: dict
+    root: yaml.Node
+
+    @classmethod
+    def read(cls, path: Path) -> _YamlFile:
+        try:
+            text = path.read_text(encoding="utf-8")
+            try:
+                root, data = _parse(text, _YAML_LOADER)
+            except yaml.YAMLError:
+                # libyaml's error does not quote the faulty line; the pure-Python parser's does.
+                root, data = _parse(text, yaml.SafeLoader)
+        except (OSError, yaml.YAMLError) as error:
+            raise ContentError(f"{path.name}: cannot be read: {error}") from error
+        if not isinstance(data, dict):
+            raise ContentError(f"{path.name}: needs `version: 1`")
+        file = cls(path.name, data, root)
+        # YAML keeps the last of two same keys silently: a copied message whose key was left the same, say.
+        repeated = next(_repeated_keys(root), None)
+        if repeated:
+            loc, first, again = repeated
+            raise ContentError(
+                f"{file.name} line {again.start_mark.line + 1}, {file._place(loc)}: "
+                f"is given twice (first on line {first.start_mark.line + 1}), and only one can count"
+            )
+        return file
+
+    def validate(self, shape: Type[_FileShapeT]) -> _FileShapeT:
+        """The file as `shape` declares it; or a ContentError with every fault, in the file's order."""
+        try:
+            return shape.parse_obj(self.data)
+        except ValidationError as error:
+            faults = []
+            for fault in error.errors():
+                # A validator's own fault is at its field (`__root__` for a whole mapping's), or below it by `at`.
+                loc = tuple(step for step in fault["loc"] if step != "__root__") + fault.get("ctx", {}).get("at", ())
+                faults.append((self._line(loc), self.says(loc, fault["msg"])))
+            raise ContentError(
+                "\n".join(said for _, said in sorted(faults, key=lambda numbered: numbered[0]))
+            ) from None
+
+    def fault(self, loc: _Loc, what: str) -> ContentError:
+        return ContentError(self.says(loc, what))
+
+    def says(self, loc: _Loc, what: str) -> str:
+        """ "topics.yml line 12, topics[0] (why_in_care).sources: is missing" """
+        return f"{self.name} line {self._line(loc)}, {self._place(loc)}: {what}"
+
+    def _place(self, loc: _Loc) -> str:
+        """`topics[3] (money).sources`: the keys and list places down to the value, with each item's id."""
+        place = ""
+        value: object = self.data  # the value at `place`, for its id
+        for step in loc:
+            if isinstance(step, int):
+                value = value[step] if isinstance(value, list) and step < len(value) else None
+                place += f"[{step}]" + (f" ({value['id']})" if isinstance(value, dict) and "id" in value else "")
+            else:
+                value = value.get(step) if isinstance(value, dict) else None
+                place += f".{step}" if place else step
+        return place
+
+    def _line(self, loc: _Loc) -> int:
+        """The line of the value at `loc`; for a missing key, of the mapping it is missing from."""
+        node = self.root
+        for step in loc:
+            below = None
+            if isinstance(node, yaml.MappingNode):
+                below = next((value for key, value in node.value if key.value == str(step)), None)
+            elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+                below = node.value[step]
+            if below is None:
+                break
+            node = below
+        return node.start_mark.line + 1
 
 
-def _load_yaml(path: Path) -> dict:
+def _parse(text: str, loader: Type[yaml.SafeLoader]) -> Tuple[yaml.Node, object]:
+    """The document's root node and its values, as yaml.safe_load reads them."""
+    parser = loader(text)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise ContentError(f"{path.name}: cannot be read: {error}") from error
-    _require(isinstance(data, dict) and data.get("version") == 1, path.name, "needs `version: 1`")
-    return data
+        root = parser.get_single_node()
+        return root, parser.construct_document(root) if root is not None else None
+    finally:
+        parser.dispose()
 
 
-def _load_promises(data: dict) -> Dict[str, Band]:
-    bands_data = data.get("bands")
-    _require(isinstance(bands_data, dict), "promises.yml", "needs `bands`")
-    expected = sorted(set(PROMISE_BAND.values()))
-    _require(sorted(bands_data) == expected, "promises.yml", f"bands must be exactly {expected}")
+def _repeated_keys(node: yaml.Node, loc: _Loc = ()) -> Iterator[Tuple[_Loc, yaml.Node, yaml.Node]]:
+    """Each key given a second time in one mapping: where it is, its first key node and the repeat's."""
+    if isinstance(node, yaml.MappingNode):
+        first: Dict[str, yaml.Node] = {}
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                if key.value in first:
+                    yield (*loc, key.value), first[key.value], key
+                first.setdefault(key.value, key)
+            yield from _repeated_keys(value, (*loc, key.value))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            yield from _repeated_keys(item, (*loc, index))
+
+
+def _texts(value: object, loc: _Loc = ()) -> Iterator[Tuple[_Loc, str]]:
+    """Every text in a file's values, with where it is."""
+    if isinstance(value, str):
+        yield loc, value
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _texts(inner, (*loc, key))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            yield from _texts(inner, (*loc, index))
+
+
+def _bands(promises: PromisesFile) -> Dict[str, Band]:
     bands = {}
-    for band_id, band in bands_data.items():
-        where = f"promises.yml bands.{band_id}"
-        themes_data = band.get("themes") or []
-        ids = [t.get("id") for t in themes_data]
-        _require(tuple(ids) == THEME_IDS, where, f"themes must be {list(THEME_IDS)} in that order")
-        themes = []
-        for theme in themes_data:
-            t_where = f"{where}.{theme['id']}"
-            promises = []
-            for i, p in enumerate(theme.get("promises") or []):
-                p_where = f"{t_where}.promises[{i}]"
-                keywords = p.get("keywords")
-                _require(
-                    isinstance(keywords, list) and keywords and all(isinstance(k, str) for k in keywords),
-                    p_where,
-                    "needs a list of `keywords`",
-                )
-                short = _text(p.get("short"), f"{p_where}.short")
-                _require(len(short) <= 30, p_where, "`short` is a button label: at most 30 characters")
-                plain = _text(p["plain"], f"{p_where}.plain") if "plain" in p else ""
-                promises.append(
-                    Promise(_text(p.get("text"), p_where), tuple(k.lower() for k in keywords), short, plain)
-                )
-            _require(bool(promises), t_where, "has no promises")
-            themes.append(Theme(theme["id"], _text(theme.get("title"), t_where), tuple(promises)))
-        bands[band_id] = Band(band_id, _text(band.get("label"), where), tuple(themes))
+    for band_id, band in promises.bands.given().items():
+        themes = tuple(Theme(t.id, t.title, tuple(_promise(p) for p in t.promises)) for t in band.themes)
+        bands[band_id] = Band(band_id, band.label, themes)
     return bands
 
 
-def _load_topics(data: dict) -> Dict[str, Topic]:
-    topics = {}
-    for i, t in enumerate(data.get("topics") or []):
-        where = f"topics.yml topics[{i}]"
-        _require(isinstance(t, dict), where, "must be a mapping")
-        topic_id = _text(t.get("id"), where)
-        where = f"topics.yml {topic_id}"
-        _require(topic_id not in topics, where, "id is used twice")
-        _require(str(t.get("intent", "")).startswith("topic_"), where, "intent must start with topic_")
-        title = _text(t.get("title"), where)
-        _require(len(title) <= MAX_TITLE, where, f"title is over {MAX_TITLE} characters")
-        sources = t.get("sources")
-        _require(isinstance(sources, list) and len(sources) > 0, where, "needs a list of `sources`")
-        answers = t.get("answer")
-        _require(isinstance(answers, dict) and "default" in answers, where, "needs `answer.default`")
-        unknown = set(answers) - {"default", "up_to_11", "16_plus"}
-        _require(not unknown, where, f"unknown answer wordings {sorted(unknown)}")
-        topics[topic_id] = Topic(
-            id=topic_id,
-            intent=t["intent"],
-            title=title,
-            sources=tuple(_text(s, where) for s in sources),
-            answers={k: _text(v, f"{where}.answer.{k}").strip() for k, v in answers.items()},
-            related=tuple(t.get("related") or ()),
+def _promise(promise: PromiseShape) -> Promise:
+    keywords = tuple(k.lower() for k in promise.keywords)
+    return Promise(promise.text, keywords, promise.short, promise.plain or "")
+
+
+def _topics(topics: TopicsFile) -> Dict[str, Topic]:
+    return {
+        topic.id: Topic(
+            id=topic.id,
+            intent=topic.intent,
+            title=topic.title,
+            sources=tuple(topic.sources),
+            answers={wording: text.strip() for wording, text in topic.answer.given().items()},
+            related=tuple(topic.related),
         )
-    _require(bool(topics), "topics.yml", "has no topics")
-    intents = [t.intent for t in topics.values()]
-    _require(len(intents) == len(set(intents)), "topics.yml", "two topics share an intent")
-    for topic in topics.values():
-        for related in topic.related:
-            _require(related in topics, f"topics.yml {topic.id}", f"related topic {related!r} does not exist")
-    return topics
+        for topic in topics.topics
+    }
 
 
-def _load_contacts(data: dict) -> Dict[str, Contact]:
-    contacts = {}
-    for i, c in enumerate(data.get("contacts") or []):
-        where = f"contacts.yml contacts[{i}]"
-        fields = {f: _text(c.get(f), f"{where}.{f}") for f in ("id", "name", "how", "when", "source")}
-        hours = c.get("hours")
-        if hours is not None:
-            times_ok = all(re.fullmatch(r"[0-2]\d:[0-5]\d", str(hours.get(k, ""))) for k in ("opens", "closes"))
-            _require(
-                isinstance(hours, dict)
-                and (hours.get("days") == "council_closed" or (hours.get("days") == "working_days" and times_ok)),
-                f"{where}.hours",
-                "must be {days: council_closed} or {days: working_days, opens: HH:MM, closes: HH:MM}",
-            )
-        contacts[fields["id"]] = Contact(**fields, hours=hours)
-    return contacts
-
-
-def _text_group(common: dict, group: str, keys: Sequence[str]) -> Dict[str, str]:
-    """A group of texts in flows.yml common, each of `keys` required, by where they are."""
-    found = common.get(group) or {}
-    for key in keys:
-        _require(isinstance(found.get(key), str), f"flows.yml common.{group}", f"needs `{key}`")
-    return {f"flows.yml common.{group}.{k}": v for k, v in found.items()}
-
-
-def _check_placeholders(texts: Dict[str, str], contacts: Dict[str, Contact]) -> None:
-    for where, text in texts.items():
-        for contact_id in CONTACT_PLACEHOLDER.findall(text):
-            _require(contact_id in contacts, where, f"unknown contact {{contact:{contact_id}}}")
+def _contacts(contacts: ContactsFile) -> Dict[str, Contact]:
+    return {
+        contact.id: Contact(
+            id=contact.id,
+            name=contact.name,
+            how=contact.how,
+            when=contact.when,
+            source=contact.source,
+            hours=contact.hours.given() if contact.hours else None,
+        )
+        for contact in contacts.contacts
+    }
 
 
 def load_content(directory: Path = CONTENT_DIR) -> Content:
-    """Read and check every file in `directory`; raise ContentError naming the first fault."""
-    promises = _load_yaml(directory / "promises.yml")
-    topics = _load_topics(_load_yaml(directory / "topics.yml"))
-    contacts = _load_contacts(_load_yaml(directory / "contacts.yml"))
-    messages_data = _load_yaml(directory / "messages.yml")
-    messages = {k: _text(v, f"messages.yml {k}") for k, v in (messages_data.get("messages") or {}).items()}
-    buttons = {
-        group: [
-            (_text(label, f"messages.yml buttons.{group}"), _text(payload, f"messages.yml buttons.{group}"))
-            for label, payload in rows
-        ]
-        for group, rows in (messages_data.get("buttons") or {}).items()
+    """Read and check every file in `directory`. A ContentError says where each fault of the first
+    faulty file is, or which rule between two files is broken."""
+    files = {
+        name: _YamlFile.read(directory / f"{name}.yml")
+        for name in ("promises", "topics", "contacts", "messages", "flows")
     }
+    promises = files["promises"].validate(PromisesFile)
+    topics = _topics(files["topics"].validate(TopicsFile))
+    contacts = _contacts(files["contacts"].validate(ContactsFile))
+    messages = files["messages"].validate(MessagesFile)
+    flows = files["flows"].validate(FlowsFile)
+
+    # What the schema of one file cannot know: what the bot's code and the other files need of it.
     for required in CHANNEL_MESSAGES:
-        _require(required in messages, "messages.yml", f"is missing {required!r}")
-    texts = {f"messages.yml {k}": v for k, v in messages.items()}
-    texts.update({f"topics.yml {t.id}.{k}": a for t in topics.values() for k, a in t.answers.items()})
+        if required not in messages.messages:
+            raise files["messages"].fault(("messages",), f"is missing {required!r}")
     for required in ("emergency", "childline", "edt", "coram_voice", "samaritans", "shout", "kooth"):
-        _require(required in contacts, "contacts.yml", f"is missing {required!r}")
-    flows_data = _load_yaml(directory / "flows.yml")
-    flows = flows_data.get("flows") or {}
-    _require(
-        sorted(flows) == ["advocacy", "complaint", "social_worker"],
-        "flows.yml",
-        "needs flows complaint, advocacy and social_worker",
-    )
-    for name, flow in flows.items():
-        for key in ("what", "start", "slots", "questions", "done", "button"):
-            _require(key in flow, f"flows.yml {name}", f"needs `{key}`")
-        _require(
-            flow.get("offered_after_topic") in topics, f"flows.yml {name}", "offered_after_topic must be a topic id"
-        )
-        _require(
-            "{acknowledge_by}" not in flow["done"] or "acknowledge" in (flow.get("timescales") or {}),
-            f"flows.yml {name}",
-            "says {acknowledge_by} but has no timescales.acknowledge",
-        )
-        for step, days in (flow.get("timescales") or {}).items():  # working days (bot/casework/timescales.py)
-            _require(
-                step in ("acknowledge", "answer", "answer_at_most"),
-                f"flows.yml {name}.timescales",
-                f"has an unknown step {step!r}",
+        if required not in contacts:
+            raise files["contacts"].fault(("contacts",), f"is missing {required!r}")
+    for name, flow in flows.flows.given().items():
+        if flow.offered_after_topic not in topics:
+            raise files["flows"].fault(
+                ("flows", name, "offered_after_topic"),
+                f"must be a topic id, and topics.yml has no {flow.offered_after_topic!r}",
             )
-            _require(
-                all(isinstance(d, int) and d >= 0 for d in (days.values() if isinstance(days, dict) else [days])),
-                f"flows.yml {name}.timescales.{step}",
-                "must be whole working days, or whole days by urgency",
-            )
-        texts.update({f"flows.yml {name}.{k}": v for k, v in flow.items() if isinstance(v, str)})
-    common = flows_data.get("common") or {}
-    for key in (
-        "questions",
-        "contact_choices",
-        "urgency_choices",
-        "yes_no",
-        "confirm",
-        "labels",
-        "empty",
-        "need_words",
-        "too_long",
-        "cancelled",
-        "not_confirmed",
-        "save_failed",
-        "resume",
-        "not_understood_choice",
-        "chat_done",
-        "chat_unreachable",
-        "chat_done_webchat",
-        "news_code_failed",
-    ):
-        _require(key in common, "flows.yml common", f"needs `{key}`")
-    hours = common.get("office_hours") or {}
-    for key in ("opens", "closes", "friday_closes"):  # HH:MM, compared as text
-        _require(
-            re.fullmatch(r"[0-2]\d:[0-5]\d", str(hours.get(key, ""))) is not None,
-            "flows.yml common.office_hours",
-            f"needs `{key}` as HH:MM",
-        )
-    _require(
-        all(isinstance(d, datetime.date) for d in hours.get("bank_holidays") or []),
-        "flows.yml common.office_hours",
-        "bank_holidays must be dates (YYYY-MM-DD)",
-    )
-    texts.update({f"flows.yml common.{k}": v for k, v in common.items() if isinstance(v, str)})
-    # The child's news (bot/casework/child_replies.py), where it comes (action_request_news), and
-    # the web chat's "Check for news" (bot/casework/news_codes.py).
-    texts.update(_text_group(common, "news", ("new", "acknowledged", "answered", "closed", "reply")))
-    _require(
-        "{reply}" in common["news"]["reply"], "flows.yml common.news.reply", "must show the caseworker's words: {reply}"
-    )
-    texts.update(_text_group(common, "news_where", ("telegram", "webchat", "webchat_reference", "other")))
-    texts.update(_text_group(common, "news_check", ("wrong", "locked")))
-    _check_placeholders(texts, contacts)
+    for file in files.values():
+        for loc, text in _texts(file.data):
+            for contact_id in CONTACT_PLACEHOLDER.findall(text):
+                if contact_id not in contacts:
+                    raise file.fault(loc, f"unknown contact {{contact:{contact_id}}}")
+
     return Content(
-        flows=flows,
-        flow_common=common,
-        bands=_load_promises(promises),
+        flows=files["flows"].data["flows"],
+        flow_common=files["flows"].data["common"],
+        bands=_bands(promises),
         topics=topics,
         contacts=contacts,
-        messages=messages,
-        buttons=buttons,
-        promise_source=_text(promises.get("source"), "promises.yml source"),
+        messages=dict(messages.messages),
+        buttons={group: [(label, payload) for label, payload in rows] for group, rows in messages.buttons.items()},
+        promise_source=promises.source,
     )
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.content import THEME_IDS, ContentError, load_content
+from bot.content import PROMISE_BAND, THEME_IDS, ContentError, load_content
+from bot.content_schema import Bands
 
 ROOT = Path(__file__).resolve().parent.parent
 STRATEGY = ROOT.parent / "shared" / "seeds" / "000_0b1cd04164b35705.txt"
@@ -113,8 +114,8 @@ def edit(path: Path, change):
         ),
         ("topics.yml", lambda d: d["topics"][0].__setitem__("related", ["no_such_topic"]), "does not exist"),
         ("topics.yml", lambda d: d["topics"][1].__setitem__("id", d["topics"][0]["id"]), "used twice"),
-        ("promises.yml", lambda d: d["bands"]["12_15"]["themes"].reverse(), "themes must be"),
-        ("promises.yml", lambda d: d["bands"].pop("16_18"), "bands must be"),
+        ("promises.yml", lambda d: d["bands"]["12_15"]["themes"].reverse(), "themes: must be keeping_safe, education"),
+        ("promises.yml", lambda d: d["bands"].pop("16_18"), r"bands\.16_18: is missing"),
         ("promises.yml", lambda d: d["bands"]["up_to_11"]["themes"][0]["promises"][0].pop("keywords"), "keywords"),
         ("contacts.yml", lambda d: d["contacts"].pop(0), "emergency"),
         ("messages.yml", lambda d: d.pop("version"), "version"),
@@ -124,6 +125,136 @@ def test_malformed_content_is_refused_with_the_place_named(content_copy, file, c
     edit(content_copy / file, change)
     with pytest.raises(ContentError, match=fault):
         load_content(content_copy)
+
+
+# --- the schema (bot/content_schema.py): each kind of rule, said with the file, line and place ----
+
+
+def fault_in(directory: Path) -> str:
+    with pytest.raises(ContentError) as refused:
+        load_content(directory)
+    return str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "file,change,fault",
+    [
+        # a required key missing
+        ("topics.yml", lambda d: d["topics"][3].pop("sources"), r"topics\[3\] \(\w+\)\.sources: is missing"),
+        ("flows.yml", lambda d: d["common"]["news"].pop("closed"), r"common\.news\.closed: is missing"),
+        # a value of the wrong type
+        ("topics.yml", lambda d: d["topics"][3].__setitem__("sources", "a book"), r"\.sources: must be a list"),
+        (
+            "promises.yml",
+            lambda d: d["bands"]["12_15"]["themes"][1]["promises"][0]["keywords"].append(3),
+            r"bands\.12_15\.themes\[1\] \(education\)\.promises\[0\]\.keywords\[\d+\]: must be non-empty text",
+        ),
+        (
+            "contacts.yml",
+            lambda d: d["contacts"][3].__setitem__(
+                "hours", {"days": "working_days", "opens": "9am", "closes": "17:00"}
+            ),
+            r"contacts\[3\] \(\w+\)\.hours\.opens: must be a time as HH:MM",
+        ),
+        (
+            "flows.yml",
+            lambda d: d["flows"]["advocacy"]["timescales"].__setitem__("acknowledge", "a week"),
+            r"flows\.advocacy\.timescales\.acknowledge: must be whole working days",
+        ),
+        # a limit
+        (
+            "promises.yml",
+            lambda d: d["bands"]["up_to_11"]["themes"][2]["promises"][1].__setitem__("short", "x" * 31),
+            r"themes\[2\] \(healthy\)\.promises\[1\]\.short: is 31 characters; a button label can be at most 30",
+        ),
+        ("topics.yml", lambda d: d["topics"][3]["answer"].__setitem__("up_to_11", None), r"answer\.up_to_11: is empty"),
+        ("promises.yml", lambda d: d["bands"]["16_18"]["themes"][0].__setitem__("promises", []), "has nothing listed"),
+        # an unknown key: a typo must not be ignored
+        (
+            "promises.yml",
+            lambda d: d["bands"]["16_18"]["themes"][0]["promises"][0].__setitem__("plian", "simpler"),
+            r"promises\[0\]\.plian: unknown key 'plian' \(misspelt\?\); the keys here are text, short, keywords, plain",
+        ),
+        (
+            "flows.yml",
+            lambda d: d["flows"]["complaint"].__setitem__("explain_frist", True),
+            "unknown key 'explain_frist'",
+        ),
+        ("promises.yml", lambda d: d["bands"].__setitem__("18_plus", d["bands"]["16_18"]), "unknown key '18_plus'"),
+        # an id used twice
+        (
+            "contacts.yml",
+            lambda d: d["contacts"][5].__setitem__("id", d["contacts"][1]["id"]),
+            r"contacts\[5\] \(\w+\)\.id: '\w+' is used twice \(also by contacts\[1\]\)",
+        ),
+        (
+            "topics.yml",
+            lambda d: d["topics"][4].__setitem__("intent", d["topics"][1]["intent"]),
+            r"topics\[4\] \(\w+\)\.intent: 'topic_\w+' is used twice \(also by topics\[1\]\)",
+        ),
+    ],
+)
+def test_each_kind_of_schema_rule_names_the_file_line_and_place(content_copy, file, change, fault):
+    edit(content_copy / file, change)
+    said = fault_in(content_copy)
+    assert re.match(rf"{re.escape(file)} line \d+, ", said), said
+    assert re.search(fault, said), said
+
+
+def line_of(path: Path, pattern: str) -> int:
+    """The number of the first line of `path` matching `pattern`."""
+    return next(n for n, line in enumerate(path.read_text().splitlines(), 1) if re.search(pattern, line))
+
+
+def test_the_line_given_is_the_faulty_line_of_the_file_as_staff_wrote_it(content_copy):
+    promises = content_copy / "promises.yml"
+    line = line_of(promises, r"^\s+short: ")
+    lines = promises.read_text().splitlines(keepends=True)
+    lines[line - 1] = re.sub(r"short: .*", 'short: "' + "x" * 35 + '"', lines[line - 1])
+    promises.write_text("".join(lines))
+    assert fault_in(content_copy) == (
+        f"promises.yml line {line}, bands.up_to_11.themes[0] (keeping_safe).promises[0].short: "
+        "is 35 characters; a button label can be at most 30"
+    )
+
+
+def test_a_key_given_twice_is_refused_not_silently_overwritten(content_copy):
+    contacts = content_copy / "contacts.yml"
+    first = line_of(contacts, r"^\s+how: ")
+    lines = contacts.read_text().splitlines(keepends=True)
+    lines.insert(first, lines[first - 1])  # the same key again, as a copy-and-paste leaves it
+    contacts.write_text("".join(lines))
+    assert re.fullmatch(
+        rf"contacts\.yml line {first + 1}, contacts\[0\] \(\w+\)\.how: is given twice \(first on line {first}\), "
+        "and only one can count",
+        fault_in(content_copy),
+    )
+
+
+def test_every_fault_of_a_file_is_listed_in_the_order_of_its_lines(content_copy):
+    def change(d):
+        d["topics"][6].pop("sources")
+        d["topics"][2]["title"] = "x" * 40  # the schema checks a topic's title before its answer...
+        d["topics"][2]["answer"]["default"] = " "  # ...which edit() writes above it: keys in a-z order
+
+    edit(content_copy / "topics.yml", change)
+    said = fault_in(content_copy).splitlines()
+    assert len(said) == 3
+    assert re.search(r"topics\[2\] \(\w+\)\.answer\.default: must be non-empty text$", said[0])
+    assert re.search(r"topics\[2\] \(\w+\)\.title: is 40 characters; a topic's title can be at most 28$", said[1])
+    assert re.search(r"topics\[6\] \(\w+\)\.sources: is missing$", said[2])
+
+
+def test_a_yaml_mistake_quotes_the_line_it_is_on(content_copy):
+    messages = content_copy / "messages.yml"
+    messages.write_text(messages.read_text().replace("buttons:", "buttons: [", 1))
+    said = fault_in(content_copy)
+    assert said.startswith("messages.yml: cannot be read:")
+    assert "line" in said and "^" in said, said  # the faulty line, with a caret under the place
+
+
+def test_the_schema_has_the_promise_bands_the_bot_answers_from():
+    assert {field.alias for field in Bands.__fields__.values()} == set(PROMISE_BAND.values())
 
 
 # --- reading age (bot/reading.py, content/reading.yml) ------------------------------------------
