@@ -20,7 +20,7 @@ from sanic.request import Request
 
 from bot import logs
 from bot.privacy.failures import log_failure
-from bot.store.database import StorageError, migrate
+from bot.store.database import StorageError, require_current_schema
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def main() -> int:
     args = parser.parse_args()
     logs.configure("actions", logging.WARNING)
     try:
-        migrate()  # the schema is brought up to date before the first request
+        require_current_schema()  # migrated once, before the services start (bot.supervisor)
     except StorageError as error:
         print(f"action server: {error}", file=sys.stderr)
         return 1

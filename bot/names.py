@@ -24,6 +24,9 @@ SHORT_TEXT_SLOTS = ("known_name", "contact_detail")
 IDENTITY_SLOTS = SHORT_TEXT_SLOTS + ("contact_preference",)  # who the child is, and how to reach them
 CONFIRM_SLOT = "confirm_request"
 
+# --- analytics: what the tracker store adds to each event it publishes (bot.store.topic_broker)
+TURN_KEY = "promisebot_turn"
+
 # --- intents the NLU components, the actions and the store all act on ---------------------
 DISCLOSURE_INTENT = "safeguarding_disclosure"
 CHECK_IN_INTENT = "safeguarding_check_in"

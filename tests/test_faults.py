@@ -133,15 +133,17 @@ def test_a_request_the_database_cannot_take_is_never_said_to_be_sent_and_nothing
 def test_an_action_that_fails_answers_and_logs_without_the_childs_words(tmp_path):
     """Rasa SDK's own handler answers a failed action with the whole request (slots, the
     latest message), and Rasa logs that answer at ERROR."""
+    from bot.store.database import migrate
     from bot.supervisor import free_port
 
-    port, log = free_port(), tmp_path / "actions.log"
+    port, log, database = free_port(), tmp_path / "actions.log", f"sqlite:///{tmp_path / 'db.sqlite'}"
+    migrate(database)  # as the supervisor does before the services start
     with open(log, "wb") as out:
         server = subprocess.Popen(
             [sys.executable, "-m", "bot.action_server", "--actions", "tests.failing_actions", "--port", str(port)],
             stdout=out,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "PROMISEBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"},
+            env={**os.environ, "PROMISEBOT_DATABASE_URL": database},
         )
     try:
         for _ in range(120):

@@ -106,6 +106,23 @@ def test_disclosures_are_counted_without_text_or_sender(child):
     assert "nudes" not in counted and child.sender not in counted
 
 
+def test_each_turn_reaches_the_topic_log_through_the_event_broker(child):
+    """endpoints.yml's broker (bot/store/topic_broker.py) writes the row staff count."""
+    import os
+    import sqlite3
+
+    from bot.store.topic_log import counts_by
+
+    child.says("im 16")
+    child.says("what is an advocate")
+    url = os.environ["PROMISEBOT_DATABASE_URL"]
+    assert ("16_18", "topic_advocacy", "answered") in {
+        row[:3] for row in counts_by("age_band", "topic", "outcome", url=url)
+    }
+    rows = sqlite3.connect(url[len("sqlite:///") :]).execute("select * from topic_turns").fetchall()
+    assert child.sender not in repr(rows)
+
+
 def test_a_crafted_payload_cannot_put_a_made_up_band_or_kind_into_the_counts(child):
     """The channels pass on only offered buttons; Rasa's own REST channel takes any payload,
     so what reaches the counts is checked against the lists there too."""

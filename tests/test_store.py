@@ -159,3 +159,13 @@ def test_processes_starting_at_once_agree_on_one_whole_key(tmp_path):
             oct(path.stat().st_mode & 0o777) == "0o600"
             and [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
         )
+
+
+def test_services_check_the_schema_and_never_migrate_it(tmp_path):
+    from bot.store.database import StorageError, require_current_schema
+
+    url = f"sqlite:///{tmp_path / 'new.sqlite'}"
+    with pytest.raises(StorageError, match="not up to date.*promisebot migrate"):
+        require_current_schema(url)
+    migrate(url)
+    require_current_schema(url)  # now it is the code's

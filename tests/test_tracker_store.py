@@ -15,12 +15,17 @@ from bot.names import ROOT
 
 @pytest.fixture
 def store(tmp_path, monkeypatch):
+    from bot.store.database import migrate
+    from bot.store.topic_broker import TopicLogBroker
     from bot.store.tracker_store import RedactingTrackerStore
 
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     monkeypatch.setenv("PROMISEBOT_DATABASE_URL", url)
     monkeypatch.delenv("PROMISEBOT_TRACKER_DATABASE_URL", raising=False)
-    store = RedactingTrackerStore(domain=Domain.load(str(ROOT / "domain.yml")), url=url, retention_days=30)
+    migrate(url)  # as the supervisor does before the services start
+    store = RedactingTrackerStore(
+        domain=Domain.load(str(ROOT / "domain.yml")), url=url, retention_days=30, event_broker=TopicLogBroker()
+    )
     store.path = tmp_path / "db.sqlite"
     return store
 
@@ -312,3 +317,43 @@ def test_a_turn_that_quoted_one_promise_is_counted_under_it_and_a_list_of_promis
     rows = counts_by("topic", "answer_source")
     assert ("promise_question", quoted, 1) in rows
     assert ("promises_education", None, 1) in rows  # a theme's list is not one promise
+
+
+def test_the_event_broker_gets_each_saved_turn_redacted_with_its_age_band_and_only_once(store):
+    from rasa.shared.core.events import SlotSet
+
+    from bot.names import TURN_KEY
+    from bot.store.topic_broker import TopicLogBroker
+    from bot.store.topic_log import counts_by
+
+    published = []
+
+    class Recording(TopicLogBroker):
+        def publish(self, event):
+            published.append(event)
+            super().publish(event)
+
+    store.event_broker = Recording()
+    tracker = conversation(
+        store,
+        "s-broker",
+        [SessionStarted(), ActionExecuted("action_listen"), user("im 13", "give_age"), SlotSet("age_band", "12_15")],
+    )
+    first_turn = len(published)
+    tracker.update(ActionExecuted("action_listen"))
+    tracker.update(user("ring me on 07700 900777 about my complaint", "nlu_fallback"))
+    tracker.update(ActionExecuted("action_fallback"))
+    run(store.save(tracker))
+    second = published[first_turn:]
+    assert [b["event"] for b in second] == ["action", "user", "action"]  # the new events only, in order
+    assert all("07700" not in str(body) for body in published)  # as stored: redacted
+    assert all(b[TURN_KEY]["age_band"] == "12_15" for b in second) and second[-1][TURN_KEY]["last"]
+    assert ("12_15", "nlu_fallback", "not understood", 1) in counts_by("age_band", "topic", "outcome")
+
+
+def test_the_broker_leaves_events_it_was_not_handed_as_a_saved_turn_alone(store):
+    from bot.store.topic_broker import TopicLogBroker
+    from bot.store.topic_log import counts_by
+
+    TopicLogBroker().publish({"sender_id": "x", "event": "user", "text": "hi", "parse_data": {}})
+    assert counts_by("topic") == []

@@ -16,6 +16,8 @@ from typing import Optional
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
@@ -134,12 +136,18 @@ def session(url: Optional[str] = None) -> Session:
     return sessionmaker(engine(url), future=True)()
 
 
-def migrate(url: Optional[str] = None) -> None:
-    """Bring the database schema up to date (safe to run at every start). Alembic is handed
-    a connection from `engine()`, so it never makes an engine of its own."""
-    url = url or database_url()
+def _alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def migrate(url: Optional[str] = None) -> None:
+    """Bring the database schema up to date: once per start, before the services (the
+    supervisor, and `promisebot migrate` before `promisebot serve`). Alembic is handed a
+    connection from `engine()`, so it never makes an engine of its own."""
+    url = url or database_url()
+    config = _alembic_config()
     try:
         with engine(url).connect() as connection:
             config.attributes["connection"] = connection
@@ -148,6 +156,24 @@ def migrate(url: Optional[str] = None) -> None:
     except DBAPIError as error:
         reason = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
         raise StorageError(f"cannot open the database {shown(url)} ({reason}): {CHANGE_IT}") from None
+
+
+def require_current_schema(url: Optional[str] = None) -> None:
+    """A service checks, and never migrates: processes starting together would race to change
+    the same tables. StorageError, with what to run, if the schema is not the code's."""
+    url = url or database_url()
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    try:
+        with engine(url).connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+    except DBAPIError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
+        raise StorageError(f"cannot open the database {shown(url)} ({reason}): {CHANGE_IT}") from None
+    if current != head:
+        raise StorageError(
+            f"the database {shown(url)} is not up to date (at {current or 'nothing'}, the code needs {head}): "
+            "run `promisebot migrate` (`promisebot run` does it at start)"
+        )
 
 
 def tracker_database_url() -> str:

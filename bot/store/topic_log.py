@@ -1,7 +1,8 @@
 """The topic log: one row per bot turn - ISO week, age band, topic, channel, outcome - and the
 questions the bot did not understand, redacted, for 90 days. No text elsewhere, no sender id.
 
-Written by the tracker store, which sees every turn whichever action answered it.
+Written from the event broker (bot.store.topic_broker), which the tracker store hands every
+saved turn, whichever action answered it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, Event, SlotSet, UserUttered
 from sqlalchemy import func, select
 
-from bot.names import FLOW_OF_FORM, PROMISE_BAND
+from bot.names import FLOW_OF_FORM
 from bot.privacy.redaction import redact
 from bot.store.counters import iso_week
 from bot.store.database import database_url, session
@@ -93,10 +94,9 @@ def promise_answered(new_events: Sequence[Event]) -> Optional[str]:
     return None
 
 
-def record_turn(new_events: Sequence[Event], tracker) -> None:
-    before = _active_loop_before(tracker, len(tracker.events) - len(new_events))
-    band = tracker.get_slot("age_band")  # a crafted payload can set a slot to anything: only known bands
-    turn = summarise(new_events, band if isinstance(band, str) and band in PROMISE_BAND else None, before)
+def record_turn(new_events: Sequence[Event], age_band: Optional[str], active_loop_before: Optional[str]) -> None:
+    """One topic-log row for a saved turn (and its question, redacted, if it was not understood)."""
+    turn = summarise(new_events, age_band, active_loop_before)
     if turn is None:
         return
     week = iso_week()
@@ -122,14 +122,6 @@ def record_turn(new_events: Sequence[Event], tracker) -> None:
                 )
             )
         db.commit()
-
-
-def _active_loop_before(tracker, index: int) -> Optional[str]:
-    loop = None
-    for event in list(tracker.events)[:index]:
-        if isinstance(event, ActiveLoop):
-            loop = event.name
-    return loop
 
 
 # --- what staff see (bot/staff) ------------------------------------------------------------

@@ -13,7 +13,8 @@ subclass (configured in endpoints.yml):
 - deletes a conversation when the young person asks ("delete my chat", /forget); one not
   touched for `retention_days` (30 by default) is purged on a schedule, never while a message
   is being saved (bot.store.retention, run by the supervisor and `promisebot purge`);
-- writes one topic-log row per bot turn (bot.store.topic_log): no text, no sender id.
+- hands each saved turn, redacted as stored, to the event broker of endpoints.yml (Rasa's
+  extension point for analytics): bot.store.topic_broker writes the topic log from it.
 """
 
 from __future__ import annotations
@@ -35,11 +36,17 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import delete, select
 from sqlalchemy.engine import make_url
 
-from bot.names import FREE_TEXT_SLOTS, SHORT_TEXT_SLOTS
+from bot.names import AGE_BAND_SLOT, FREE_TEXT_SLOTS, PROMISE_BAND, SHORT_TEXT_SLOTS, TURN_KEY
 from bot.privacy.failures import log_failure
 from bot.privacy.redaction import redact
-from bot.store import topic_log
-from bot.store.database import database_url, migrate, overwrite_deleted_rows, session, tracker_database_url, usable_url
+from bot.store.database import (
+    database_url,
+    overwrite_deleted_rows,
+    require_current_schema,
+    session,
+    tracker_database_url,
+    usable_url,
+)
 from bot.store.models import PendingAnswer
 
 logger = logging.getLogger(__name__)
@@ -122,7 +129,9 @@ class RedactingTrackerStore(SQLTrackerStore):
         overwrite_deleted_rows(self.engine)
         self.engine.hide_parameters = True  # Rasa logs a failed save: never with the events' text in it
         self.retention_days = int(retention_days)  # what the purge keeps (bot.store.retention reads it)
-        migrate(database_url())  # pending answers and the topic log live in the project's database
+        # Pending answers and the topic log live in the project's database, migrated once before the
+        # services start (bot.supervisor): checked here, never changed.
+        require_current_schema(database_url())
 
     @contextlib.contextmanager
     def session_scope(self) -> Iterator[Any]:
@@ -161,7 +170,6 @@ class RedactingTrackerStore(SQLTrackerStore):
 
     # --- saving ------------------------------------------------------------------------
     async def save(self, tracker: DialogueStateTracker) -> None:
-        await self.stream_events(tracker)
         with self.session_scope() as db:
             stored = self._event_query(db, tracker.sender_id, fetch_events_from_all_sessions=False).count()
             new_events = list(tracker.events)[stored:]
@@ -173,7 +181,8 @@ class RedactingTrackerStore(SQLTrackerStore):
                 db.commit()
                 forget_pending_answers(tracker.sender_id)
                 return
-            for event in self._redacted(tracker, stored):
+            saved = list(self._redacted(tracker, stored))
+            for event in saved:
                 data = event.as_dict()
                 db.add(
                     self.SQLEvent(
@@ -187,10 +196,29 @@ class RedactingTrackerStore(SQLTrackerStore):
                 )
             db.commit()
         keep_pending_answers(tracker.sender_id, new_events)
-        try:  # a failure to count must never lose the conversation
-            topic_log.record_turn(new_events, tracker)
-        except Exception as error:
-            log_failure(logger, "could not write the topic log", error)
+        self.publish(tracker, saved, stored)
+
+    def publish(self, tracker: DialogueStateTracker, saved: List[Event], stored: int) -> None:
+        """The turn's events to the event broker, once they are stored, as Rasa's own tracker
+        stores stream them (sender id and event), redacted as stored, never the raw ones. Each
+        body also carries what a turn's events cannot say by themselves, under TURN_KEY: the
+        age band, the form that was asking before the turn, and whether it is the turn's last.
+        (Rasa's stream_events would load the whole conversation again to find the new events.)"""
+        if self.event_broker is None or not saved:
+            return
+        band = tracker.get_slot(AGE_BAND_SLOT)
+        context = {
+            "age_band": band if isinstance(band, str) and band in PROMISE_BAND else None,
+            "active_loop_before": active_loop_before(tracker, stored),
+        }
+        for index, event in enumerate(saved):
+            body = {"sender_id": tracker.sender_id, **event.as_dict()}
+            body[TURN_KEY] = {**context, "last": index == len(saved) - 1}
+            try:  # a failure to count must never lose the conversation, which is stored already
+                self.event_broker.publish(body)
+            except Exception as error:
+                log_failure(logger, "could not publish a saved turn", error)
+                return
 
     def _redacted(self, tracker: DialogueStateTracker, first_new: int) -> Iterator[Event]:
         # Every answer this conversation holds, as written: `retrieve` put the waiting ones back
@@ -212,6 +240,15 @@ class RedactingTrackerStore(SQLTrackerStore):
                 requested_slot = event.value
             elif isinstance(event, ActiveLoop) and event.name is None:
                 requested_slot = None
+
+
+def active_loop_before(tracker: DialogueStateTracker, index: int) -> Optional[str]:
+    """The form that was active before event `index` (None when none was)."""
+    loop = None
+    for event in list(tracker.events)[:index]:
+        if isinstance(event, ActiveLoop):
+            loop = event.name
+    return loop
 
 
 def pending_answers(sender_id: str) -> Dict[str, str]:
