@@ -293,6 +293,27 @@ def test_caseworkers_work_the_queue_and_every_look_is_logged(staff):
         assert re.search(rf"<td>{who}</td><td>{action}</td>", log), action
 
 
+def test_what_children_and_staff_write_is_shown_as_text_never_run(staff):
+    """The pages' templates escape every value: a child's answer and name, and a staff note,
+    that hold HTML are shown as they were written."""
+    from bot.store.requests import NewRequest, save_request
+
+    script = "<script>alert(1)</script>"
+    reference = save_request(
+        NewRequest(kind="complaint", details={"complaint_about": script}, known_name=script, contact_preference="chat")
+    )
+    caseworker = signed_in(staff, "caseworker")
+    detail = caseworker.get(staff["url"] + f"/requests/{reference}", timeout=10)
+    noted = caseworker.post(
+        staff["url"] + f"/requests/{reference}/notes",
+        data={"note": script, "csrf_token": csrf_of(detail.text)},
+        timeout=10,
+    )
+    assert noted.status_code == 200
+    assert noted.text.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 3  # the answer, the name, the note
+    assert "<script" not in noted.text
+
+
 def test_admins_list_and_disable_users(staff):
     from bot.staff.users import create_user
 
@@ -675,7 +696,7 @@ def test_the_monthly_report_is_one_command_with_counts_only_and_nothing_from_1_t
     assert "<tr><td>physical abuse</td><td>fewer than 5</td></tr>" in report
     assert "<tr><td>12 to 15</td><td>21</td></tr>" in report and "<tr><td>16 to 18</td><td>8</td></tr>" in report
     promises = report.split("<caption>The promises young people aged 16 to 18 asked about most</caption>")[1]
-    assert f"<td>{theme.promises[0].text}</td><td>8</td>" in promises.split("</table>")[0].replace("&#x27;", "'")
+    assert f"<td>{theme.promises[0].text}</td><td>8</td>" in promises.split("</table>")[0].replace("&#39;", "'")
     topics_table = report.split("<caption>Topics, most asked first</caption>")[1].split("</table>")[0]
     assert "Saying hello" not in topics_table  # using the chat is not a topic
     assert 'src="data:image/png;base64,' in report and "<script" not in report
@@ -777,11 +798,11 @@ def test_analysts_see_which_promises_each_age_band_asked_about_beside_the_month_
     page = analyst.get(staff["url"] + "/promises?month=2025-10", timeout=10).text
     section = page.split("<caption>Promises for young people aged 12 to 15")[1].split("</table>")[0]
     assert f"<tr><td>{theme.title}</td><td>{asked.text}</td><td>9</td><td>6</td><td>+3</td></tr>" in section.replace(
-        "&#x27;", "'"
+        "&#39;", "'"
     )
     assert (
         f"<tr><td>{theme.title}</td><td>{seldom.text}</td><td>fewer than 5</td><td>0</td><td>-</td></tr>"
-        in section.replace("&#x27;", "'")
+        in section.replace("&#39;", "'")
     )
     chart = re.search(
         r'<svg role="img" aria-label="Promises asked about, by theme, in the 12 months to October 2025\.'
@@ -791,7 +812,7 @@ def test_analysts_see_which_promises_each_age_band_asked_about_beside_the_month_
     all_bands = current_content().bands["up_to_11"].theme(theme.id).title  # the chart adds up every band
     assert f"{all_bands}: Nov 0, Dec 0," in chart and "Sep 6, Oct 12" in chart  # 9 + 3 in October
     first_row = re.search(r"<tbody><tr><td>[^<]*</td><td>([^<]*)</td>", section).group(1)
-    assert first_row.replace("&#x27;", "'") == asked.text  # most asked first
+    assert first_row.replace("&#39;", "'") == asked.text  # most asked first
     assert "/promises" in analyst.get(staff["url"] + "/topics", timeout=10).text  # one click from any page
 
 

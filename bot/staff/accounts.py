@@ -10,20 +10,29 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from aiohttp import web
 
 from bot import settings
 from bot.staff import users
-from bot.staff.pages import Raw, csrf_field, esc, page, role_required, table
+from bot.staff.pages import page, role_required
 from bot.store.requests import record_access
 
 LINK_COOKIE = "promisebot_link"  # the set-password form's double-submit CSRF cookie
 
 
 class AccountPages:
-    """Mixed into the Dashboard: uses its `_html` and its pre-sign-in form cookie."""
+    """Mixed into the Dashboard: uses its `_page` and its pre-sign-in form cookie."""
+
+    if TYPE_CHECKING:  # the Dashboard's (bot/staff/server.py), declared for the type checker
+
+        def _page(self, template: str, request: web.Request, status: str = "", **values) -> web.Response: ...
+
+        def _give_form_cookie(self, request: web.Request, response: web.Response, cookie: str, token: str) -> None: ...
+
+        @staticmethod
+        def _form_cookie_matches(request: web.Request, form, cookie: str) -> bool: ...
 
     def add_account_routes(self, app: web.Application) -> None:
         app.router.add_get("/users", self.user_list)
@@ -39,63 +48,29 @@ class AccountPages:
     async def user_list(
         self, request: web.Request, link_for: str = "", link: str = "", problem: str = ""
     ) -> web.Response:
-        token, me = request["who"].csrf_token, request["who"].username
-        shown_once = (
+        accounts = [
             (
-                f'<p class="status" role="status">Give this link to {esc(link_for)} now (it is shown once, '
-                f"works once, for {users.SETUP_HOURS} hours): <code>{esc(link)}</code></p>"
-            )
-            if link
-            else ""
-        )
-        error = f'<p class="error" role="alert">{esc(problem)}</p>' if problem else ""
-        roles = "".join(f'<option value="{r}">{r}</option>' for r in users.ROLES)
-        create = (
-            f'<form method="post" action="/users">{csrf_field(token)}'
-            '<label for="new-username">Username</label>'
-            '<input id="new-username" name="username" required pattern="[a-z0-9._-]{3,64}" '
-            'title="3-64 lowercase letters, digits, dots, dashes or underscores">'
-            f'<label for="new-role">Role</label><select id="new-role" name="role">{roles}</select>'
-            '<button type="submit">Create the account</button></form>'
-        )
-
-        def actions(user) -> Raw:
-            if user.username == me:
-                return Raw("(you)")
-            name = esc(user.username)
-            choose = "".join(
-                f'<option value="{r}"{" selected" if r == user.role else ""}>{r}</option>' for r in users.ROLES
-            )
-            switch = "disable" if user.active else "enable"
-            return Raw(
-                f'<form method="post" action="/users/{name}">{csrf_field(token)}'
-                f'<label for="role-{name}">Role of {name}</label><select id="role-{name}" name="role">{choose}</select>'
-                f'<button type="submit" name="action" value="role">Change role</button>'
-                f'<button type="submit" name="action" value="{switch}">{switch.title()} {name}</button>'
-                f'<button type="submit" name="action" value="reset">Reset the password of {name}</button></form>'
-            )
-
-        rows = [
-            (
-                u.username,
-                u.role,
-                "active" if u.active else "disabled",
-                "set" if u.password_hash != users.NO_PASSWORD else "waiting for the link",
-                "on" if u.totp_on else "off",
-                f"{u.created_at:%Y-%m-%d}",
-                actions(u),
+                u,
+                (
+                    u.username,
+                    u.role,
+                    "active" if u.active else "disabled",
+                    "set" if u.password_hash != users.NO_PASSWORD else "waiting for the link",
+                    "on" if u.totp_on else "off",
+                    f"{u.created_at:%Y-%m-%d}",
+                ),
             )
             for u in await _in_thread(users.list_users)
         ]
-        return self._html(
-            "Users",
-            shown_once
-            + error
-            + create
-            + table(
-                "Staff users", ["Username", "Role", "State", "Password", "Second factor", "Created", "Change"], rows
-            ),
+        return self._page(
+            "users.html",
             request,
+            link_for=link_for,
+            link=link,
+            setup_hours=users.SETUP_HOURS,
+            problem=problem,
+            roles=users.ROLES,
+            accounts=accounts,
         )
 
     @role_required("admin")
@@ -131,7 +106,7 @@ class AccountPages:
             else:
                 raise web.HTTPBadRequest(text="Unknown change.")
         except LookupError:
-            raise web.HTTPNotFound(text="No such user.")
+            raise web.HTTPNotFound(text="No such user.") from None
         except ValueError as error:
             return await self.user_list(request, problem=str(error))
         await _in_thread(record_access, by, "staff account", None, detail)
@@ -142,18 +117,14 @@ class AccountPages:
         self, request: web.Request, problem: str = "", status: int = 200, token: Optional[str] = None
     ) -> web.Response:
         link_csrf = secrets.token_urlsafe(32)
-        error = f'<p class="error" role="alert">{esc(problem)}</p>' if problem else ""
-        body = (
-            f'{error}<form method="post" action="/set-password" class="login">'
-            f'<input type="hidden" name="csrf_token" value="{esc(link_csrf)}">'
-            f'<input type="hidden" name="token" value="{esc(token or request.query.get("token", ""))}">'
-            f'<label for="password">New password ({users.MIN_PASSWORD} characters or more)</label>'
-            '<input id="password" name="password" type="password" autocomplete="new-password" required>'
-            '<label for="again">The same again</label>'
-            '<input id="again" name="again" type="password" autocomplete="new-password" required>'
-            '<button type="submit">Set my password</button></form>'
+        body = page(
+            "set_password.html",
+            problem=problem,
+            link_csrf=link_csrf,
+            token=token or request.query.get("token", ""),
+            min_password=users.MIN_PASSWORD,
         )
-        response = web.Response(text=page("Set your password", body), content_type="text/html", status=status)
+        response = web.Response(text=body, content_type="text/html", status=status)
         self._give_form_cookie(request, response, LINK_COOKIE, link_csrf)
         return response
 
@@ -170,10 +141,7 @@ class AccountPages:
         except (LookupError, ValueError) as error:
             return await self.set_password_page(request, str(error).strip("'\""), 400, link)
         await _in_thread(record_access, username, "staff account", None, "set their password with a link")
-        response = web.Response(
-            text=page("Password set", '<p>Your password is set. <a href="/login">Sign in</a>.</p>'),
-            content_type="text/html",
-        )
+        response = web.Response(text=page("password_set.html"), content_type="text/html")
         response.del_cookie(LINK_COOKIE)
         return response
 
@@ -184,34 +152,15 @@ class AccountPages:
     ) -> web.Response:
         who = request["who"]
         user = next(u for u in await _in_thread(users.list_users) if u.username == who.username)
-        token = csrf_field(who.csrf_token)
-        error = f'<p class="error" role="alert">{esc(problem)}</p>' if problem else ""
-        if secret:
-            body = (
-                f"<p>Add this account to your authenticator app (type in the key, or paste the link), then "
-                f"type the code it shows.</p><p>Key: <code>{esc(secret)}</code></p>"
-                f"<p>Link: <code>{esc(users.totp_uri(who.username, secret))}</code></p>"
-                f'<form method="post" action="/account/second-factor">{token}'
-                '<label for="code">Code from the app</label><input id="code" name="code" inputmode="numeric" '
-                'autocomplete="one-time-code" required>'
-                '<button type="submit" name="action" value="confirm">Turn it on</button></form>'
-            )
-        elif user.totp_on:
-            body = (
-                f"<p>Your second factor is on: signing in asks for a code from your authenticator app.</p>"
-                f'<form method="post" action="/account/second-factor">{token}'
-                '<label for="code">Code from the app, to turn it off</label><input id="code" name="code" '
-                'inputmode="numeric" autocomplete="one-time-code" required>'
-                '<button type="submit" name="action" value="off">Turn it off</button></form>'
-            )
-        else:
-            body = (
-                f"<p>A second factor makes your account safe even if your password is known: signing in "
-                f"then also asks for a code from an authenticator app on your phone.</p>"
-                f'<form method="post" action="/account/second-factor">{token}'
-                '<button type="submit" name="action" value="start">Set up a second factor</button></form>'
-            )
-        return self._html("Your account", error + body, request, status)
+        return self._page(
+            "account.html",
+            request,
+            status,
+            problem=problem,
+            secret=secret,
+            secret_link=users.totp_uri(who.username, secret) if secret else "",
+            second_factor_on=user.totp_on,
+        )
 
     @role_required(*users.ROLES)
     async def second_factor(self, request: web.Request) -> web.Response:

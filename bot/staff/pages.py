@@ -1,13 +1,16 @@
-"""HTML for the staff dashboard: small helpers, every value escaped, charts as inline SVG
-(no scripts at all). Counts from 1 to 4 are shown as "fewer than 5" here and in exports."""
+"""HTML for the staff dashboard: Jinja2 templates (templates/) that escape every value, the
+numbers of the charts they draw as inline SVG (no scripts at all), and small helpers. Counts
+from 1 to 4 are shown as "fewer than 5" here and in exports."""
 
 from __future__ import annotations
 
 import csv
-import html
 import io
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
+import jinja2
 from aiohttp import web
 
 from bot.content import THEME_IDS, Content
@@ -29,6 +32,35 @@ for _links in NAV.values():
     _links.append(("/account", "Your account"))
 
 
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=jinja2.select_autoescape(["html"]),
+    undefined=jinja2.StrictUndefined,  # a missing value is an error, never a blank
+    finalize=lambda value: "" if value is None else value,  # None (no channel, say) is an empty cell
+    # A block tag on a line of its own leaves no line in the page: the templates write the HTML as
+    # compactly as the pages are served. The monthly report is a file, and ends with a newline.
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+TEMPLATES.globals["NAV"] = NAV
+
+
+def render(template: str, **values) -> str:
+    return TEMPLATES.get_template(template).render(**values)
+
+
+def page(template: str, who=None, status: str = "", **values) -> str:
+    """A dashboard page: its template extends base.html, whose navigation is for `who`'s role
+    (none before signing in), with `status` as a note above the page's own content."""
+    return render(template, who=who, status=status, **values)
+
+
+def notice(title: str, sentence: str, who=None) -> str:
+    """A page that only says why there is nothing to show (not allowed, not found, an error)."""
+    return page("notice.html", who, title=title, sentence=sentence)
+
+
 def role_required(*roles: str):
     """Only these roles may open the page; others get 403, strangers the sign-in page."""
 
@@ -39,17 +71,13 @@ def role_required(*roles: str):
                 raise web.HTTPSeeOther("/login")
             if who.role not in roles:
                 raise web.HTTPForbidden(
-                    text=page("Not allowed", "<p>Your role cannot open this page.</p>", who), content_type="text/html"
+                    text=notice("Not allowed", "Your role cannot open this page.", who), content_type="text/html"
                 )
             return await handler(self, request, *args, **kwargs)
 
         return guarded
 
     return wrap
-
-
-def esc(value: object) -> str:
-    return html.escape("" if value is None else str(value))
 
 
 # Turns that are using the chat, not asking about anything: counted apart from the topics.
@@ -122,125 +150,91 @@ def promise_count(counts, band_id: str, theme_id: str, promise) -> int:
     )
 
 
-def page(title: str, body: str, who=None, status: str = "") -> str:
-    nav = ""
-    if who is not None:
-        links = "".join(f'<li><a href="{href}">{esc(label)}</a></li>' for href, label in NAV[who.role])
-        nav = (
-            f'<nav aria-label="Dashboard"><ul>{links}</ul>'
-            f'<form method="post" action="/logout">{csrf_field(who.csrf_token)}'
-            f'<button type="submit">Sign out {esc(who.username)}</button></form></nav>'
-        )
-    note = f'<p class="status" role="status">{esc(status)}</p>' if status else ""
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{esc(title)} - Promises helper staff dashboard</title><link rel="stylesheet" href="/static/staff.css"></head>
-<body><header><p class="brand">Promises helper: staff dashboard</p>{nav}</header>
-<main><h1>{esc(title)}</h1>{note}{body}</main></body></html>"""
+@dataclass(frozen=True)
+class Bar:
+    x: int
+    top: int  # y of the bar's top; a count under 5 draws no bar (height 0)
+    width: int
+    height: int
+    middle: float  # x of the bar's count and label
+    shown: str
+    label: str
 
 
-def csrf_field(token: str) -> str:
-    return f'<input type="hidden" name="csrf_token" value="{esc(token)}">'
+@dataclass(frozen=True)
+class BarChart:
+    title: str
+    description: str  # every bar in words, for screen readers
+    bars: List[Bar]
+    width: int
+    height: int  # of the bars' area: the counts sit above it, the labels below
+
+    @property
+    def shown_width(self) -> int:
+        return min(self.width, 900)
 
 
-def table(caption: str, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    head = "".join(f'<th scope="col">{esc(h)}</th>' for h in headers)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{cell if isinstance(cell, Raw) else esc(cell)}</td>" for cell in row) + "</tr>"
-        for row in rows
-    )
-    # A wide table scrolls inside its own box (keyboard-reachable), so the page fits a tablet.
-    return (
-        (
-            f'<div class="table-scroll" role="region" aria-label="{esc(caption)}" tabindex="0">'
-            f"<table><caption>{esc(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-            "</div>"
-        )
-        if body
-        else f"<p>{esc(caption)}: nothing yet.</p>"
-    )
-
-
-class Raw(str):
-    """Already-safe HTML for a table cell (a link we built)."""
-
-
-def bar_chart(title: str, bars: List[Tuple[str, int]]) -> str:
-    """Vertical bars with their (suppressed) counts; a count under 5 draws no bar."""
+def bar_chart(title: str, bars: List[Tuple[str, int]]) -> Optional[BarChart]:
+    """Vertical bars with their (suppressed) counts; a count under 5 draws no bar. None: no chart."""
     if not bars:
-        return ""
+        return None
     width, height, gap = 48, 160, 12
     top = max(c for _, c in bars) or 1
-    parts = []
+    drawn = []
     for i, (label, count) in enumerate(bars):
         x = i * (width + gap)
         h = 0 if count < SMALL_NUMBER else round(count / top * (height - 20))
-        parts.append(
-            f'<rect x="{x}" y="{height - h}" width="{width}" height="{h}" fill="#1d4ed8"></rect>'
-            f'<text x="{x + width / 2}" y="{height - h - 4}" text-anchor="middle" font-size="11">{esc(shown(count))}</text>'
-            f'<text x="{x + width / 2}" y="{height + 14}" text-anchor="middle" font-size="10">{esc(label)}</text>'
-        )
-    total_width = len(bars) * (width + gap)
+        drawn.append(Bar(x, height - h, width, h, x + width / 2, shown(count), label))
     description = "; ".join(f"{label}: {shown(count)}" for label, count in bars)
-    return (
-        f'<figure><svg role="img" aria-label="{esc(title)}. {esc(description)}" viewBox="0 0 {total_width} {height + 20}" '
-        f'width="{min(total_width, 900)}">{"".join(parts)}</svg><figcaption>{esc(title)}</figcaption></figure>'
-    )
+    return BarChart(title, description, drawn, len(bars) * (width + gap), height)
 
 
 LINE_COLOURS = ("#1d4ed8", "#a1001a", "#0b6e4f", "#6b3fa0", "#8a4b00")  # each 4.5:1 or more on white
 
 
-def line_chart(title: str, periods: Sequence[str], series: Sequence[Tuple[str, Sequence[int]]]) -> str:
-    """One line per series over the periods, as inline SVG. A count from 1 to 4 is left out of
-    the line (a gap), and the description says "fewer than 5", as the tables do."""
+@dataclass(frozen=True)
+class LineChart:
+    title: str
+    description: str  # every point in words, for screen readers
+    periods: List[Tuple[float, str]]  # (x, label) along the bottom
+    lines: List[Tuple[str, str]]  # (colour, SVG points "x,y x,y"): one for each unbroken stretch
+    legend: List[Tuple[str, str]]  # (colour, series name)
+    left: int  # x where the axis starts; it is `length` long
+    length: int
+    width: int
+    height: int  # y of the axis: the period labels sit below it
+
+
+def line_chart(title: str, periods: Sequence[str], series: Sequence[Tuple[str, Sequence[int]]]) -> Optional[LineChart]:
+    """One line per series over the periods. A count from 1 to 4 is left out of the line (a
+    gap), and the description says "fewer than 5", as the tables do. None: no chart."""
     if not periods or not series:
-        return ""
-    width, height, left, step = 640, 200, 36, 600 / max(len(periods) - 1, 1)
+        return None
+    width, height, left, length = 640, 200, 36, 600
+    step = length / max(len(periods) - 1, 1)
     top = max([c for _, counts in series for c in counts if c >= SMALL_NUMBER] or [1])
-    parts = [f'<line x1="{left}" y1="{height}" x2="{left + 600}" y2="{height}" stroke="#75757f"></line>']
-    for i, label in enumerate(periods):
-        parts.append(
-            f'<text x="{left + i * step}" y="{height + 16}" text-anchor="middle" font-size="10">{esc(label)}</text>'
-        )
-    for (name, counts), colour in zip(series, LINE_COLOURS):
-        points, segment = [], []
+    lines = []
+    for (_, counts), colour in zip(series, LINE_COLOURS):
+        stretches: List[List[str]] = [[]]
         for i, count in enumerate(counts):
             if 0 < count < SMALL_NUMBER:  # a gap, not a point
-                points.append(segment)
-                segment = []
-                continue
-            segment.append(f"{left + i * step:.0f},{height - count / top * (height - 20):.0f}")
-        points.append(segment)
-        parts += [
-            f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{" ".join(p)}"></polyline>'
-            for p in points
-            if p
-        ]
-    legend = "".join(
-        f'<li><span class="swatch" style="background:{colour}"></span>{esc(name)}</li>'
-        for (name, _), colour in zip(series, LINE_COLOURS)
-    )
+                stretches.append([])
+            else:
+                stretches[-1].append(f"{left + i * step:.0f},{height - count / top * (height - 20):.0f}")
+        lines += [(colour, " ".join(points)) for points in stretches if points]
     described = ". ".join(
         f"{name}: " + ", ".join(f"{p} {shown(c)}" for p, c in zip(periods, counts)) for name, counts in series
     )
-    return (
-        f'<figure><svg role="img" aria-label="{esc(title)}. {esc(described)}" viewBox="0 0 {width + 20} '
-        f'{height + 24}" width="{width + 20}">{"".join(parts)}</svg><ul class="legend">{legend}</ul>'
-        f"<figcaption>{esc(title)}</figcaption></figure>"
-    )
-
-
-def login_form(login_csrf: str, message: Optional[str] = None) -> str:
-    error = f'<p class="error" role="alert">{esc(message)}</p>' if message else ""
-    return page(
-        "Sign in",
-        f"""{error}<form method="post" action="/login" class="login">
-{csrf_field(login_csrf)}
-<label for="username">Username</label><input id="username" name="username" autocomplete="username" required>
-<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
-<label for="code">Code from your authenticator app (if you set one up)</label><input id="code" name="code" inputmode="numeric" autocomplete="one-time-code">
-<button type="submit">Sign in</button></form>""",
+    return LineChart(
+        title=title,
+        description=described,
+        periods=[(left + i * step, label) for i, label in enumerate(periods)],
+        lines=lines,
+        legend=[(colour, name) for (name, _), colour in zip(series, LINE_COLOURS)],
+        left=left,
+        length=length,
+        width=width,
+        height=height,
     )
 
 

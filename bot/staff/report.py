@@ -1,5 +1,6 @@
-"""The monthly report for the corporate parenting board: one self-contained HTML page (charts
-drawn with matplotlib and embedded, no scripts, nothing fetched), for one month.
+"""The monthly report for the corporate parenting board: one self-contained HTML page
+(templates/report.html; charts drawn with matplotlib and embedded, no scripts, nothing
+fetched), for one month.
 
 `promisebot report --month 2026-11` writes it (a deployment's timer runs that on the 1st:
 deploy/promisebot-report.timer); analysts download it from the dashboard. It holds counts
@@ -16,12 +17,12 @@ from __future__ import annotations
 import base64
 import datetime
 import io
-from typing import List, Optional, Sequence, Tuple
+from typing import List, NamedTuple, Optional, Sequence, Tuple
 
 from bot.casework import BAND_NAMES
 from bot.casework.timescales import STEPS, against_timescales
 from bot.content import Content, current_content
-from bot.staff.pages import WITHHELD, complementary, esc, is_using_the_chat, promise_count, table, topic_label
+from bot.staff.pages import WITHHELD, complementary, is_using_the_chat, promise_count, render, topic_label
 from bot.store import topic_log
 from bot.store.counters import SMALL_NUMBER, disclosures_by_kind, shown, weeks_of_month
 from bot.store.requests import timings
@@ -61,7 +62,7 @@ def bar_chart_png(title: str, bars: Sequence[Tuple[str, int]]) -> str:
         axes.text(max(values[y], 0) + 0.2, y, shown(count), va="center", fontsize=9)
     axes.set_title(title)
     axes.spines[["top", "right"]].set_visible(False)
-    axes.set_xlim(0, (max(values) if values and max(values) else 1) * 1.25)
+    axes.set_xlim(0, (max(values, default=0) or 1) * 1.25)
     figure.tight_layout()
     out = io.BytesIO()
     figure.savefig(out, format="png")
@@ -69,14 +70,17 @@ def bar_chart_png(title: str, bars: Sequence[Tuple[str, int]]) -> str:
     return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
 
 
-def figure(title: str, bars: Sequence[Tuple[str, int]]) -> str:
+class Chart(NamedTuple):
+    title: str
+    description: str  # every bar in words: the picture's text alternative
+    src: str  # the picture, as a data: URL
+
+
+def chart(title: str, bars: Sequence[Tuple[str, int]]) -> Optional[Chart]:
     if not bars:
-        return ""
+        return None
     described = "; ".join(f"{label}: {shown(count)}" for label, count in bars)
-    return (
-        f'<figure><img src="{bar_chart_png(title, bars)}" alt="{esc(title)}. {esc(described)}">'
-        f"<figcaption>{esc(title)}</figcaption></figure>"
-    )
+    return Chart(title, described, bar_chart_png(title, bars))
 
 
 def protected(rows: Sequence[Tuple[str, int]], label) -> List[Tuple[str, str]]:
@@ -117,11 +121,7 @@ def monthly_report(month: str, content: Optional[Content] = None, now: Optional[
             key=lambda row: -row[0],
         )
         promise_tables.append(
-            table(
-                f"The promises {band.label} asked about most",
-                ["Theme", "Promise", "Answers"],
-                [(theme, text, shown(count)) for count, theme, text in rows[:TOP_PROMISES] if count],
-            )
+            (band.label, [(theme, text, shown(count)) for count, theme, text in rows[:TOP_PROMISES] if count])
         )
 
     timescale_rows: List[tuple] = [
@@ -136,60 +136,29 @@ def monthly_report(month: str, content: Optional[Content] = None, now: Optional[
         for flow, steps in timescales.items()
         for step, f in steps.items()
     ]
-    body = "".join(
-        [
-            f"<p>Weeks counted: {esc(', '.join(weeks))} (a week belongs to the month its Thursday is in). Counts from 1 "
-            f'to 4 are shown as "fewer than 5". Nothing here can identify a young person.</p>',
-            f"<h2>How much the chat was used</h2><p>Bot turns: {esc(shown(total))}.</p>",
-            table(
-                "By age band", ["Age band", "Bot turns"], protected(by_band, lambda band: BAND_NAMES.get(band, band))
-            ),
-            table("By channel", ["Channel", "Bot turns"], protected(by_channel, str)),
-            "<h2>The promises young people asked about</h2>",
-            *promise_tables,
-            "<h2>What young people asked about</h2>",
-            figure(
-                f"The {TOP_TOPICS} most asked about, {name}",
-                [(label, c) for label, c, hide in asked[:TOP_TOPICS] if not hide],
-            ),
-            table(
-                "Topics, most asked first",
-                ["Topic", "Bot turns"],
-                [(label, WITHHELD if hide else shown(c)) for label, c, hide in asked],
-            ),
-            "<h2>Requests</h2>",
-            table(
-                "Request flows",
-                ["Flow", "Started", "Sent", "Cancelled"],
-                [
-                    (
-                        flow.replace("_", " "),
-                        shown(f["flow started"]),
-                        shown(f["flow completed"]),
-                        shown(f["flow cancelled"]),
-                    )
-                    for flow, f in flows.items()
-                ],
-            ),
-            table(
-                f"Requests made in {name} against their timescales",
-                ["Flow", "Step", "In time", "Late", "Overdue, still open", "Not due yet"],
-                timescale_rows,
-            ),
-            "<h2>Safeguarding</h2>",
-            table(
-                "Safeguarding answers given, by kind",
-                ["Kind", "Answers"],
-                [(kind.replace("_", " "), shown(count)) for kind, count in safeguarding],
-            ),
-        ]
+    return render(
+        "report.html",
+        name=name,
+        weeks=weeks,
+        total=shown(total),
+        by_band=protected(by_band, lambda band: BAND_NAMES.get(band, band)),
+        by_channel=protected(by_channel, str),
+        promises=promise_tables,
+        chart=chart(
+            f"The {TOP_TOPICS} most asked about, {name}",
+            [(label, c) for label, c, hide in asked[:TOP_TOPICS] if not hide],
+        ),
+        topics=[(label, WITHHELD if hide else shown(c)) for label, c, hide in asked],
+        flows=[
+            (
+                flow.replace("_", " "),
+                shown(f["flow started"]),
+                shown(f["flow completed"]),
+                shown(f["flow cancelled"]),
+            )
+            for flow, f in flows.items()
+        ],
+        timescales=timescale_rows,
+        safeguarding=[(kind.replace("_", " "), shown(count)) for kind, count in safeguarding],
+        now=now,
     )
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Promises assistant: {esc(name)}</title>
-<style>body{{font-family:system-ui,Arial,sans-serif;max-width:50rem;margin:1rem auto;padding:0 1rem;color:#1b1b1f}}
-table{{border-collapse:collapse;margin:0 0 1.5rem}}th,td{{border:1px solid #75757f;padding:.25rem .5rem;text-align:left}}
-caption{{font-weight:700;text-align:left;padding:.25rem 0}}img{{max-width:100%}}</style></head>
-<body><h1>Promises assistant: report for {esc(name)}</h1>{body}
-<p>Made on {now:%d %B %Y} from the assistant's anonymous counts.</p></body></html>
-"""

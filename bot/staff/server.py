@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import datetime
 import logging
 import secrets
 import sys
 from collections import defaultdict
 from pathlib import Path
-from typing import Awaitable, Callable, Dict, List, Optional
-from urllib.parse import urlencode
+from typing import Awaitable, Callable, Dict, List, NamedTuple, Optional, Tuple
 
 from aiohttp import web
 
@@ -37,19 +37,15 @@ from bot.staff import users
 from bot.staff.accounts import AccountPages
 from bot.staff.pages import (
     WITHHELD,
-    Raw,
     bar_chart,
     complementary,
-    csrf_field,
     csv_text,
-    esc,
     is_using_the_chat,
     line_chart,
-    login_form,
+    notice,
     page,
     promise_count,
     role_required,
-    table,
     topic_label,
 )
 from bot.staff.report import last_month, month_of, monthly_report
@@ -57,7 +53,7 @@ from bot.staff.themes import group_by_wording, phrasing_sheet
 from bot.store import topic_log
 from bot.store.attempts import STAFF_ADDRESS, STAFF_USER, client_address
 from bot.store.counters import SMALL_NUMBER, disclosure_counts, month_of_week, shown, weeks_of_month
-from bot.store.database import StorageError, migrate
+from bot.store.database import StorageError, require_current_schema
 from bot.store.requests import (
     MAX_NOTE,
     STATUSES,
@@ -97,7 +93,7 @@ class Dashboard(AccountPages):
 
     def app(self) -> web.Application:
         app = web.Application(middlewares=[self.headers, self.session_and_csrf], client_max_size=64 * 1024)
-        app.router.add_get("/health", lambda request: web.json_response({"ok": True}))
+        app.router.add_get("/health", self.health)
         app.router.add_get("/login", self.login_page)
         app.router.add_post("/login", self.login)
         app.router.add_post("/logout", self.logout)
@@ -125,6 +121,10 @@ class Dashboard(AccountPages):
         app.router.add_static("/static/", STATIC, show_index=False)
         return app
 
+    @staticmethod
+    async def health(request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
     # --- middleware ---------------------------------------------------------------------
     @web.middleware
     async def headers(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -135,7 +135,7 @@ class Dashboard(AccountPages):
         except Exception as error:  # staff notes and replies quote children: never in the log
             log_failure(logger, "staff dashboard request failed", error)
             response = web.Response(
-                text=page("Something went wrong", "<p>Please try again.</p>"), content_type="text/html", status=500
+                text=notice("Something went wrong", "Please try again."), content_type="text/html", status=500
             )
         response.headers.update(SECURITY_HEADERS)
         return response
@@ -175,7 +175,9 @@ class Dashboard(AccountPages):
     # --- signing in ---------------------------------------------------------------------
     async def login_page(self, request: web.Request, message: Optional[str] = None, status: int = 200) -> web.Response:
         login_csrf = secrets.token_urlsafe(32)
-        response = web.Response(text=login_form(login_csrf, message), content_type="text/html", status=status)
+        response = web.Response(
+            text=page("login.html", login_csrf=login_csrf, problem=message), content_type="text/html", status=status
+        )
         self._give_form_cookie(request, response, LOGIN_COOKIE, login_csrf)
         return response
 
@@ -194,7 +196,8 @@ class Dashboard(AccountPages):
             None, users.sign_in, username, str(form.get("password", "")), str(form.get("code", ""))
         )
         if result is None:
-            await loop.run_in_executor(None, lambda: (STAFF_USER.failed(username), STAFF_ADDRESS.failed(address)))
+            await loop.run_in_executor(None, STAFF_USER.failed, username)
+            await loop.run_in_executor(None, STAFF_ADDRESS.failed, address)
             return await self.login_page(request, "That username, password or code did not match.", status=401)
         token, who = result
         await loop.run_in_executor(None, STAFF_USER.succeeded, username)
@@ -233,21 +236,12 @@ class Dashboard(AccountPages):
             if (not first or month_of_week(week) >= first) and (not last or month_of_week(week) <= last)
         ]
         totals: Dict[str, int] = defaultdict(int)
-        by_topic = defaultdict(lambda: defaultdict(int))
+        by_topic: Dict[str, Dict[str, int]] = defaultdict(lambda: defaultdict(int))
         for week, topic, count in topic_log.counts_by("iso_week", "topic", weeks=weeks):
             totals[period(week)] += count
             by_topic[topic][period(week)] += count
         periods = sorted(totals)[-12:]
         topic_rows = sorted(by_topic.items(), key=lambda item: -sum(item[1].values()))
-        choose = (
-            '<form method="get" action="/topics" class="range">'
-            f'<label for="from">From</label><input id="from" name="from" type="month" value="{first}">'
-            f'<label for="to">to</label><input id="to" name="to" type="month" value="{last}">'
-            '<label for="by">Group by</label><select id="by" name="by">'
-            f'<option value="week"{"" if by_month else " selected"}>week</option>'
-            f'<option value="month"{" selected" if by_month else ""}>month</option></select>'
-            '<button type="submit">Show</button></form>'
-        )
 
         # The chart shows each period's total, so a lone small cell is protected by withholding another.
         withheld = {p: complementary({topic: counts.get(p, 0) for topic, counts in by_topic.items()}) for p in periods}
@@ -267,42 +261,35 @@ class Dashboard(AccountPages):
             if by_month
             else (lambda week: week.split("-")[1])
         )  # "Nov", "W45": the bars are narrow
-        body = (
-            choose
-            + bar_chart(f"Bot turns per {unit}", [(short(p), totals[p]) for p in periods])
-            + movers_table(by_topic, content, periods, unit)
-            + table(f"What young people asked about, by {unit} (newest 12)", ["Topic"] + periods, by_period(asked))
-            + table(
-                "By age band",
-                ["Age band", "Topic", "Bot turns"],
-                [
-                    (BAND_NAMES.get(band, band), topic_label(topic, content), shown(c))
-                    for band, topic, c in topic_log.counts_by("age_band", "topic", weeks=weeks)
-                    if not is_using_the_chat(topic)
-                ],
-            )
-            + table("Using the chat (greetings, ages, yes and no): not topics", ["Turn"] + periods, by_period(chatting))
-            + table(
-                "By channel",
-                ["Channel", "Outcome", "Bot turns"],
-                [
-                    (channel, outcome, shown(c))
-                    for channel, outcome, c in topic_log.counts_by("channel", "outcome", weeks=weeks)
-                ],
-            )
-            + '<p><a href="/export/topics.csv">Download as CSV</a></p>'
-            + '<form method="get" action="/report" class="range"><label for="month">Monthly report for the '
-            f'board (counts only)</label><input id="month" name="month" type="month" value="{last_month(now().date())}">'
-            '<button type="submit">Download the report</button></form>'
+        return self._page(
+            "topics.html",
+            request,
+            first=first,
+            last=last,
+            unit=unit,
+            chart=bar_chart(f"Bot turns per {unit}", [(short(p), totals[p]) for p in periods]),
+            movers=top_movers(by_topic, content, periods),
+            periods=periods,
+            asked=by_period(asked),
+            by_band=[
+                (BAND_NAMES.get(band, band), topic_label(topic, content), shown(c))
+                for band, topic, c in topic_log.counts_by("age_band", "topic", weeks=weeks)
+                if not is_using_the_chat(topic)
+            ],
+            chatting=by_period(chatting),
+            by_channel=[
+                (channel, outcome, shown(c))
+                for channel, outcome, c in topic_log.counts_by("channel", "outcome", weeks=weeks)
+            ],
+            report_month=last_month(now().date()),
         )
-        return self._html("Topics over time", body, request)
 
     @role_required("analyst")
     async def report(self, request: web.Request) -> web.Response:
         try:
             year, number = month_of(request.query.get("month", ""))
         except ValueError as error:
-            raise web.HTTPBadRequest(text=str(error))
+            raise web.HTTPBadRequest(text=str(error)) from None
         month = f"{year}-{number:02d}"  # as written back in the file name: digits only
         html = await asyncio.get_running_loop().run_in_executor(None, monthly_report, month)
         return web.Response(
@@ -318,18 +305,13 @@ class Dashboard(AccountPages):
         try:
             year, number = month_of(request.query.get("month") or last_month(now().date()))
         except ValueError as error:
-            raise web.HTTPBadRequest(text=str(error))
+            raise web.HTTPBadRequest(text=str(error)) from None
         first = datetime.date(year, number, 1)
         before = (first - datetime.timedelta(days=1)).replace(day=1)
         this_month = topic_log.promise_counts(weeks_of_month(year, number))
         month_before = topic_log.promise_counts(weeks_of_month(before.year, before.month))
         content = current_content()
-        form = (
-            '<form method="get" action="/promises" class="range"><label for="month">Month</label>'
-            f'<input id="month" name="month" type="month" value="{first:%Y-%m}">'
-            '<button type="submit">Show</button></form>'
-        )
-        sections = []
+        bands = []
         for band in content.bands.values():
             rows = []
             for theme in band.themes:
@@ -347,31 +329,21 @@ class Dashboard(AccountPages):
                         )
                     )
             rows.sort(key=lambda row: -row[0])
-            sections.append(
-                table(
-                    f"Promises for {band.label}: {first:%B %Y}, most asked first",
-                    ["Theme", "Promise", f"{first:%B}", f"{before:%B}", "Change"],
-                    [row[1:] for row in rows],
-                )
-            )  # every promise: one nobody asks about says something too
+            # every promise: one nobody asks about says something too
+            bands.append((band.label, [row[1:] for row in rows]))
         months = [months_back(first, back) for back in range(11, -1, -1)]
         by_theme = {theme: [0] * len(months) for theme in THEME_IDS}
         for i, month in enumerate(months):
-            for (_, theme, _), count in topic_log.promise_counts(weeks_of_month(month.year, month.month)).items():
-                if theme in by_theme:
-                    by_theme[theme][i] += count
+            for (_, theme_id, _), count in topic_log.promise_counts(weeks_of_month(month.year, month.month)).items():
+                if theme_id in by_theme:
+                    by_theme[theme_id][i] += count
         themes = next(iter(content.bands.values())).themes
         chart = line_chart(
             "Promises asked about, by theme, in the 12 months to " + f"{first:%B %Y}",
             [f"{m:%b}" for m in months],
             [(theme.title, by_theme[theme.id]) for theme in themes],
         )
-        body = (
-            form + chart + f"<p>How many times the assistant answered with each promise in {first:%B %Y} (its ISO "
-            'weeks), beside the month before. 1 to 4 is shown as "fewer than 5", and a change only when '
-            "both months have 5 or more, so no small number can be worked out.</p>" + "".join(sections)
-        )
-        return self._html("Promises asked about", body, request)
+        return self._page("promises.html", request, first=first, before=before, chart=chart, bands=bands)
 
     @role_required("analyst")
     async def flows(self, request: web.Request) -> web.Response:
@@ -379,15 +351,12 @@ class Dashboard(AccountPages):
             (flow, shown(f["flow started"]), shown(f["flow completed"]), shown(f["flow cancelled"]))
             for flow, f in topic_log.funnels().items()
         ]
-        return self._html(
-            "Requests started and sent",
-            table("Request flows", ["Flow", "Started", "Sent (completed)", "Cancelled"], rows)
-            + await self._timescales(request),
-            request,
-        )
+        since, until, timescales = await self._against_timescales(request)
+        return self._page("flows.html", request, flows=rows, since=since, until=until, timescales=timescales)
 
-    async def _timescales(self, request: web.Request) -> str:
-        """Requests made between two dates against the council's timescales: counts only."""
+    async def _against_timescales(self, request: web.Request) -> Tuple[datetime.date, datetime.date, List[tuple]]:
+        """Requests made between two dates (chosen on the page) against the council's
+        timescales: the dates, and a row of counts only for each flow's step."""
         today = now().date()
         last_month = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
         since, until = date_query(request, "from", last_month), date_query(request, "to", today)
@@ -412,69 +381,22 @@ class Dashboard(AccountPages):
                         f"{median:g}" if median is not None and len(f.days_to_reach) >= SMALL_NUMBER else "-",
                     )
                 )
-        form = (
-            '<form method="get" action="/flows" class="range">'
-            f'<label for="from">Made from</label><input id="from" name="from" type="date" value="{since}">'
-            f'<label for="to">to</label><input id="to" name="to" type="date" value="{until}">'
-            '<button type="submit">Show</button></form>'
-        )
-        return (
-            f"<h2>Against the timescales</h2>{form}"
-            f"<p>Requests made from {since:%d %B %Y} to {until:%d %B %Y}: whether each step was reached within "
-            "its timescale (working days, <code>content/flows.yml</code>). The median is shown from 5 "
-            "requests.</p>"
-            + table(
-                "Requests against their timescales",
-                [
-                    "Flow",
-                    "Step",
-                    "Within (working days)",
-                    "In time",
-                    "Late",
-                    "Overdue, still open",
-                    "Not due yet",
-                    "Median working days taken",
-                ],
-                rows,
-            )
-        )
+        return since, until, rows
 
     @role_required("analyst")
     async def safeguarding(self, request: web.Request) -> web.Response:
-        rows = disclosure_counts()
-        body = (
-            table("Safeguarding answers given, by week", ["Week", "Age band", "Kind", "Channel", "Count"], rows)
-            + '<p><a href="/export/safeguarding.csv">Download as CSV</a></p>'
-        )
-        return self._html("Safeguarding counts", body, request)
+        return self._page("safeguarding.html", request, counts=disclosure_counts())
 
     @role_required("analyst")
     async def unanswered(self, request: web.Request) -> web.Response:
         questions = topic_log.unanswered()
         themes = await asyncio.get_running_loop().run_in_executor(None, group_by_wording, [q.text for q in questions])
-        theme_rows = [
-            (
-                len(t.questions),
-                t.example,
-                Raw("<br>".join(esc(q) for q in list(dict.fromkeys(t.questions))[1:5])),
-                Raw(f'<a href="/unanswered/sheet?{urlencode({"example": t.example})}">Phrasing sheet (CSV)</a>'),
-            )
-            for t in themes
-            if len(t.questions) > 1
-        ]
-        rows = [(q.iso_week, q.age_band, q.channel, q.text) for q in questions]
-        body = (
-            "<p>Questions the bot did not understand, with personal details removed. Kept 90 days. Those "
-            "asked in similar words are grouped first: download a group as a phrasing sheet, fill in the "
-            "topic and yes or no with Council4Kidz, and <code>promisebot phrasings import</code> it.</p>"
-            + table(
-                "Asked in similar words, most first",
-                ["Questions", "For example", "Other wordings", "For Council4Kidz"],
-                theme_rows,
-            )
-            + table("Unanswered questions, newest first", ["Week", "Age band", "Channel", "Question (redacted)"], rows)
+        return self._page(
+            "unanswered.html",
+            request,
+            themes=[t for t in themes if len(t.questions) > 1],  # a question asked once is no theme
+            questions=[(q.iso_week, q.age_band, q.channel, q.text) for q in questions],
         )
-        return self._html("Unanswered questions", body, request)
 
     @role_required("analyst")
     async def unanswered_sheet(self, request: web.Request) -> web.Response:
@@ -516,26 +438,11 @@ class Dashboard(AccountPages):
 
     @role_required("analyst")
     async def feedback(self, request: web.Request) -> web.Response:
-        rows = [
-            (
-                f.source,
-                f.answer[:300] + ("..." if len(f.answer) > 300 else ""),
-                f.good,
-                f.not_good,
-                Raw("<br>".join(esc(c) for c in f.comments)),
-            )
-            for f in feedback_by_answer()
+        ratings = [
+            dataclasses.replace(rated, answer=rated.answer[:300] + ("..." if len(rated.answer) > 300 else ""))
+            for rated in feedback_by_answer()
         ]
-        body = (
-            "<p>What Council4Kidz testers thought of each answer, the most disliked first. The source says "
-            "which part of <code>content/</code> to change.</p>"
-            + table(
-                "Ratings by answer",
-                ["Source", "Answer (latest wording rated)", "Good", "Not good", "Comments (redacted)"],
-                rows,
-            )
-        )
-        return self._html("Council4Kidz ratings", body, request)
+        return self._page("feedback.html", request, ratings=ratings)
 
     # --- caseworkers --------------------------------------------------------------------
     @role_required("caseworker")
@@ -546,27 +453,21 @@ class Dashboard(AccountPages):
         calendar = Calendar(content)
         rows = list_requests(request["who"].username, status)
         emails = mail.emails_of([r.id for r in rows])
-        table_rows = [
-            (
-                Raw(f'<a href="/requests/{esc(r.reference)}">{esc(r.reference)}</a>'),
+        queue = [
+            QueueRow(
+                r.reference,
                 r.kind.replace("_", " "),
                 flags(r),
                 r.status,
                 f"{r.created_at:%Y-%m-%d %H:%M}",
                 working_days_old(calendar, r.created_at, moment),
-                Raw(timescale_summary(content, r, moment)),
+                steps_to_watch(content, r, moment),
                 r.handled_by or "nobody yet",
                 email_summary(emails.get(r.id, [])),
             )
             for r in rows
         ]
-        filters = " ".join(f'<a href="/requests?status={s}">{s}</a>' for s in STATUSES)
-        body = f'<p>Show: {filters} <a href="/requests">all</a></p>' + table(
-            "Requests, oldest first",
-            ["Reference", "Kind", "Flags", "Status", "Made (UTC)", "Age", "Timescales", "Owner", "Team email"],
-            table_rows,
-        )
-        return self._html("Request queue", body, request)
+        return self._page("requests.html", request, statuses=STATUSES, queue=queue)
 
     @role_required("caseworker")
     async def request_detail(self, request: web.Request, status_note: str = "") -> web.Response:
@@ -574,105 +475,60 @@ class Dashboard(AccountPages):
             row = get_request(request.match_info["reference"], request["who"].username)
         except LookupError:
             raise web.HTTPNotFound(
-                text=page("Not found", "<p>No such request.</p>", request["who"]), content_type="text/html"
+                text=notice("Not found", "No such request.", request["who"]), content_type="text/html"
+            ) from None
+        content, moment = current_content(), now()
+        contact = [
+            ("Name they are known by", row.known_name or "-"),
+            ("Contact by", row.contact_preference or "-"),
+            ("Contact detail", row.contact_detail or "-"),
+            ("Channel", row.channel or "-"),
+            ("Age", BAND_NAMES.get(row.age_band or "", "not given")),
+            ("Flags", flags(row) or "-"),
+        ]
+        timescales = [
+            (
+                d.label,
+                f"{d.due:%Y-%m-%d %H:%M}",
+                f"{d.reached:%Y-%m-%d %H:%M}" if d.reached else "not yet",
+                "OVERDUE" if d.overdue(moment) else "on time",
             )
-        who, content, moment = request["who"], current_content(), now()
-        action = f"/requests/{esc(row.reference)}"
-        details = table("What the young person wrote", ["Question", "Answer"], row.details.items())
-        contact = table(
-            "How to reply",
-            ["", ""],
-            [
-                ("Name they are known by", row.known_name or "-"),
-                ("Contact by", row.contact_preference or "-"),
-                ("Contact detail", row.contact_detail or "-"),
-                ("Channel", row.channel or "-"),
-                ("Age", BAND_NAMES.get(row.age_band or "", "not given")),
-                ("Flags", flags(row) or "-"),
-            ],
-        )
-        timescales = table(
-            "Timescales (working days, content/flows.yml)",
-            ["Step", "Due (UTC)", "Done (UTC)", ""],
-            [
-                (
-                    d.label,
-                    f"{d.due:%Y-%m-%d %H:%M}",
-                    f"{d.reached:%Y-%m-%d %H:%M}" if d.reached else "not yet",
-                    "OVERDUE" if d.overdue(moment) else "on time",
-                )
-                for d in deadlines(content, row)
-            ],
-        )
-        emails = table(
-            "Emails to the teams",
-            ["Inbox", "Sent (UTC)", "Tries", "Problem"],
-            [
-                (
-                    e.inbox,
-                    f"{e.sent_at:%Y-%m-%d %H:%M}" if e.sent_at else "not sent yet",
-                    e.attempts,
-                    e.last_error or "",
-                )
-                for e in mail.emails_of([row.id]).get(row.id, [])
-            ],
-        )
-        owner = f"<p>Owner: {esc(row.handled_by or 'nobody yet')}.</p>" + (
-            ""
-            if row.handled_by == who.username
-            else f'<form method="post" action="{action}/take">{csrf_field(who.csrf_token)}'
-            '<button type="submit">Take this request</button></form>'
-        )
-        options = "".join(f'<option value="{s}"{" selected" if s == row.status else ""}>{s}</option>' for s in STATUSES)
-        status_form = (
-            f'<form method="post" action="{action}">{csrf_field(who.csrf_token)}'
-            f'<label for="status">Status</label><select id="status" name="status">{options}</select>'
-            f'<button type="submit">Save</button></form>'
-            f"<p>Made {row.created_at:%Y-%m-%d %H:%M} UTC; last change {row.updated_at:%Y-%m-%d %H:%M} UTC.</p>"
-        )
-        news = table(
-            "News for the young person, in their chat",
-            ["When (UTC)", "Who", "What they read", "Delivered or read (UTC)"],
-            [
-                (
-                    f"{u.at:%Y-%m-%d %H:%M}",
-                    u.who,
-                    u.text,
-                    f"{u.delivered_at:%Y-%m-%d %H:%M}"
-                    if u.delivered_at
-                    else f"NOT YET ({u.attempts} tries){': ' + u.last_error if u.last_error else ''}",
-                )
-                for u in updates_of(row.id)
-            ],
-        )
-        if row.contact_preference == "chat" and row.status != "closed":
-            news += (
-                f'<form method="post" action="{action}/reply" class="note">{csrf_field(who.csrf_token)}'
-                '<label for="reply">Reply to the young person: they read your words as you write them, on '
-                "Telegram at once, in the web chat when they check with their code</label>"
-                f'<textarea id="reply" name="reply" rows="5" maxlength="{MAX_REPLY}" required></textarea>'
-                '<button type="submit">Send reply</button></form>'
+            for d in deadlines(content, row)
+        ]
+        emails = [
+            (
+                e.inbox,
+                f"{e.sent_at:%Y-%m-%d %H:%M}" if e.sent_at else "not sent yet",
+                e.attempts,
+                e.last_error or "",
             )
-        elif row.contact_preference == "chat":
-            news = "<p>The request is closed: no more news can be sent to their chat.</p>" + news
-        else:
-            news = "<p>Reply the way they chose above: they did not ask for news in their chat.</p>"
-        notes = table(
-            "Staff notes (never shown to the young person)",
-            ["When (UTC)", "Who", "Note"],
-            [(f"{n.at:%Y-%m-%d %H:%M}", n.who, n.text) for n in notes_of(row.id)],
-        )
-        note_form = (
-            f'<form method="post" action="{action}/notes" class="note">{csrf_field(who.csrf_token)}'
-            '<label for="note">Add a note for staff</label>'
-            f'<textarea id="note" name="note" rows="4" maxlength="{MAX_NOTE}" required></textarea>'
-            '<button type="submit">Add note</button></form>'
-        )
-        return self._html(
-            f"{row.kind.replace('_', ' ').capitalize()} {row.reference}",
-            details + contact + timescales + emails + owner + status_form + news + notes + note_form,
+            for e in mail.emails_of([row.id]).get(row.id, [])
+        ]
+        news = [
+            (
+                f"{u.at:%Y-%m-%d %H:%M}",
+                u.who,
+                u.text,
+                f"{u.delivered_at:%Y-%m-%d %H:%M}"
+                if u.delivered_at
+                else f"NOT YET ({u.attempts} tries){': ' + u.last_error if u.last_error else ''}",
+            )
+            for u in updates_of(row.id)
+        ]
+        return self._page(
+            "request.html",
             request,
             status_note,
+            row=row,
+            details=list(row.details.items()),
+            contact=contact,
+            timescales=timescales,
+            emails=emails,
+            statuses=STATUSES,
+            news=news,
+            max_reply=MAX_REPLY,
+            notes=[(f"{n.at:%Y-%m-%d %H:%M}", n.who, n.text) for n in notes_of(row.id)],
+            max_note=MAX_NOTE,
         )
 
     @role_required("caseworker")
@@ -715,37 +571,14 @@ class Dashboard(AccountPages):
         except ValueError as error:
             return await self.request_detail(request, str(error))
         except LookupError:
-            raise web.HTTPNotFound(text="No such request.")
+            raise web.HTTPNotFound(text="No such request.") from None
         raise web.HTTPSeeOther(f"/requests/{reference}")
 
     # --- admins (the accounts are in bot/staff/accounts.py) -------------------------------
     @role_required("admin")
     async def testers(self, request: web.Request, new_code: str = "", problem: str = "") -> web.Response:
-        token = request["who"].csrf_token
-        shown_once = (
-            (
-                f'<p class="status" role="status">New code: <strong>{esc(new_code)}</strong>. It is shown once: '
-                "give it to the tester now.</p>"
-            )
-            if new_code
-            else ""
-        )
-        error = f'<p class="error" role="alert">{esc(problem)}</p>' if problem else ""
-        form = (
-            f'<form method="post" action="/testers">{csrf_field(token)}'
-            '<label for="label">Who it is for</label><input id="label" name="label" maxlength="100" required>'
-            '<label for="days">Days it lasts</label><input id="days" name="days" type="number" min="1" max="365" value="30">'
-            '<button type="submit">Issue a tester code</button></form>'
-        )
-        rows = [(c.label, f"{c.created_at:%Y-%m-%d}", f"{c.expires_at:%Y-%m-%d}") for c in list_codes()]
-        return self._html(
-            "Tester codes",
-            shown_once
-            + error
-            + form
-            + table("Codes issued (only a hash of each is kept)", ["For", "Issued", "Expires"], rows),
-            request,
-        )
+        codes = [(c.label, f"{c.created_at:%Y-%m-%d}", f"{c.expires_at:%Y-%m-%d}") for c in list_codes()]
+        return self._page("testers.html", request, new_code=new_code, problem=problem, codes=codes)
 
     @role_required("admin")
     async def issue_tester_code(self, request: web.Request) -> web.Response:
@@ -758,20 +591,14 @@ class Dashboard(AccountPages):
 
     @role_required("admin")
     async def access_log(self, request: web.Request) -> web.Response:
-        rows = [(f"{a.at:%Y-%m-%d %H:%M:%S}", a.who, a.action, a.reference or "", a.detail or "") for a in access_log()]
-        return self._html(
-            "Access log",
-            table(
-                "Who looked at or changed requests or staff accounts, newest first",
-                ["When (UTC)", "Who", "What", "Reference", "Detail"],
-                rows,
-            ),
-            request,
-        )
+        entries = [
+            (f"{a.at:%Y-%m-%d %H:%M:%S}", a.who, a.action, a.reference or "", a.detail or "") for a in access_log()
+        ]
+        return self._page("access_log.html", request, entries=entries)
 
     # --- helpers ------------------------------------------------------------------------
-    def _html(self, title: str, body: str, request: web.Request, status: str = "") -> web.Response:
-        return web.Response(text=page(title, body, request["who"], status), content_type="text/html")
+    def _page(self, template: str, request: web.Request, status: str = "", **values) -> web.Response:
+        return web.Response(text=page(template, request["who"], status, **values), content_type="text/html")
 
     @staticmethod
     def _csv(name: str, headers, rows) -> web.Response:
@@ -796,11 +623,17 @@ async def stop_sending(app: web.Application) -> None:
         task.cancel()
 
 
-def movers_table(by_topic, content, periods: List[str], unit: str) -> str:
+class Movers(NamedTuple):
+    before: str  # the period before the last one shown
+    last: str
+    rows: List[Tuple[str, int, int, str]]  # topic, its count in each, the change
+
+
+def top_movers(by_topic, content, periods: List[str]) -> Optional[Movers]:
     """The topics that changed most between the last two periods shown, with 5 or more in both
-    (a change with a suppressed count would give it away)."""
+    (a change with a suppressed count would give it away). None with fewer than two periods."""
     if len(periods) < 2:
-        return ""
+        return None
     last, before = periods[-1], periods[-2]
     moved = [
         (counts.get(last, 0) - counts.get(before, 0), topic, counts.get(before, 0), counts.get(last, 0))
@@ -808,9 +641,9 @@ def movers_table(by_topic, content, periods: List[str], unit: str) -> str:
         if not is_using_the_chat(topic) and min(counts.get(last, 0), counts.get(before, 0)) >= SMALL_NUMBER
     ]
     moved.sort(key=lambda row: (-abs(row[0]), row[1]))
-    return table(
-        f"Top movers: {last} against the {unit} before",
-        ["Topic", before, last, "Change"],
+    return Movers(
+        before,
+        last,
         [(topic_label(topic, content), then, now_, f"{difference:+d}") for difference, topic, then, now_ in moved[:10]],
     )
 
@@ -837,7 +670,7 @@ def month_query(request: web.Request, name: str) -> str:
     try:
         year, number = month_of(text)
     except ValueError as error:
-        raise web.HTTPBadRequest(text=str(error))
+        raise web.HTTPBadRequest(text=str(error)) from None
     return f"{year}-{number:02d}"
 
 
@@ -869,17 +702,25 @@ def working_days_old(calendar: Calendar, made, moment) -> str:
     return f"{days} working day{'s' if days != 1 else ''}"
 
 
-def timescale_summary(content, row, moment) -> str:
-    """The next step due, or what is overdue, as HTML."""
-    parts = []
-    for deadline in deadlines(content, row):
-        if deadline.overdue(moment):
-            parts.append(
-                f'<strong class="overdue">OVERDUE: {esc(deadline.label)} by {deadline.due:%Y-%m-%d %H:%M}</strong>'
-            )
-        elif deadline.reached is None:
-            parts.append(f"{esc(deadline.label)} by {deadline.due:%Y-%m-%d %H:%M}")
-    return "<br>".join(parts) or "done"
+class QueueRow(NamedTuple):
+    reference: str
+    kind: str
+    flags: str
+    status: str
+    made: str
+    age: str
+    steps: List[Tuple[str, str, bool]]  # steps_to_watch: none when every step is done
+    owner: str
+    emails: str
+
+
+def steps_to_watch(content, row, moment) -> List[Tuple[str, str, bool]]:
+    """(label, due, whether it is overdue) of the steps overdue or not reached yet."""
+    return [
+        (deadline.label, f"{deadline.due:%Y-%m-%d %H:%M}", deadline.overdue(moment))
+        for deadline in deadlines(content, row)
+        if deadline.overdue(moment) or deadline.reached is None
+    ]
 
 
 def email_summary(emails) -> str:
@@ -901,7 +742,7 @@ def main(argv=None) -> int:
     logs.configure("staff")
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     try:
-        migrate()
+        require_current_schema()  # migrated once, before the services start (bot.supervisor)
     except StorageError as error:
         print(f"staff dashboard: {error}", file=sys.stderr)
         return 1
@@ -911,8 +752,14 @@ def main(argv=None) -> int:
         print(f"staff dashboard: {error}", file=sys.stderr)
         return 1
     app = Dashboard().app()
-    app.on_startup.append(lambda app: start_sending(app, mail_settings))
-    app.on_cleanup.append(stop_sending)
+
+    async def start(app: web.Application) -> None:
+        await start_sending(app, mail_settings)
+
+    # aiohttp 3.9 types its signals for aiosignal < 1.4, which took the handler's type, not its
+    # arguments' (aiosignal 1.4 is installed): a right handler does not type-check.
+    app.on_startup.append(start)  # type: ignore[arg-type]
+    app.on_cleanup.append(stop_sending)  # type: ignore[arg-type]
     web.run_app(app, host=args.host, port=args.port, print=None)
     return 0
 

@@ -25,6 +25,11 @@ class Theme:
     def example(self) -> str:
         return self.questions[0]
 
+    @property
+    def other_wordings(self) -> List[str]:
+        """Up to four of its other questions, each wording once: enough to see what it is about."""
+        return list(dict.fromkeys(self.questions))[1:5]
+
 
 def group_by_wording(questions: Sequence[str], close: float = CLOSE) -> List[Theme]:
     """Themes of similar questions, the biggest first (ties: the one asked most recently), each
