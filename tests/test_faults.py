@@ -13,6 +13,8 @@ import uuid
 import pytest
 import requests
 
+from bot.store.database import migrate
+
 
 @pytest.fixture(scope="module")
 def private(model_path):
@@ -88,6 +90,7 @@ def test_a_request_the_database_cannot_take_is_never_said_to_be_sent_and_nothing
     requests_database = tmp_path / "requests.sqlite"
     usual_env = actions.env
     actions.stop()  # the action server alone writes requests: give it a database we can lock
+    migrate(f"sqlite:///{requests_database}")  # as the supervisor does before a service starts
     actions.env = {**usual_env, "PROMISEBOT_DATABASE_URL": f"sqlite:///{requests_database}"}
     actions.start(private.workdir)
     actions.wait_ready(60)
@@ -133,7 +136,6 @@ def test_a_request_the_database_cannot_take_is_never_said_to_be_sent_and_nothing
 def test_an_action_that_fails_answers_and_logs_without_the_childs_words(tmp_path):
     """Rasa SDK's own handler answers a failed action with the whole request (slots, the
     latest message), and Rasa logs that answer at ERROR."""
-    from bot.store.database import migrate
     from bot.supervisor import free_port
 
     port, log, database = free_port(), tmp_path / "actions.log", f"sqlite:///{tmp_path / 'db.sqlite'}"

@@ -79,15 +79,17 @@ def test_the_urgent_answer_on_innocent_messages_is_at_most_5_percent_and_check_i
 # in, 97% urgent, at most 5% / 15% of look-alikes urgent / checked in).
 HELD_OUT_MIN_URGENT = 0.94  # measured 163/169 and 167/169, and 0/149 innocent messages urgent
 FRESH_MIN_REACHED, FRESH_MIN_URGENT, FRESH_MAX_FALSE_ALARMS = 0.96, 0.89, 0.05  # 180/184, 169-171/184, 4/136
-FRESH3_MIN_REACHED, FRESH3_MIN_URGENT = 0.93, 0.80  # measured 217-219/231 and 192/231 (with the encoder)
+# measured 217-223/231 reached and 192/231 urgent, 198/231 since a message is weighed in parts too
+FRESH3_MIN_REACHED, FRESH3_MIN_URGENT = 0.95, 0.83
 # Check-ins on look-alikes measured 61-65/233, then 76/233 (34 of them past-and-resolved, where a
 # check-in is the design) after a retrain on the same intent phrasings, which also reached 222
 # disclosures instead of 217: trainings move along the same trade-off.
-FRESH3_MAX_URGENT_LOOKALIKES, FRESH3_MAX_CHECK_IN_LOOKALIKES = 0.10, 0.35  # measured 18/233, 61-76/233
+FRESH3_MAX_URGENT_LOOKALIKES, FRESH3_MAX_CHECK_IN_LOOKALIKES = 0.10, 0.35  # measured 18-21/233, 61-76/233
 # dev3 (tests/safeguarding/dev3_*): the patterns for its kinds were written against it, so these
 # guard against losing them, they are not independent figures. Measured 55/80 urgent and 78/80
 # reached (46 and 70 before those patterns); look-alikes 6/60 urgent (idioms: "my mum will kill me").
-DEV3_MIN_REACHED, DEV3_MIN_URGENT, DEV3_MAX_URGENT_LOOKALIKES = 0.95, 0.65, 0.12
+# Weighing a message in parts was chosen on them too: 73/80 urgent, 79/80 reached, 7/60 look-alikes.
+DEV3_MIN_REACHED, DEV3_MIN_URGENT, DEV3_MAX_URGENT_LOOKALIKES = 0.95, 0.85, 0.14
 FRESH3_MIN_RIGHT_TOPIC = 0.82  # measured 60/70
 
 
