@@ -1773,6 +1773,9 @@ DETECTED_KINDS = frozenset(KINDS) | {"cry_for_help"}
 
 # Innocent uses of the same words: a match overlapping one of these is not a disclosure.
 UNLESS = [
+    # "no one is hurting me", "nobody touches me": saying they are safe (after "are you safe?")
+    "noone @BE? hurt|hit|touch|harm|beat|kick|abuse|punch|slap @ME",
+    "no one @BE? hurt|hit|touch|harm|beat|kick|abuse|punch|slap @ME",
     "hurt|injure|bruise|cut|hit ~2 @SELF|my ~3 football|rugby|pe|playing|play|fell|fall|trampoline|accident|training|match|game|skate|bike|park|netball|tooth|knee|ankle",
     "@BE ~1 hurt|hit ~3 football|rugby|pe|playing|fell|trampoline|accident|training|match|ball",
     "cut my|your|his|her ~1 hair|fringe|nail|nails|finger|toenails",
