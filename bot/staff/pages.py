@@ -4,7 +4,10 @@ from 1 to 4 are shown as "fewer than 5" here and in exports."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
+import functools
+import inspect
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,7 +65,9 @@ def notice(title: str, sentence: str, who=None) -> str:
 
 
 def role_required(*roles: str):
-    """Only these roles may open the page; others get 403, strangers the sign-in page."""
+    """Only these roles may open the page; others get 403, strangers the sign-in page. A page
+    written as plain code (not `async`) reads the database, so it is built in a worker thread,
+    never on the event loop (other staff, and the emails and news this process sends)."""
 
     def wrap(handler):
         async def guarded(self, request: web.Request, *args, **kwargs) -> web.StreamResponse:
@@ -73,7 +78,10 @@ def role_required(*roles: str):
                 raise web.HTTPForbidden(
                     text=notice("Not allowed", "Your role cannot open this page.", who), content_type="text/html"
                 )
-            return await handler(self, request, *args, **kwargs)
+            if inspect.iscoroutinefunction(handler):
+                return await handler(self, request, *args, **kwargs)
+            build = functools.partial(handler, self, request, *args, **kwargs)
+            return await asyncio.get_running_loop().run_in_executor(None, build)
 
         return guarded
 

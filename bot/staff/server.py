@@ -143,7 +143,9 @@ class Dashboard(AccountPages):
     @web.middleware
     async def session_and_csrf(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         token = request.cookies.get(COOKIE)
-        request["who"] = users.signed_in(token) if token else None
+        request["who"] = (
+            await asyncio.get_running_loop().run_in_executor(None, users.signed_in, token) if token else None
+        )
         if request.method == "POST" and request.path not in ("/login", "/set-password"):  # their own CSRF cookie
             form = await request.post()
             who = request["who"]
@@ -225,7 +227,7 @@ class Dashboard(AccountPages):
 
     # --- analysts -----------------------------------------------------------------------
     @role_required("analyst")
-    async def topics(self, request: web.Request) -> web.Response:
+    def topics(self, request: web.Request) -> web.Response:
         content = current_content()  # read once: every row's topic title comes from it
         by_month = request.query.get("by") == "month"
         period = month_of_week if by_month else (lambda week: week)  # topics are kept by ISO week
@@ -299,7 +301,7 @@ class Dashboard(AccountPages):
         )
 
     @role_required("analyst")
-    async def promises(self, request: web.Request) -> web.Response:
+    def promises(self, request: web.Request) -> web.Response:
         """Which promises young people asked about in a month, by age band, beside the month
         before: the strategy is to be held to them."""
         try:
@@ -346,24 +348,22 @@ class Dashboard(AccountPages):
         return self._page("promises.html", request, first=first, before=before, chart=chart, bands=bands)
 
     @role_required("analyst")
-    async def flows(self, request: web.Request) -> web.Response:
+    def flows(self, request: web.Request) -> web.Response:
         rows = [
             (flow, shown(f["flow started"]), shown(f["flow completed"]), shown(f["flow cancelled"]))
             for flow, f in topic_log.funnels().items()
         ]
-        since, until, timescales = await self._against_timescales(request)
+        since, until, timescales = self._against_timescales(request)
         return self._page("flows.html", request, flows=rows, since=since, until=until, timescales=timescales)
 
-    async def _against_timescales(self, request: web.Request) -> Tuple[datetime.date, datetime.date, List[tuple]]:
+    def _against_timescales(self, request: web.Request) -> Tuple[datetime.date, datetime.date, List[tuple]]:
         """Requests made between two dates (chosen on the page) against the council's
         timescales: the dates, and a row of counts only for each flow's step."""
         today = now().date()
         last_month = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
         since, until = date_query(request, "from", last_month), date_query(request, "to", today)
         content = current_content()
-        made = await asyncio.get_running_loop().run_in_executor(
-            None, timings, _start_of(since), _start_of(until + datetime.timedelta(days=1))
-        )
+        made = timings(_start_of(since), _start_of(until + datetime.timedelta(days=1)))
         figures = against_timescales(content, made, now())
         rows = []
         for flow, steps in figures.items():
@@ -384,13 +384,13 @@ class Dashboard(AccountPages):
         return since, until, rows
 
     @role_required("analyst")
-    async def safeguarding(self, request: web.Request) -> web.Response:
+    def safeguarding(self, request: web.Request) -> web.Response:
         return self._page("safeguarding.html", request, counts=disclosure_counts())
 
     @role_required("analyst")
-    async def unanswered(self, request: web.Request) -> web.Response:
+    def unanswered(self, request: web.Request) -> web.Response:
         questions = topic_log.unanswered()
-        themes = await asyncio.get_running_loop().run_in_executor(None, group_by_wording, [q.text for q in questions])
+        themes = group_by_wording([q.text for q in questions])
         return self._page(
             "unanswered.html",
             request,
@@ -399,11 +399,9 @@ class Dashboard(AccountPages):
         )
 
     @role_required("analyst")
-    async def unanswered_sheet(self, request: web.Request) -> web.Response:
+    def unanswered_sheet(self, request: web.Request) -> web.Response:
         example = request.query.get("example", "")
-        themes = await asyncio.get_running_loop().run_in_executor(
-            None, group_by_wording, [q.text for q in topic_log.unanswered()]
-        )
+        themes = group_by_wording([q.text for q in topic_log.unanswered()])
         theme = next((t for t in themes if example in t.questions), None)
         if theme is None:
             raise web.HTTPNotFound(text="Those questions are no longer kept (90 days).")
@@ -414,7 +412,7 @@ class Dashboard(AccountPages):
         )
 
     @role_required("analyst")
-    async def export_topics(self, request: web.Request) -> web.Response:
+    def export_topics(self, request: web.Request) -> web.Response:
         rows, content = topic_log.counts_by("iso_week", "topic", "age_band", "channel", "outcome"), current_content()
         return self._csv(
             "topics.csv",
@@ -433,11 +431,11 @@ class Dashboard(AccountPages):
         )
 
     @role_required("analyst")
-    async def export_safeguarding(self, request: web.Request) -> web.Response:
+    def export_safeguarding(self, request: web.Request) -> web.Response:
         return self._csv("safeguarding.csv", ["week", "age_band", "kind", "channel", "count"], disclosure_counts())
 
     @role_required("analyst")
-    async def feedback(self, request: web.Request) -> web.Response:
+    def feedback(self, request: web.Request) -> web.Response:
         ratings = [
             dataclasses.replace(rated, answer=rated.answer[:300] + ("..." if len(rated.answer) > 300 else ""))
             for rated in feedback_by_answer()
@@ -446,7 +444,7 @@ class Dashboard(AccountPages):
 
     # --- caseworkers --------------------------------------------------------------------
     @role_required("caseworker")
-    async def requests(self, request: web.Request) -> web.Response:
+    def requests(self, request: web.Request) -> web.Response:
         status = request.query.get("status")
         status = status if status in STATUSES else None
         content, moment = current_content(), now()
@@ -470,7 +468,7 @@ class Dashboard(AccountPages):
         return self._page("requests.html", request, statuses=STATUSES, queue=queue)
 
     @role_required("caseworker")
-    async def request_detail(self, request: web.Request, status_note: str = "") -> web.Response:
+    def request_detail(self, request: web.Request, status_note: str = "") -> web.Response:
         try:
             row = get_request(request.match_info["reference"], request["who"].username)
         except LookupError:
@@ -567,7 +565,7 @@ class Dashboard(AccountPages):
     async def _change_request(self, request: web.Request, change: Callable[[str, str], object]) -> web.Response:
         reference = request.match_info["reference"]
         try:
-            change(reference, request["who"].username)
+            await asyncio.get_running_loop().run_in_executor(None, change, reference, request["who"].username)
         except ValueError as error:
             return await self.request_detail(request, str(error))
         except LookupError:
@@ -576,7 +574,7 @@ class Dashboard(AccountPages):
 
     # --- admins (the accounts are in bot/staff/accounts.py) -------------------------------
     @role_required("admin")
-    async def testers(self, request: web.Request, new_code: str = "", problem: str = "") -> web.Response:
+    def testers(self, request: web.Request, new_code: str = "", problem: str = "") -> web.Response:
         codes = [(c.label, f"{c.created_at:%Y-%m-%d}", f"{c.expires_at:%Y-%m-%d}") for c in list_codes()]
         return self._page("testers.html", request, new_code=new_code, problem=problem, codes=codes)
 
@@ -584,13 +582,14 @@ class Dashboard(AccountPages):
     async def issue_tester_code(self, request: web.Request) -> web.Response:
         form = await request.post()
         try:
-            code = issue_code(str(form.get("label", "")), int(str(form.get("days", "30")) or 30))
+            days = int(str(form.get("days", "30")) or 30)
+            code = await asyncio.get_running_loop().run_in_executor(None, issue_code, str(form.get("label", "")), days)
         except ValueError as error:
             return await self.testers(request, problem=str(error))
         return await self.testers(request, new_code=code)
 
     @role_required("admin")
-    async def access_log(self, request: web.Request) -> web.Response:
+    def access_log(self, request: web.Request) -> web.Response:
         entries = [
             (f"{a.at:%Y-%m-%d %H:%M:%S}", a.who, a.action, a.reference or "", a.detail or "") for a in access_log()
         ]
