@@ -40,6 +40,7 @@ from bot.staff.pages import (
     bar_chart,
     complementary,
     csv_text,
+    in_thread,
     is_using_the_chat,
     line_chart,
     notice,
@@ -143,9 +144,7 @@ class Dashboard(AccountPages):
     @web.middleware
     async def session_and_csrf(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         token = request.cookies.get(COOKIE)
-        request["who"] = (
-            await asyncio.get_running_loop().run_in_executor(None, users.signed_in, token) if token else None
-        )
+        request["who"] = await in_thread(users.signed_in, token) if token else None
         if request.method == "POST" and request.path not in ("/login", "/set-password"):  # their own CSRF cookie
             form = await request.post()
             who = request["who"]
@@ -189,20 +188,17 @@ class Dashboard(AccountPages):
             return await self.login_page(request, "The sign-in form expired. Please try again.", status=403)
         username = str(form.get("username", "")).strip().lower()[:64]
         address = client_address(request.remote, request.headers.get("X-Forwarded-For"))
-        loop = asyncio.get_running_loop()  # the database and the password hash block: in a thread
-        if await loop.run_in_executor(None, lambda: STAFF_USER.is_locked(username) or STAFF_ADDRESS.is_locked(address)):
+        if await in_thread(lambda: STAFF_USER.is_locked(username) or STAFF_ADDRESS.is_locked(address)):
             return await self.login_page(
                 request, "Too many failed attempts. Wait 15 minutes and try again.", status=429
             )
-        result = await loop.run_in_executor(
-            None, users.sign_in, username, str(form.get("password", "")), str(form.get("code", ""))
-        )
+        result = await in_thread(users.sign_in, username, str(form.get("password", "")), str(form.get("code", "")))
         if result is None:
-            await loop.run_in_executor(None, STAFF_USER.failed, username)
-            await loop.run_in_executor(None, STAFF_ADDRESS.failed, address)
+            await in_thread(STAFF_USER.failed, username)
+            await in_thread(STAFF_ADDRESS.failed, address)
             return await self.login_page(request, "That username, password or code did not match.", status=401)
         token, who = result
-        await loop.run_in_executor(None, STAFF_USER.succeeded, username)
+        await in_thread(STAFF_USER.succeeded, username)
         response = web.HTTPSeeOther(HOME[who.role])
         response.set_cookie(
             COOKIE,
@@ -293,7 +289,7 @@ class Dashboard(AccountPages):
         except ValueError as error:
             raise web.HTTPBadRequest(text=str(error)) from None
         month = f"{year}-{number:02d}"  # as written back in the file name: digits only
-        html = await asyncio.get_running_loop().run_in_executor(None, monthly_report, month)
+        html = await in_thread(monthly_report, month)
         return web.Response(
             text=html,
             content_type="text/html",
@@ -565,7 +561,7 @@ class Dashboard(AccountPages):
     async def _change_request(self, request: web.Request, change: Callable[[str, str], object]) -> web.Response:
         reference = request.match_info["reference"]
         try:
-            await asyncio.get_running_loop().run_in_executor(None, change, reference, request["who"].username)
+            await in_thread(change, reference, request["who"].username)
         except ValueError as error:
             return await self.request_detail(request, str(error))
         except LookupError:
@@ -583,7 +579,7 @@ class Dashboard(AccountPages):
         form = await request.post()
         try:
             days = int(str(form.get("days", "30")) or 30)
-            code = await asyncio.get_running_loop().run_in_executor(None, issue_code, str(form.get("label", "")), days)
+            code = await in_thread(issue_code, str(form.get("label", "")), days)
         except ValueError as error:
             return await self.testers(request, problem=str(error))
         return await self.testers(request, new_code=code)

@@ -181,13 +181,12 @@ class RedactingTrackerStore(SQLTrackerStore):
                 db.commit()
                 forget_pending_answers(tracker.sender_id)
                 return
-            saved = list(self._redacted(tracker, stored))
-            for event in saved:
-                data = event.as_dict()
+            saved = [event.as_dict() for event in self._redacted(tracker, stored)]  # stored, then published
+            for data in saved:
                 db.add(
                     self.SQLEvent(
                         sender_id=tracker.sender_id,
-                        type_name=event.type_name,
+                        type_name=data["event"],
                         timestamp=data.get("timestamp"),
                         intent_name=(data.get("parse_data") or {}).get("intent", {}).get("name"),
                         action_name=data.get("name"),
@@ -198,7 +197,7 @@ class RedactingTrackerStore(SQLTrackerStore):
         keep_pending_answers(tracker.sender_id, new_events)
         self.publish(tracker, saved, stored)
 
-    def publish(self, tracker: DialogueStateTracker, saved: List[Event], stored: int) -> None:
+    def publish(self, tracker: DialogueStateTracker, saved: List[Dict[str, Any]], stored: int) -> None:
         """The turn's events to the event broker, once they are stored, as Rasa's own tracker
         stores stream them (sender id and event), redacted as stored, never the raw ones. Each
         body also carries what a turn's events cannot say by themselves, under TURN_KEY: the
@@ -211,8 +210,8 @@ class RedactingTrackerStore(SQLTrackerStore):
             "age_band": band if isinstance(band, str) and band in PROMISE_BAND else None,
             "active_loop_before": active_loop_before(tracker, stored),
         }
-        for index, event in enumerate(saved):
-            body = {"sender_id": tracker.sender_id, **event.as_dict()}
+        for index, data in enumerate(saved):
+            body = {"sender_id": tracker.sender_id, **data}
             body[TURN_KEY] = {**context, "last": index == len(saved) - 1}
             try:  # a failure to count must never lose the conversation, which is stored already
                 self.event_broker.publish(body)
