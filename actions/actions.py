@@ -8,7 +8,6 @@ flow under way (actions/flows.py).
 
 from __future__ import annotations
 
-import logging
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
@@ -17,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot import replies
 from bot.content import PROMISE_BAND, Content, current_content
-from bot.privacy.failures import log_failure
+from bot.names import COUNT_CHECK_IN, COUNT_FOLLOW_UP, COUNT_UNNAMED_KIND, SAFEGUARDING_COUNT_SLOT
 from bot.safeguarding.judgement import (
     CHECK_IN_INTENT,
     DISCLOSURE_INTENT,
@@ -26,9 +25,6 @@ from bot.safeguarding.judgement import (
     first_intent_besides,
 )
 from bot.safeguarding.patterns import DETECTED_KINDS
-from bot.store.counters import record_disclosure
-
-logger = logging.getLogger(__name__)
 
 PROMISE_INTENTS = (
     "promises_all",
@@ -300,8 +296,7 @@ class ActionSafeguarding(Action):
         return "action_safeguarding"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
-        respond_to_disclosure(dispatcher, tracker)
-        return [SlotSet(WATCH, True)]
+        return [SlotSet(WATCH, True), counted(respond_to_disclosure(dispatcher, tracker))]
 
 
 class ActionSafeguardingCheckIn(Action):
@@ -314,8 +309,7 @@ class ActionSafeguardingCheckIn(Action):
         content = current_content()
         if tracker.get_slot(WATCH) and is_short(tracker):  # "hes back" after a disclosure: not safe
             send(dispatcher, replies.safeguarding_follow_up(content, known_band(tracker)))
-            count(tracker, "follow_up")
-            return []
+            return [counted(COUNT_FOLLOW_UP)]
         # What the classifier made of it, answered first (a question about grooming, say), if it
         # made anything of it at all.
         ranking = [
@@ -333,8 +327,7 @@ class ActionSafeguardingCheckIn(Action):
             tracker,
             replies.check_in(content, asked, known_band(tracker), tracker.latest_message.get("meaning")),
         )
-        count(tracker, "check_in")
-        return [SlotSet(WATCH, True)]
+        return [SlotSet(WATCH, True), counted(COUNT_CHECK_IN)]
 
 
 class ActionSafeguardingFollowUp(Action):
@@ -348,8 +341,7 @@ class ActionSafeguardingFollowUp(Action):
         content = current_content()
         if is_short(tracker):
             send(dispatcher, replies.safeguarding_follow_up(content, known_band(tracker)))
-            count(tracker, "follow_up")
-            return []
+            return [counted(COUNT_FOLLOW_UP)]
         answer(dispatcher, tracker, chat_reply(content, tracker))
         return [SlotSet(WATCH, False)]
 
@@ -365,20 +357,18 @@ class ActionSafeNow(Action):
         return [SlotSet(WATCH, False)]
 
 
-def count(tracker: Tracker, kind: str) -> None:
-    """An anonymous count for staff: week, band, kind and channel only - no text, no sender id."""
-    try:
-        record_disclosure(known_band(tracker) or "unknown", kind, tracker.get_latest_input_channel() or "unknown")
-    except Exception as error:  # the child's answer must never wait on, or fail with, the count
-        log_failure(logger, "could not record a safeguarding count", error)
+def counted(kind: str) -> EventType:
+    """An anonymous count for staff (week, band, kind and channel only - no text, no sender id),
+    which the event broker writes once the turn is stored (bot.store.topic_log.record_turn)."""
+    return SlotSet(SAFEGUARDING_COUNT_SLOT, kind)
 
 
-def respond_to_disclosure(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
-    """The safeguarding answer, and an anonymous count; also used inside the request forms."""
+def respond_to_disclosure(dispatcher: CollectingDispatcher, tracker: Tracker) -> str:
+    """The safeguarding answer; also used inside the request forms. Returns what to count."""
     kind = next(
         (e.get("value") for e in tracker.latest_message.get("entities") or [] if e.get("entity") == "disclosure_kind"),
         None,
     )
     kind = kind if isinstance(kind, str) and kind in DETECTED_KINDS else None  # a crafted payload's is not counted
     send(dispatcher, replies.safeguarding(current_content(), known_band(tracker), kind))
-    count(tracker, kind or "classifier")
+    return kind or COUNT_UNNAMED_KIND

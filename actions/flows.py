@@ -30,6 +30,7 @@ from bot.casework import BAND_NAMES
 from bot.casework.mail import inboxes_for
 from bot.casework.timescales import acknowledge_by
 from bot.content import current_content
+from bot.names import SAFEGUARDING_COUNT_SLOT
 from bot.privacy.failures import log_failure
 from bot.store.requests import NewRequest, now, save_request
 
@@ -178,10 +179,11 @@ class ValidateRequestForm(FormValidationAction):
     def _checked(
         self, slot: str, checked: flows.Checked, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> Dict[str, Any]:
+        also: Dict[str, Any] = {}
         if slot in flows.FREE_TEXT_SLOTS and intent_of(tracker) == "safeguarding_disclosure":
             # A disclosure in the child's own account: answer it at once, and keep their words
             # in the request they are writing (other answers are interrupted by the rules).
-            respond_to_disclosure(dispatcher, tracker)
+            also[SAFEGUARDING_COUNT_SLOT] = respond_to_disclosure(dispatcher, tracker)
         elif slot not in NO_SIDE_QUESTIONS and self._answered_side_question(dispatcher, tracker):
             return {slot: None}
         if checked.value is None and checked.problem:
@@ -189,7 +191,7 @@ class ValidateRequestForm(FormValidationAction):
                 dispatcher,
                 [replies.flow_message(current_content().flow_common[checked.problem], f"common.{checked.problem}")],
             )
-        return {slot: checked.value}
+        return {slot: checked.value, **also}
 
     @staticmethod
     def _answered_side_question(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:

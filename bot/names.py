@@ -32,3 +32,10 @@ DISCLOSURE_INTENT = "safeguarding_disclosure"
 CHECK_IN_INTENT = "safeguarding_check_in"
 PAST_INTENT = "safeguarding_past"
 ASKING_PREFIX = "topic_sg_"  # questions about a safeguarding topic: topic_sg_grooming, ...
+
+# --- the safeguarding counts staff see -----------------------------------------------------
+# Each safeguarding answer sets this slot to what it counts; the event broker counts it once the
+# turn is stored (bot.store.topic_broker). A count is a kind the detector named, or one of these:
+# a disclosure only the classifier heard, a check-in, a short reply after either taken as not safe.
+SAFEGUARDING_COUNT_SLOT = "safeguarding_counted"
+COUNT_UNNAMED_KIND, COUNT_CHECK_IN, COUNT_FOLLOW_UP = "classifier", "check_in", "follow_up"

@@ -22,6 +22,7 @@ from actions.actions import (
     ActionSmallTalk,
 )
 from bot.content import THEME_INTENTS, load_content
+from bot.names import COUNT_CHECK_IN, COUNT_FOLLOW_UP, COUNT_UNNAMED_KIND, SAFEGUARDING_COUNT_SLOT
 
 CONTENT = load_content()
 BANDS = ["up_to_11", "12_15", "16_18", "18_plus"]
@@ -352,6 +353,16 @@ def test_classifier_only_disclosure_still_gets_self_harm_routes():
     assert "116 123" in said(messages) and "0800 1111" in said(messages)
 
 
+def test_each_safeguarding_answer_marks_what_staff_count_and_a_crafted_kind_is_not_one():
+    """The event broker counts these once the turn is stored (bot/store/topic_log.py)."""
+    named = tracker("he hits me", "safeguarding_disclosure", age_band="12_15", entities=disclosure("physical_abuse"))
+    crafted = tracker("x", "safeguarding_disclosure", age_band="12_15", entities=disclosure("=crafted-kind"))
+    check_in = tracker("he came back", "safeguarding_check_in", age_band="12_15")
+    assert SlotSet(SAFEGUARDING_COUNT_SLOT, "physical_abuse") in run(ActionSafeguarding(), named)[1]
+    assert SlotSet(SAFEGUARDING_COUNT_SLOT, COUNT_UNNAMED_KIND) in run(ActionSafeguarding(), crafted)[1]
+    assert SlotSet(SAFEGUARDING_COUNT_SLOT, COUNT_CHECK_IN) in run(ActionSafeguardingCheckIn(), check_in)[1]
+
+
 def test_delete_my_chat_asks_first_and_only_the_yes_button_deletes():
     messages, events = run(ActionForgetConversation(), tracker("delete my chat", "delete_my_chat"))
     assert "delete our conversation" in said(messages)
@@ -452,7 +463,7 @@ def test_a_short_reply_after_a_check_in_gets_the_urgent_answer(reply):
     messages, events = run(ActionSafeguardingFollowUp(), tracker(reply, "nlu_fallback", age_band="12_15"))
     assert messages[0]["custom"]["source"].startswith("messages.yml safeguarding")
     assert "999" in said(messages) and "0800 1111" in said(messages)
-    assert events == []  # still watching
+    assert events == [SlotSet(SAFEGUARDING_COUNT_SLOT, COUNT_FOLLOW_UP)]  # counted, and still watching
 
 
 def test_a_longer_reply_after_a_check_in_is_answered_as_usual_and_the_watch_ends():

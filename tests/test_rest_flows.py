@@ -67,11 +67,17 @@ def test_a_disclosure_while_a_choice_is_asked_interrupts_and_the_form_is_kept(ch
     assert "How soon do you need them to see it?" in text  # the form resumes with its question
 
 
-def test_a_disclosure_written_as_the_message_is_answered_and_sent(child):
-    before = len(saved_requests())
+def safeguarding_answers_counted():
+    path = os.environ["PROMISEBOT_DATABASE_URL"][len("sqlite:///") :]
+    return sqlite3.connect(path).execute("select coalesce(sum(count), 0) from safeguarding_counts").fetchone()[0]
+
+
+def test_a_disclosure_written_as_the_message_is_answered_counted_and_sent(child):
+    before, counted = len(saved_requests()), safeguarding_answers_counted()
     child.says("/message_social_worker")
     text = child.hears("my foster dad hits me and i want to move")
     assert "not your fault" in text and "How soon" in text
+    assert safeguarding_answers_counted() == counted + 1
     for answer in ("Today", "Sam", "Through my social worker"):
         child.says(answer)
     child.says("/affirm")

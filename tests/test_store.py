@@ -8,9 +8,11 @@ import os
 import threading
 
 import pytest
+from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from sqlalchemy import inspect, text
 
-from bot.store.counters import disclosure_counts, record_disclosure
+from bot.names import COUNT_CHECK_IN, COUNT_UNNAMED_KIND, SAFEGUARDING_COUNT_SLOT
+from bot.store.counters import disclosure_counts
 from bot.store.database import engine, migrate
 from bot.store.requests import (
     NewRequest,
@@ -22,6 +24,7 @@ from bot.store.requests import (
     take_request,
     update_request,
 )
+from bot.store.topic_log import counts_by, record_turn
 
 
 def fresh_postgres(url: str) -> str:
@@ -50,26 +53,41 @@ def test_migrations_create_the_tables_and_can_run_twice(database):
     assert {"safeguarding_counts", "requests"} <= set(inspect(engine(database)).get_table_names())
 
 
+def counted_turn(kind: str, channel: str = "rest") -> list:
+    """A saved turn's events whose safeguarding answer marked `kind` for counting (actions/actions.py)."""
+    said = UserUttered("made-up words", intent={"name": "safeguarding_disclosure"}, input_channel=channel)
+    return [said, ActionExecuted("action_safeguarding"), SlotSet(SAFEGUARDING_COUNT_SLOT, kind)]
+
+
 def test_counts_hold_no_text_or_ids_and_small_numbers_are_suppressed(database):
     for _ in range(6):
-        record_disclosure("12_15", "physical_abuse", "rest", database)
-    record_disclosure("unknown", "classifier", "telegram", database)
+        record_turn(counted_turn("physical_abuse"), "12_15", None, database)
+    record_turn(counted_turn(COUNT_UNNAMED_KIND, "telegram"), None, None, database)
     rows = {(r[1], r[2], r[3]): r[4] for r in disclosure_counts(database)}
     assert rows[("12_15", "physical_abuse", "rest")] == "6"
     assert rows[("unknown", "classifier", "telegram")] == "fewer than 5"
     columns = {c["name"] for c in inspect(engine(database)).get_columns("safeguarding_counts")}
     assert columns == {"id", "iso_week", "age_band", "kind", "channel", "count"}
+    assert "made-up words" not in repr(disclosure_counts(database))
 
 
-def test_concurrent_disclosures_are_all_counted(database):
+def test_a_turn_counts_each_answer_it_marked_and_nothing_off_the_list(database):
+    events = counted_turn("physical_abuse") + [SlotSet(SAFEGUARDING_COUNT_SLOT, COUNT_CHECK_IN)]
+    record_turn(events + [SlotSet(SAFEGUARDING_COUNT_SLOT, "=crafted-kind")], "16_18", None, database)
+    assert {r[2] for r in disclosure_counts(database)} == {"physical_abuse", COUNT_CHECK_IN}
+    assert counts_by("outcome", url=database) == [("safeguarding", 1)]
+
+
+def test_concurrent_disclosures_are_all_counted_with_their_turns(database):
     threads = [
-        threading.Thread(target=record_disclosure, args=("16_18", "suicide", "rest", database)) for _ in range(20)
+        threading.Thread(target=record_turn, args=(counted_turn("suicide"), "16_18", None, database)) for _ in range(20)
     ]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     assert disclosure_counts(database)[0][4] == "20"
+    assert counts_by("age_band", url=database) == [("16_18", 20)]
 
 
 def test_a_request_is_saved_with_a_reference_and_the_childs_words(database):

@@ -1,12 +1,12 @@
-"""Anonymous counts for staff."""
+"""Anonymous counts for staff: safeguarding answers by week, age band, kind and channel."""
 
 from __future__ import annotations
 
 import datetime
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Mapping, Optional, Sequence, Tuple
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from bot.store.database import session
 from bot.store.models import SafeguardingCount
@@ -36,22 +36,17 @@ def weeks_of_month(year: int, month: int) -> List[str]:
     return weeks
 
 
-def record_disclosure(age_band: str, kind: str, channel: str, url: Optional[str] = None) -> None:
-    """Add one to this week's count; concurrent writers both count (retry on a race)."""
-    key = dict(iso_week=iso_week(), age_band=age_band, kind=kind, channel=channel)
-    for _ in range(3):
-        with session(url) as db:
-            updated = db.execute(
-                update(SafeguardingCount).filter_by(**key).values(count=SafeguardingCount.count + 1)
-            ).rowcount
-            if not updated:
-                db.add(SafeguardingCount(count=1, **key))
-            try:
-                db.commit()
-                return
-            except IntegrityError:  # another process inserted the same row first
-                db.rollback()
-    raise RuntimeError("could not record the disclosure count")
+def add_disclosures(db: Session, week: str, age_band: str, channel: str, kinds: Mapping[str, int]) -> None:
+    """Add a turn's safeguarding counts in the caller's transaction (bot.store.topic_log.record_turn).
+    Two processes may insert the same week's first row at once: the second commit then raises
+    IntegrityError, and the caller tries the whole turn again."""
+    for kind, number in sorted(kinds.items()):
+        key = dict(iso_week=week, age_band=age_band, kind=kind, channel=channel)
+        updated = db.execute(
+            update(SafeguardingCount).filter_by(**key).values(count=SafeguardingCount.count + number)
+        ).rowcount
+        if not updated:
+            db.add(SafeguardingCount(count=number, **key))
 
 
 def shown(count: int) -> str:

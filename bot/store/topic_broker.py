@@ -1,11 +1,13 @@
-"""The topic log's event broker: Rasa's extension point for analytics (endpoints.yml).
+"""The event broker for staff's anonymous figures, the topic log and the safeguarding counts:
+Rasa's extension point for analytics (endpoints.yml).
 
 The tracker store publishes each saved turn, event by event, redacted as stored
 (bot.store.tracker_store.RedactingTrackerStore.publish); each body carries, under TURN_KEY,
 the age band, the form that was asking before the turn, and whether it is the turn's last
-event. The broker gathers a turn's events and, at its last, writes the topic-log row
-(bot.store.topic_log). Events without that context (published by anything else) are not a
-saved turn, and are left alone.
+event. The broker gathers a turn's events and, at its last, writes the topic-log row and the
+safeguarding answers the actions marked for counting, in one transaction (bot.store.topic_log).
+Events without that context (published by anything else) are not a saved turn, and are left
+alone.
 
 A turn's events are published together, by the process that saved them, so gathering them per
 conversation in memory is enough, with two Rasa replicas too.
@@ -53,4 +55,4 @@ class TopicLogBroker(EventBroker):
                 [e for e in events if e is not None], turn.get("age_band"), turn.get("active_loop_before")
             )
         except Exception as error:
-            log_failure(logger, "could not write the topic log", error)
+            log_failure(logger, "could not write the topic log and counts", error)

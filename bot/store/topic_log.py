@@ -2,21 +2,30 @@
 questions the bot did not understand, redacted, for 90 days. No text elsewhere, no sender id.
 
 Written from the event broker (bot.store.topic_broker), which the tracker store hands every
-saved turn, whichever action answered it.
+saved turn, whichever action answered it; the turn's safeguarding counts (bot.store.counters)
+are written in the same transaction.
 """
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Counter, Dict, List, Optional, Sequence, Tuple
 
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, Event, SlotSet, UserUttered
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
-from bot.names import FLOW_OF_FORM
+from bot.names import (
+    COUNT_CHECK_IN,
+    COUNT_FOLLOW_UP,
+    COUNT_UNNAMED_KIND,
+    FLOW_OF_FORM,
+    SAFEGUARDING_COUNT_SLOT,
+)
 from bot.privacy.redaction import redact
-from bot.store.counters import iso_week
+from bot.safeguarding.patterns import DETECTED_KINDS
+from bot.store.counters import add_disclosures, iso_week
 from bot.store.database import database_url, session
 from bot.store.models import TopicTurn, UnansweredQuestion
 from bot.store.retention import UNANSWERED_KEPT_FOR
@@ -32,6 +41,7 @@ OUTCOMES = (
 )
 NOT_UNDERSTOOD_INTENTS = {"nlu_fallback", "out_of_scope"}
 PROMISE_SOURCE = "promises.yml "
+COUNTED_KINDS = DETECTED_KINDS | {COUNT_UNNAMED_KIND, COUNT_CHECK_IN, COUNT_FOLLOW_UP}
 
 
 @dataclass(frozen=True)
@@ -94,34 +104,54 @@ def promise_answered(new_events: Sequence[Event]) -> Optional[str]:
     return None
 
 
-def record_turn(new_events: Sequence[Event], age_band: Optional[str], active_loop_before: Optional[str]) -> None:
-    """One topic-log row for a saved turn (and its question, redacted, if it was not understood)."""
+def safeguarding_counted(new_events: Sequence[Event]) -> Counter:
+    """The safeguarding answers a turn gave, as the actions marked them for counting (a value
+    not on the list, which only a crafted payload could make, is not counted)."""
+    return Counter(
+        e.value
+        for e in new_events
+        if isinstance(e, SlotSet) and e.key == SAFEGUARDING_COUNT_SLOT and e.value in COUNTED_KINDS
+    )
+
+
+def record_turn(
+    new_events: Sequence[Event], age_band: Optional[str], active_loop_before: Optional[str], url: Optional[str] = None
+) -> None:
+    """A saved turn's topic-log row (and its question, redacted, if it was not understood) and
+    its safeguarding counts, in one transaction: a turn is counted whole or not at all."""
     turn = summarise(new_events, age_band, active_loop_before)
     if turn is None:
         return
-    week = iso_week()
-    with session(database_url()) as db:
-        db.add(
-            TopicTurn(
-                iso_week=week,
-                age_band=turn.age_band,
-                topic=turn.topic,
-                channel=turn.channel,
-                outcome=turn.outcome,
-                answer_source=turn.promise_source,
-            )
-        )
-        if turn.not_understood_text and turn.not_understood_text.strip():
+    week, counted = iso_week(), safeguarding_counted(new_events)
+    for _ in range(3):
+        with session(url or database_url()) as db:
             db.add(
-                UnansweredQuestion(
+                TopicTurn(
                     iso_week=week,
                     age_band=turn.age_band,
+                    topic=turn.topic,
                     channel=turn.channel,
-                    text=redact(turn.not_understood_text)[:1000],
-                    expires_at=datetime.datetime.utcnow() + UNANSWERED_KEPT_FOR,
+                    outcome=turn.outcome,
+                    answer_source=turn.promise_source,
                 )
             )
-        db.commit()
+            if turn.not_understood_text and turn.not_understood_text.strip():
+                db.add(
+                    UnansweredQuestion(
+                        iso_week=week,
+                        age_band=turn.age_band,
+                        channel=turn.channel,
+                        text=redact(turn.not_understood_text)[:1000],
+                        expires_at=datetime.datetime.utcnow() + UNANSWERED_KEPT_FOR,
+                    )
+                )
+            add_disclosures(db, week, turn.age_band, turn.channel, counted)
+            try:
+                db.commit()
+                return
+            except IntegrityError:  # another process inserted the same count's row first
+                db.rollback()
+    raise RuntimeError("could not record the turn's counts")
 
 
 # --- what staff see (bot/staff) ------------------------------------------------------------
