@@ -46,7 +46,7 @@ test: lint train
 	$(BIN)/rasa data validate --fail-on-warnings --config config.yml --domain domain.yml --data data
 	$(BIN)/rasa test core --model "$$($(BIN)/promisebot model-path)" --stories tests/conversations \
 	  --fail-on-prediction-errors --out results/conversations
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=20
 
 # Starts PostgreSQL and Redis as `scale-out` does, for the two-replica figures.
 bench: train
