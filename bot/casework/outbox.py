@@ -31,7 +31,7 @@ async def keep_sending(one_round: Callable[[], Tuple[int, int]], every: float, w
     """Run `one_round` (it blocks: SMTP, HTTP, the database) in a thread every `every` seconds."""
     while True:
         try:
-            sent, failed = await asyncio.get_running_loop().run_in_executor(None, one_round)
+            sent, failed = await asyncio.to_thread(one_round)
             if sent or failed:
                 logger.info("%s: %d sent, %d not sent (will retry)", what, sent, failed)
         except Exception as error:  # a database error quotes its values; an HTTP one, the bot's token

@@ -8,6 +8,7 @@ change their own role, so there is always an admin who can put things right.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from typing import TYPE_CHECKING, Optional
 
@@ -15,7 +16,7 @@ from aiohttp import web
 
 from bot import settings
 from bot.staff import users
-from bot.staff.pages import in_thread, page, role_required
+from bot.staff.pages import page, role_required
 from bot.store.requests import record_access
 
 LINK_COOKIE = "promisebot_link"  # the set-password form's double-submit CSRF cookie
@@ -59,7 +60,7 @@ class AccountPages:
                     f"{u.created_at:%Y-%m-%d}",
                 ),
             )
-            for u in await in_thread(users.list_users)
+            for u in await asyncio.to_thread(users.list_users)
         ]
         return self._page(
             "users.html",
@@ -77,11 +78,11 @@ class AccountPages:
         form, by = await request.post(), request["who"].username
         username, role = str(form.get("username", "")).strip().lower(), str(form.get("role", ""))
         try:
-            await in_thread(users.create_user, username, None, role)
+            await asyncio.to_thread(users.create_user, username, None, role)
         except ValueError as error:
             return await self.user_list(request, problem=str(error))
-        link = await in_thread(users.new_setup_link, username)
-        await in_thread(record_access, by, "staff account", None, f"created {username} ({role})")
+        link = await asyncio.to_thread(users.new_setup_link, username)
+        await asyncio.to_thread(record_access, by, "staff account", None, f"created {username} ({role})")
         return await self.user_list(request, link_for=username, link=set_password_link(link))
 
     @role_required("admin")
@@ -92,15 +93,15 @@ class AccountPages:
             return await self.user_list(request, problem="You cannot change your own account here: ask another admin.")
         try:
             if action in ("disable", "enable"):
-                await in_thread(users.set_active, username, action == "enable")
+                await asyncio.to_thread(users.set_active, username, action == "enable")
                 detail = f"{action}d {username}"
             elif action == "role":
                 role = str(form.get("role", ""))
-                await in_thread(users.set_role, username, role)
+                await asyncio.to_thread(users.set_role, username, role)
                 detail = f"made {username} {role}"
             elif action == "reset":
-                link = await in_thread(users.new_setup_link, username)
-                await in_thread(record_access, by, "staff account", None, f"reset the password of {username}")
+                link = await asyncio.to_thread(users.new_setup_link, username)
+                await asyncio.to_thread(record_access, by, "staff account", None, f"reset the password of {username}")
                 return await self.user_list(request, link_for=username, link=set_password_link(link))
             else:
                 raise web.HTTPBadRequest(text="Unknown change.")
@@ -108,7 +109,7 @@ class AccountPages:
             raise web.HTTPNotFound(text="No such user.") from None
         except ValueError as error:
             return await self.user_list(request, problem=str(error))
-        await in_thread(record_access, by, "staff account", None, detail)
+        await asyncio.to_thread(record_access, by, "staff account", None, detail)
         raise web.HTTPSeeOther("/users")
 
     # --- the one-time link: anyone holding it, signed in or not --------------------------
@@ -136,10 +137,10 @@ class AccountPages:
         if password != str(form.get("again", "")):
             return await self.set_password_page(request, "The two passwords were not the same.", 400, link)
         try:
-            username = await in_thread(users.set_password_with_link, link, password)
+            username = await asyncio.to_thread(users.set_password_with_link, link, password)
         except (LookupError, ValueError) as error:
             return await self.set_password_page(request, str(error).strip("'\""), 400, link)
-        await in_thread(record_access, username, "staff account", None, "set their password with a link")
+        await asyncio.to_thread(record_access, username, "staff account", None, "set their password with a link")
         response = web.Response(text=page("password_set.html"), content_type="text/html")
         response.del_cookie(LINK_COOKIE)
         return response
@@ -150,7 +151,7 @@ class AccountPages:
         self, request: web.Request, secret: str = "", problem: str = "", status: str = ""
     ) -> web.Response:
         who = request["who"]
-        user = next(u for u in await in_thread(users.list_users) if u.username == who.username)
+        user = next(u for u in await asyncio.to_thread(users.list_users) if u.username == who.username)
         return self._page(
             "account.html",
             request,
@@ -166,16 +167,16 @@ class AccountPages:
         form, who = await request.post(), request["who"].username
         action = str(form.get("action", ""))
         if action == "start":
-            return await self.account(request, secret=await in_thread(users.start_totp, who))
+            return await self.account(request, secret=await asyncio.to_thread(users.start_totp, who))
         if action == "confirm":
-            if not await in_thread(users.confirm_totp, who, str(form.get("code", ""))):
+            if not await asyncio.to_thread(users.confirm_totp, who, str(form.get("code", ""))):
                 return await self.account(request, problem="That code was not right: start again.")
-            await in_thread(record_access, who, "staff account", None, "turned on a second factor")
+            await asyncio.to_thread(record_access, who, "staff account", None, "turned on a second factor")
             return await self.account(request, status="Your second factor is on.")
         if action == "off":
-            if not await in_thread(users.turn_off_totp, who, str(form.get("code", ""))):
+            if not await asyncio.to_thread(users.turn_off_totp, who, str(form.get("code", ""))):
                 return await self.account(request, problem="That code was not right: it is still on.")
-            await in_thread(record_access, who, "staff account", None, "turned off their second factor")
+            await asyncio.to_thread(record_access, who, "staff account", None, "turned off their second factor")
             return await self.account(request, status="Your second factor is off.")
         raise web.HTTPBadRequest(text="Unknown change.")
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import functools
 import inspect
 import io
 from dataclasses import dataclass
@@ -64,11 +63,6 @@ def notice(title: str, sentence: str, who=None) -> str:
     return page("notice.html", who, title=title, sentence=sentence)
 
 
-async def in_thread(function, *args):
-    """The database and password hashing block: never on the event loop."""
-    return await asyncio.get_running_loop().run_in_executor(None, function, *args)
-
-
 def role_required(*roles: str):
     """Only these roles may open the page; others get 403, strangers the sign-in page. A page
     written as plain code (not `async`) reads the database, so it is built in a worker thread,
@@ -85,7 +79,7 @@ def role_required(*roles: str):
                 )
             if inspect.iscoroutinefunction(handler):
                 return await handler(self, request, *args, **kwargs)
-            return await in_thread(functools.partial(handler, self, request, *args, **kwargs))
+            return await asyncio.to_thread(handler, self, request, *args, **kwargs)
 
         return guarded
 

@@ -40,7 +40,6 @@ from bot.staff.pages import (
     bar_chart,
     complementary,
     csv_text,
-    in_thread,
     is_using_the_chat,
     line_chart,
     notice,
@@ -144,7 +143,7 @@ class Dashboard(AccountPages):
     @web.middleware
     async def session_and_csrf(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         token = request.cookies.get(COOKIE)
-        request["who"] = await in_thread(users.signed_in, token) if token else None
+        request["who"] = await asyncio.to_thread(users.signed_in, token) if token else None
         if request.method == "POST" and request.path not in ("/login", "/set-password"):  # their own CSRF cookie
             form = await request.post()
             who = request["who"]
@@ -188,17 +187,19 @@ class Dashboard(AccountPages):
             return await self.login_page(request, "The sign-in form expired. Please try again.", status=403)
         username = str(form.get("username", "")).strip().lower()[:64]
         address = client_address(request.remote, request.headers.get("X-Forwarded-For"))
-        if await in_thread(lambda: STAFF_USER.is_locked(username) or STAFF_ADDRESS.is_locked(address)):
+        if await asyncio.to_thread(lambda: STAFF_USER.is_locked(username) or STAFF_ADDRESS.is_locked(address)):
             return await self.login_page(
                 request, "Too many failed attempts. Wait 15 minutes and try again.", status=429
             )
-        result = await in_thread(users.sign_in, username, str(form.get("password", "")), str(form.get("code", "")))
+        result = await asyncio.to_thread(
+            users.sign_in, username, str(form.get("password", "")), str(form.get("code", ""))
+        )
         if result is None:
-            await in_thread(STAFF_USER.failed, username)
-            await in_thread(STAFF_ADDRESS.failed, address)
+            await asyncio.to_thread(STAFF_USER.failed, username)
+            await asyncio.to_thread(STAFF_ADDRESS.failed, address)
             return await self.login_page(request, "That username, password or code did not match.", status=401)
         token, who = result
-        await in_thread(STAFF_USER.succeeded, username)
+        await asyncio.to_thread(STAFF_USER.succeeded, username)
         response = web.HTTPSeeOther(HOME[who.role])
         response.set_cookie(
             COOKIE,
@@ -289,7 +290,7 @@ class Dashboard(AccountPages):
         except ValueError as error:
             raise web.HTTPBadRequest(text=str(error)) from None
         month = f"{year}-{number:02d}"  # as written back in the file name: digits only
-        html = await in_thread(monthly_report, month)
+        html = await asyncio.to_thread(monthly_report, month)
         return web.Response(
             text=html,
             content_type="text/html",
@@ -561,7 +562,7 @@ class Dashboard(AccountPages):
     async def _change_request(self, request: web.Request, change: Callable[[str, str], object]) -> web.Response:
         reference = request.match_info["reference"]
         try:
-            await in_thread(change, reference, request["who"].username)
+            await asyncio.to_thread(change, reference, request["who"].username)
         except ValueError as error:
             return await self.request_detail(request, str(error))
         except LookupError:
@@ -579,7 +580,7 @@ class Dashboard(AccountPages):
         form = await request.post()
         try:
             days = int(str(form.get("days", "30")) or 30)
-            code = await in_thread(issue_code, str(form.get("label", "")), days)
+            code = await asyncio.to_thread(issue_code, str(form.get("label", "")), days)
         except ValueError as error:
             return await self.testers(request, problem=str(error))
         return await self.testers(request, new_code=code)

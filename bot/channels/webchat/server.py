@@ -219,7 +219,7 @@ class WebChat:
                 log_failure(logger, "readiness: the database did not answer", error)
                 return False
 
-        database = await asyncio.get_running_loop().run_in_executor(None, database_answers)
+        database = await asyncio.to_thread(database_answers)
         rasa = await self.rasa.answers()
         checks = {"database": "ok" if database else "not answering", "rasa": "ok" if rasa else "not answering"}
         return web.json_response({"ready": database and rasa, **checks}, status=200 if database and rasa else 503)
@@ -297,7 +297,7 @@ class WebChat:
         so no conversation holds it (bot.casework.news_codes)."""
         common = current_content().flow_common
         try:
-            code = await asyncio.get_running_loop().run_in_executor(None, news_codes.issue, reply.news_code_for or "")
+            code = await asyncio.to_thread(news_codes.issue, reply.news_code_for or "")
         except Exception as error:
             log_failure(logger, "could not make a news code", error)
             code = None
@@ -312,7 +312,7 @@ class WebChat:
             raise web.HTTPBadRequest(reason="Type your reference and your code.")
         if not self.limiter.allow(body["session"]):
             return web.json_response(as_json([said("channel_slow_down")]))
-        found = await asyncio.get_running_loop().run_in_executor(None, news_codes.check, reference, code)
+        found = await asyncio.to_thread(news_codes.check, reference, code)
         content = current_content()
         if found.outcome != "ok":
             return web.json_response(as_json([Reply(content.flow_common["news_check"][found.outcome])]))
@@ -353,7 +353,7 @@ class WebChat:
                 start_testing(found, session)
             return found
 
-        found = await asyncio.get_running_loop().run_in_executor(None, check)
+        found = await asyncio.to_thread(check)
         if found is None:
             raise web.HTTPForbidden(
                 reason="That tester code is not right, or it has run out. Ask the staff for a new one."
@@ -366,7 +366,7 @@ class WebChat:
         """The code of a session that entered it, within the session's limit for this."""
         session = sender_id("web", body["session"], self.key)
         code = text_field(body, "code")
-        found = await asyncio.get_running_loop().run_in_executor(None, code_of_session, code, session)
+        found = await asyncio.to_thread(code_of_session, code, session)
         if found is None:
             raise web.HTTPForbidden(
                 reason="Enter your tester code first, in this chat. Ask the staff if it has run out."
@@ -385,7 +385,7 @@ class WebChat:
         if not all(isinstance(v, str) for v in (comment, source)) or band not in (None, *PROMISE_BAND, "18_plus"):
             raise web.HTTPBadRequest(reason="The comment, source and age band must be text.")
         # The database is written off the event loop, as every other call here does.
-        await asyncio.get_running_loop().run_in_executor(None, save_rating, code, source, answer, rating, comment, band)
+        await asyncio.to_thread(save_rating, code, source, answer, rating, comment, band)
         return web.json_response({"saved": True})
 
     async def save_test(self, request: web.Request) -> web.Response:
@@ -401,8 +401,8 @@ class WebChat:
             ) from None
         if not any(e.get("event") == "user" for e in events):
             raise web.HTTPBadRequest(reason="There is no conversation to save yet.")
-        story = await asyncio.get_running_loop().run_in_executor(None, story_from_events, title, events)
-        saved = await asyncio.get_running_loop().run_in_executor(None, save_conversation, code, title, story)
+        story = await asyncio.to_thread(story_from_events, title, events)
+        saved = await asyncio.to_thread(save_conversation, code, title, story)
         return web.json_response({"saved": saved})
 
 
