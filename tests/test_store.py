@@ -24,7 +24,8 @@ from bot.store.requests import (
     take_request,
     update_request,
 )
-from bot.store.topic_log import counts_by, record_turn
+from bot.store.topic_log import COUNTED_KINDS, counts_by, record_turn, safeguarding_counted
+from bot.store.tracker_store import redact_event
 
 
 def fresh_postgres(url: str) -> str:
@@ -76,6 +77,13 @@ def test_a_turn_counts_each_answer_it_marked_and_nothing_off_the_list(database):
     record_turn(events + [SlotSet(SAFEGUARDING_COUNT_SLOT, "=crafted-kind")], "16_18", None, database)
     assert {r[2] for r in disclosure_counts(database)} == {"physical_abuse", COUNT_CHECK_IN}
     assert counts_by("outcome", url=database) == [("safeguarding", 1)]
+
+
+def test_every_counted_kind_is_stored_as_marked_so_the_broker_can_count_it():
+    """The broker counts the events as stored: redaction must leave the marks alone."""
+    for kind in sorted(COUNTED_KINDS):
+        stored = redact_event(SlotSet(SAFEGUARDING_COUNT_SLOT, kind), None, [])
+        assert safeguarding_counted([stored]) == {kind: 1}
 
 
 def test_concurrent_disclosures_are_all_counted_with_their_turns(database):
