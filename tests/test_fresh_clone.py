@@ -5,7 +5,6 @@ last run's connections still in TIME_WAIT. Both stopped the assistant before; th
 guard them, and the one clear line a bad database setting gets instead of a traceback.
 """
 
-import hashlib
 import os
 import shutil
 import signal
@@ -139,10 +138,11 @@ def answers(rasa_port: int) -> bool:
     return reply.status_code == 200 and any("12 to 15" in (m.get("text") or "") for m in reply.json())
 
 
-def venv_stamp(checkout: Path) -> str:
-    """What scripts/setup-venv writes into .venv/.installed for this checkout's dependencies."""
-    files = ("pyproject.toml", "requirements.lock", "requirements-encoder.txt")
-    return hashlib.sha256(b"".join((checkout / name).read_bytes() for name in files)).hexdigest()[:16]
+def venv_is_current_for(checkout: Path) -> bool:
+    """Whether the shared .venv holds what this checkout's dependency files ask for, as
+    scripts/setup-venv decides it (the checkout's own copy, run in the checkout)."""
+    check = [str(checkout / "scripts" / "setup-venv"), "--is-current", str(ROOT / ".venv")]
+    return subprocess.run(check, cwd=checkout).returncode == 0
 
 
 def make_run(clone: Path, ports: dict, log: Path) -> subprocess.Popen:
@@ -189,7 +189,7 @@ def wait_for_answer(process: subprocess.Popen, rasa_port: int, log: Path) -> Non
 def test_make_run_is_the_first_command_in_a_fresh_clone_and_restarts_straight_away(tmp_path, model_path):
     clone = fresh_clone(tmp_path)
     assert not (clone / "var").exists()
-    if venv_stamp(clone) != (ROOT / ".venv" / ".installed").read_text().strip():
+    if not venv_is_current_for(clone):
         # `make run` would rebuild the shared .venv for the clone's dependencies, pointing it at the
         # clone (deleted after the test): never touch the developer's environment for a test.
         message = (
