@@ -8,7 +8,7 @@ import os
 import threading
 
 import pytest
-from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
 from sqlalchemy import inspect, text
 
 from bot.names import COUNT_CHECK_IN, COUNT_UNNAMED_KIND, SAFEGUARDING_COUNT_SLOT
@@ -77,6 +77,24 @@ def test_a_turn_counts_each_answer_it_marked_and_nothing_off_the_list(database):
     record_turn(events + [SlotSet(SAFEGUARDING_COUNT_SLOT, "=crafted-kind")], "16_18", None, database)
     assert {r[2] for r in disclosure_counts(database)} == {"physical_abuse", COUNT_CHECK_IN}
     assert counts_by("outcome", url=database) == [("safeguarding", 1)]
+
+
+def test_a_new_session_does_not_count_again_what_it_carries_over(database):
+    """After an hour, Rasa's action_session_start sets again every slot the last session set:
+    a safeguarding answer's mark and a request's reference are not counted a second time."""
+    carried = [
+        ActionExecuted("action_session_start"),
+        SessionStarted(),
+        SlotSet(SAFEGUARDING_COUNT_SLOT, "physical_abuse"),
+        SlotSet("request_reference", "C-2026-000001"),
+        ActionExecuted("action_listen"),
+    ]
+    said = UserUttered("what is an advocate", intent={"name": "topic_advocacy"}, input_channel="rest")
+    record_turn(carried + [said, ActionExecuted("action_answer_topic")], "12_15", None, database)
+    assert disclosure_counts(database) == []
+    assert counts_by("topic", "outcome", url=database) == [("topic_advocacy", "answered", 1)]
+    record_turn(carried + counted_turn("physical_abuse"), "12_15", None, database)  # a new answer still counts
+    assert [r[2:] for r in disclosure_counts(database)] == [("physical_abuse", "rest", "fewer than 5")]
 
 
 def test_every_counted_kind_is_stored_as_marked_so_the_broker_can_count_it():

@@ -12,6 +12,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Counter, Dict, List, Optional, Sequence, Tuple
 
+from rasa.shared.core.constants import ACTION_SESSION_START_NAME
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, Event, SlotSet, UserUttered
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -114,11 +115,25 @@ def safeguarding_counted(new_events: Sequence[Event]) -> Counter:
     )
 
 
+def without_carried_over_slots(new_events: Sequence[Event]) -> List[Event]:
+    """A turn's events without the slots a new session copies over from the last one: Rasa's
+    action_session_start sets again every slot ever set, a safeguarding answer's count mark and a
+    request's reference too, and those were counted when they happened."""
+    kept, carrying = [], False
+    for event in new_events:
+        if isinstance(event, ActionExecuted):  # the copies come between this and action_listen
+            carrying = event.action_name == ACTION_SESSION_START_NAME
+        if not (carrying and isinstance(event, SlotSet)):
+            kept.append(event)
+    return kept
+
+
 def record_turn(
     new_events: Sequence[Event], age_band: Optional[str], active_loop_before: Optional[str], url: Optional[str] = None
 ) -> None:
     """A saved turn's topic-log row (and its question, redacted, if it was not understood) and
     its safeguarding counts, in one transaction: a turn is counted whole or not at all."""
+    new_events = without_carried_over_slots(new_events)
     turn = summarise(new_events, age_band, active_loop_before)
     if turn is None:
         return
