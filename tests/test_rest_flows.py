@@ -14,9 +14,13 @@ def child(assistant):
     return young_person
 
 
+def database() -> sqlite3.Connection:
+    """The assistant's SQLite database, as the tests' assistant is started with it."""
+    return sqlite3.connect(os.environ["PROMISEBOT_DATABASE_URL"][len("sqlite:///") :])
+
+
 def saved_requests():
-    path = os.environ["PROMISEBOT_DATABASE_URL"][len("sqlite:///") :]
-    return sqlite3.connect(path).execute("select reference, kind, details, known_name from requests").fetchall()
+    return database().execute("select reference, kind, details, known_name from requests").fetchall()
 
 
 def test_complaints_topic_explains_first_then_offers_to_start_one(child):
@@ -68,8 +72,7 @@ def test_a_disclosure_while_a_choice_is_asked_interrupts_and_the_form_is_kept(ch
 
 
 def safeguarding_answers_counted():
-    path = os.environ["PROMISEBOT_DATABASE_URL"][len("sqlite:///") :]
-    return sqlite3.connect(path).execute("select coalesce(sum(count), 0) from safeguarding_counts").fetchone()[0]
+    return database().execute("select coalesce(sum(count), 0) from safeguarding_counts").fetchone()[0]
 
 
 def test_a_disclosure_written_as_the_message_is_answered_counted_and_sent(child):
