@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 
 import requests
+from assistant_files import files_at_rest
 
 CHAT = [  # (what is sent: the page opening, typed text, or a tap on a button just shown, by its title)
     ("start", True),
@@ -75,7 +76,7 @@ def test_personal_details_are_kept_only_in_the_request_the_child_sent(assistant,
         replies.append("\n".join(m["text"] for m in messages))
     assert "Your complaint has been sent" in replies[-1], replies[-3:]
 
-    written = sorted(p for p in assistant.workdir.rglob("*") if p.is_file())
+    written = files_at_rest(assistant.workdir)
     databases = [p for p in written if p.suffix == ".sqlite"]
     assert databases and any(p.suffix == ".log" for p in written)
     request_rows = "\n".join(
@@ -85,8 +86,7 @@ def test_personal_details_are_kept_only_in_the_request_the_child_sent(assistant,
         assert detail in request_rows, f"the sent request should keep {detail!r}"
 
     leaks = []
-    for path in written:
-        raw = path.read_bytes()  # deleted rows too: SQLite's free pages are zeroed (secure_delete)
+    for path, raw in written.items():  # deleted rows too: SQLite's free pages are zeroed (secure_delete)
         leaks += [f"{d!r} in {path.name}: {around(raw, d)}" for d in NEVER_STORED if d.encode() in raw]
         if path.suffix == ".sqlite":
             outside_requests = database_text(path, "requests")
@@ -103,7 +103,8 @@ def test_personal_details_are_kept_only_in_the_request_the_child_sent(assistant,
 def test_other_local_users_can_read_nothing_the_assistant_keeps_nor_its_api_token(assistant):
     """The database, its journal, the logs and the folder holding them are this user's alone,
     and Rasa's API token (which reads any conversation) is on no process's command line."""
-    kept = [assistant.workdir, *assistant.workdir.iterdir()]
+    folders = [path for path in assistant.workdir.rglob("*") if path.is_dir()]
+    kept = [assistant.workdir, *folders, *files_at_rest(assistant.workdir)]  # at rest: a journal comes and goes
     assert assistant.database_path in kept and (assistant.workdir / "rasa.log") in kept
     assert [(path.name, oct(path.stat().st_mode & 0o777)) for path in kept if path.stat().st_mode & 0o077] == []
     for service in assistant.services:

@@ -13,6 +13,7 @@ import time
 import pytest
 import request_flows
 import requests
+from assistant_files import files_at_rest
 from dashboard import csrf_of, new_staff_member
 from fakes import FakeRasa, FakeTelegram
 
@@ -385,8 +386,8 @@ def test_a_child_who_asks_for_news_here_gets_the_councils_reply_in_this_chat(tel
     telegram.wait_for_text(chat, f"when you sent your request {reference}, news comes to this chat")
     detail = caseworker.get(page, timeout=10).text
     assert "NOT YET" not in detail and f"Owner: {caseworker.username}" in detail
-    written = [p for p in assistant.workdir.rglob("*") if p.is_file()]  # databases and logs
-    assert not [p.name for p in written if str(chat).encode() in p.read_bytes()], "a chat id in clear"
+    written = files_at_rest(assistant.workdir)  # databases and logs
+    assert not [path.name for path, raw in written.items() if str(chat).encode() in raw], "a chat id in clear"
 
 
 def test_a_question_the_bot_is_not_sure_of_offers_a_choice_and_the_tap_answers_it(telegram, chat):
