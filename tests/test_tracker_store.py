@@ -132,6 +132,29 @@ def test_answers_to_a_request_being_filled_in_come_back_exactly_and_go_when_it_i
     assert run(store.retrieve("s3")).get_slot("complaint_about") is None
 
 
+def test_each_turn_of_a_loaded_conversation_is_stored_once_without_counting_the_stored_events(store):
+    """Rasa loads the conversation, adds the turn and saves it: the store knows how many events
+    it loaded, so saving asks the database nothing before writing (one query fewer a turn)."""
+    from sqlalchemy import event
+
+    conversation(store, "s-turns", [SessionStarted(), ActionExecuted("action_listen")])
+    statements = []
+    event.listen(store.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    for turn in ("hi", "how do i complain", "thanks"):
+        tracker = run(store.retrieve("s-turns"))
+        tracker.update(user(turn, "greet"))
+        tracker.update(ActionExecuted("utter_greet"))
+        tracker.update(ActionExecuted("action_listen"))
+        statements.clear()
+        run(store.save(tracker))
+        assert not [s for s in statements if s.lstrip().upper().startswith("SELECT")], statements
+        tracker.update(ActionExecuted("action_listen"))  # saved again, as Rasa may: only the new event
+        run(store.save(tracker))
+    rows = stored_rows(store, "s-turns")
+    assert [r["event"] for r in rows] == ["session_started", "action"] + ["user", "action", "action", "action"] * 3
+    assert len(run(store.retrieve("s-turns")).events) == len(rows)
+
+
 def test_asking_to_forget_deletes_the_conversation(store):
     tracker = conversation(
         store, "s4", [SessionStarted(), ActionExecuted("action_listen"), user("im 14", "inform_age")]

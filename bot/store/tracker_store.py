@@ -55,6 +55,11 @@ KEPT_ANSWERS = FREE_TEXT_SLOTS + SHORT_TEXT_SLOTS  # put back on load while a re
 WHOLE_ANSWER_PLACEHOLDER = {"known_name": "[NAME]", "contact_detail": "[CONTACT]"}
 PENDING_FOR = datetime.timedelta(days=1)
 FORGET_SLOT = "forget_conversation"
+# On a tracker this store loaded or saved: how many of its events the database holds, so saving
+# the turn needs no query to count them. Rasa handles one message of a conversation at a time
+# (its lock store, shared by replicas), so nothing else writes them in between. A tracker
+# built elsewhere (Rasa's API replacing a conversation) has none, and the database is asked.
+EVENTS_STORED = "promisebot_events_stored"
 
 
 # The bot says the same content over and over (a band's promises are long), so its redacted
@@ -154,6 +159,8 @@ class RedactingTrackerStore(SQLTrackerStore):
     # --- loading -----------------------------------------------------------------------
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
         tracker = await super().retrieve(sender_id)
+        if tracker is not None:
+            setattr(tracker, EVENTS_STORED, len(tracker.events))
         # Only a conversation with an answer kept (redacted) in a slot can have one waiting.
         waiting = tracker is not None and any(tracker.get_slot(s) is not None for s in KEPT_ANSWERS)
         pending = pending_answers(sender_id) if waiting else {}
@@ -166,12 +173,16 @@ class RedactingTrackerStore(SQLTrackerStore):
             last = max((i for i, e in enumerate(events) if isinstance(e, SlotSet) and e.key == slot), default=None)
             if last is not None and events[last].value is not None:
                 events[last] = SlotSet(slot, value, timestamp=events[last].timestamp)
-        return DialogueStateTracker.from_events(sender_id, events, slots=self.domain.slots)
+        restored = DialogueStateTracker.from_events(sender_id, events, slots=self.domain.slots)
+        setattr(restored, EVENTS_STORED, len(events))
+        return restored
 
     # --- saving ------------------------------------------------------------------------
     async def save(self, tracker: DialogueStateTracker) -> None:
         with self.session_scope() as db:
-            stored = self._event_query(db, tracker.sender_id, fetch_events_from_all_sessions=False).count()
+            stored = getattr(tracker, EVENTS_STORED, None)
+            if stored is None:
+                stored = self._event_query(db, tracker.sender_id, fetch_events_from_all_sessions=False).count()
             new_events = list(tracker.events)[stored:]
             if len(tracker.events) < stored or any(
                 isinstance(e, SlotSet) and e.key == FORGET_SLOT and e.value for e in new_events
@@ -179,6 +190,7 @@ class RedactingTrackerStore(SQLTrackerStore):
                 # Replaced by a shorter history (Rasa's API, used by /forget) or asked to forget.
                 db.execute(delete(self.SQLEvent).where(self.SQLEvent.sender_id == tracker.sender_id))
                 db.commit()
+                vars(tracker).pop(EVENTS_STORED, None)
                 forget_pending_answers(tracker.sender_id)
                 return
             saved = [event.as_dict() for event in self._redacted(tracker, stored)]  # stored, then published
@@ -194,6 +206,7 @@ class RedactingTrackerStore(SQLTrackerStore):
                     )
                 )
             db.commit()
+            setattr(tracker, EVENTS_STORED, len(tracker.events))
         keep_pending_answers(tracker.sender_id, new_events)
         self.publish(tracker, saved, stored)
 
